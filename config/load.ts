@@ -1,0 +1,115 @@
+/**
+ * Reads the one config file, applies defaults, validates it against the schema and loads
+ * every upstream's OpenAPI document. Refuses to start on any error, naming the key.
+ */
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import {
+  compileRoutes,
+  type EdgePolicy,
+  type OpenApiDocument,
+  type RouteTable,
+} from '../core/index.js'
+import { configSchema } from './schema.js'
+import type { Config } from './types.js'
+
+export class ConfigError extends Error {
+  readonly key: string
+  constructor(key: string, message: string) {
+    super(`config ${key || '(root)'}: ${message}`)
+    this.name = 'ConfigError'
+    this.key = key
+  }
+}
+
+export interface LoadedConfig extends Config {
+  /** Absolute path of the config file; relative paths in it resolve against its folder. */
+  file: string
+  openapi: Record<string, OpenApiDocument>
+  routes: Record<string, RouteTable>
+}
+
+const validate = new Ajv2020({ useDefaults: true, allErrors: false, strict: true }).compile(
+  configSchema,
+)
+
+/** Deep-merges `overrides` into `base` (objects merge, everything else replaces). */
+export function mergeConfig<T>(base: T, overrides: unknown): T {
+  if (overrides === undefined) return base
+  if (!isPlainObject(base) || !isPlainObject(overrides)) return overrides as T
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(overrides)) out[k] = mergeConfig(out[k], v)
+  return out as T
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** Validates an already-parsed config object; `file` anchors relative paths. */
+export function parseConfig(raw: unknown, file: string): LoadedConfig {
+  const candidate = structuredClone(raw)
+  if (!validate(candidate)) {
+    const err = validate.errors![0]!
+    const key = (err.instancePath || '/').slice(1).replaceAll('/', '.')
+    const extra =
+      err.keyword === 'additionalProperties'
+        ? ` (unknown key ${String((err.params as { additionalProperty: string }).additionalProperty)})`
+        : ''
+    throw new ConfigError(key, `${err.message ?? 'is invalid'}${extra}`)
+  }
+  const config = candidate as unknown as Config
+  const base = dirname(file)
+  const openapi: Record<string, OpenApiDocument> = {}
+  const routes: Record<string, RouteTable> = {}
+  for (const [host, upstream] of Object.entries(config.upstreams)) {
+    const docPath = resolve(base, upstream.openapi)
+    let doc: OpenApiDocument
+    try {
+      doc = JSON.parse(readFileSync(docPath, 'utf8')) as OpenApiDocument
+    } catch (e) {
+      throw new ConfigError(`upstreams.${host}.openapi`, `cannot read ${docPath}: ${(e as Error).message}`)
+    }
+    try {
+      routes[host] = compileRoutes(host, doc)
+    } catch (e) {
+      throw new ConfigError(`upstreams.${host}.openapi`, (e as Error).message)
+    }
+    openapi[host] = doc
+  }
+  const ports = Object.entries(config.bus.ports)
+  const seen = new Map<number, string>()
+  for (const [name, p] of [...ports, ['edge.port', config.edge.port] as const, ['demo.port', config.demo.port] as const]) {
+    if (seen.has(p)) throw new ConfigError(`bus.ports.${name}`, `port ${p} is also used by ${seen.get(p)}`)
+    seen.set(p, name)
+  }
+  config.paths.keys = resolve(base, config.paths.keys)
+  config.paths.data = resolve(base, config.paths.data)
+  return { ...config, file, openapi, routes }
+}
+
+export function loadConfig(file: string, overrides?: unknown): LoadedConfig {
+  const path = resolve(file)
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (e) {
+    throw new ConfigError('', `cannot read ${path}: ${(e as Error).message}`)
+  }
+  return parseConfig(mergeConfig(raw, overrides), path)
+}
+
+/** The part of the config the edge worker receives. */
+export function edgePolicyOf(config: LoadedConfig): EdgePolicy {
+  return {
+    version: 1,
+    deployment: config.deployment,
+    limits: {
+      maxUrlBytes: config.edge.maxUrlBytes,
+      maxBodyBytes: config.edge.maxBodyBytes,
+      deadlineMs: config.edge.deadlineMs,
+    },
+    hosts: config.routes,
+  }
+}

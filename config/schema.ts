@@ -1,0 +1,93 @@
+/**
+ * The JSON Schema of the config file. Every key is declared; anything unknown is refused,
+ * so a typo never silently falls back to a default.
+ */
+import { TOPOLOGY_MODES } from './types.js'
+import { DEPLOYMENT_MODES } from '../core/index.js'
+
+const port = { type: 'integer', minimum: 1, maximum: 65535 } as const
+const ms = (min: number, max: number) => ({ type: 'integer', minimum: min, maximum: max }) as const
+const name = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } as const
+
+export const configSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  additionalProperties: false,
+  required: ['upstreams'],
+  properties: {
+    $schema: { type: 'string' },
+    deployment: { enum: DEPLOYMENT_MODES, default: 'LAB' },
+    topology: { enum: TOPOLOGY_MODES, default: 'isolated' },
+    edge: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        id: { ...name, default: 'local' },
+        port: { ...port, default: 8787 },
+        deadlineMs: { ...ms(100, 120_000), default: 15_000 },
+        maxUrlBytes: { type: 'integer', minimum: 256, maximum: 16_384, default: 8192 },
+        maxBodyBytes: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 1_000_000 },
+        linkPoolSize: { type: 'integer', minimum: 1, maximum: 64, default: 4 },
+      },
+    },
+    upstreams: {
+      type: 'object',
+      minProperties: 1,
+      propertyNames: name,
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['baseUrl', 'openapi'],
+        properties: {
+          baseUrl: { type: 'string', pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$' },
+          openapi: { type: 'string', minLength: 1 },
+          timeoutMs: { ...ms(10, 120_000), default: 10_000 },
+          maxResponseBytes: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 900_000 },
+        },
+      },
+    },
+    bus: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        host: { type: 'string', default: '127.0.0.1' },
+        ports: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            link: { ...port, default: 7420 },
+            linkWebsocket: { ...port, default: 7421 },
+            dreq: { ...port, default: 7422 },
+            creq: { ...port, default: 7423 },
+            dresp: { ...port, default: 7424 },
+            cresp: { ...port, default: 7425 },
+          },
+        },
+        maxPayloadBytes: { type: 'integer', minimum: 65_536, maximum: 8_388_608, default: 2_097_152 },
+        duplicateWindowMs: { ...ms(1_000, 3_600_000), default: 120_000 },
+        streamMaxBytes: { type: 'integer', minimum: 1_048_576, default: 1_073_741_824 },
+        streamMaxMessages: { type: 'integer', minimum: 100, default: 1_000_000 },
+        maxDeliver: { type: 'integer', minimum: 1, maximum: 100, default: 5 },
+        ackWaitMs: { ...ms(500, 300_000), default: 3_000 },
+      },
+    },
+    demo: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { port: { ...port, default: 8790 } },
+    },
+    paths: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        keys: { type: 'string', default: '.portcullis/keys' },
+        data: { type: 'string', default: '.portcullis/data' },
+      },
+    },
+  },
+} as const

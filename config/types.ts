@@ -1,0 +1,48 @@
+import type { DeploymentMode } from '../core/index.js'
+
+export const TOPOLOGY_MODES = ['isolated', 'single-nats', 'single-validation'] as const
+export type TopologyMode = (typeof TOPOLOGY_MODES)[number]
+
+export interface UpstreamConfig {
+  /** Where the backend connector sends this host's requests. */
+  baseUrl: string
+  /** Path of the OpenAPI 3.x document, relative to the config file. */
+  openapi: string
+  timeoutMs: number
+  maxResponseBytes: number
+}
+
+export interface BusPorts {
+  link: number
+  linkWebsocket: number
+  dreq: number
+  creq: number
+  dresp: number
+  cresp: number
+}
+
+export interface Config {
+  deployment: DeploymentMode
+  topology: TopologyMode
+  edge: {
+    id: string
+    port: number
+    deadlineMs: number
+    maxUrlBytes: number
+    maxBodyBytes: number
+    linkPoolSize: number
+  }
+  upstreams: Record<string, UpstreamConfig>
+  bus: {
+    host: string
+    ports: BusPorts
+    maxPayloadBytes: number
+    duplicateWindowMs: number
+    streamMaxBytes: number
+    streamMaxMessages: number
+    maxDeliver: number
+    ackWaitMs: number
+  }
+  demo: { port: number }
+  paths: { keys: string; data: string }
+}

@@ -1,0 +1,90 @@
+/**
+ * Every failure the gateway can report, with its one HTTP mapping.
+ *
+ * Stages raise `GatewayError` with a stable code; only the edge turns a code into a
+ * client response (problem+json), through `problemFor`. The detailed reason travels to
+ * logs and the audit trail, never to the client.
+ */
+
+export const ERROR_TABLE = {
+  BAD_REQUEST: { status: 400, title: 'The request is malformed' },
+  BODY_MALFORMED: { status: 400, title: 'The request body could not be parsed' },
+  BODY_SCHEMA_VIOLATION: { status: 400, title: 'The request body does not match the schema' },
+  QUERY_SCHEMA_VIOLATION: { status: 400, title: 'The query does not match the schema' },
+  HOST_NOT_FOUND: { status: 404, title: 'No such host' },
+  ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
+  PORT_BLOCKED: { status: 404, title: 'No such route' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  BODY_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  URL_TOO_LONG: { status: 414, title: 'The URL is too long' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  INTERNAL_ERROR: { status: 500, title: 'Internal gateway error' },
+  ENVELOPE_INVALID: { status: 502, title: 'The gateway refused an internal message' },
+  UPSTREAM_UNAVAILABLE: { status: 502, title: 'The upstream service is unavailable' },
+  RESPONSE_STATUS_NOT_ALLOWED: { status: 502, title: 'The upstream response was refused' },
+  RESPONSE_SCHEMA_VIOLATION: { status: 502, title: 'The upstream response was refused' },
+  RESPONSE_TOO_LARGE: { status: 502, title: 'The upstream response was refused' },
+  BUS_UNAVAILABLE: { status: 503, title: 'The gateway cannot reach its bus' },
+  UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream service did not answer in time' },
+  GATEWAY_TIMEOUT: { status: 504, title: 'The request did not complete in time' },
+} as const satisfies Record<string, { status: number; title: string }>
+
+export type ErrorCode = keyof typeof ERROR_TABLE
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_TABLE, value)
+}
+
+/**
+ * A refusal with a stable code. `detail` is safe to show a client (it names a field or a
+ * limit, never a token, key, stack or internal address); `reason` is for the audit trail.
+ */
+export class GatewayError extends Error {
+  readonly code: ErrorCode
+  readonly detail?: string
+  readonly reason?: string
+  readonly headers?: Record<string, string>
+
+  constructor(
+    code: ErrorCode,
+    options: { detail?: string; reason?: string; headers?: Record<string, string> } = {},
+  ) {
+    super(options.reason ?? code)
+    this.name = 'GatewayError'
+    this.code = code
+    this.detail = options.detail
+    this.reason = options.reason
+    this.headers = options.headers
+  }
+
+  get status(): number {
+    return ERROR_TABLE[this.code].status
+  }
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
+const PROBLEM_TYPE_BASE = 'https://portcullis.dev/problems/'
+
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  code: ErrorCode
+  requestId: string
+  detail?: string
+}
+
+/** The client-facing body for a code: generic title, stable code, the request id. */
+export function problemFor(code: ErrorCode, requestId: string, detail?: string): Problem {
+  const { status, title } = ERROR_TABLE[code]
+  const problem: Problem = {
+    type: PROBLEM_TYPE_BASE + code.toLowerCase().replaceAll('_', '-'),
+    title,
+    status,
+    code,
+    requestId,
+  }
+  if (detail) problem.detail = detail.slice(0, 500)
+  return problem
+}

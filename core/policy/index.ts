@@ -1,0 +1,3 @@
+export * from './ports.js'
+export * from './routes.js'
+export * from './edge-policy.js'

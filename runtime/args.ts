@@ -1,0 +1,15 @@
+/**
+ * How every on-prem process finds its configuration: `--config <file>` (default
+ * `portcullis.config.json` in the working folder) plus optional overrides as JSON in
+ * `PORTCULLIS_CONFIG_OVERRIDES`, which `portcullis up` and the tests use to pick ports.
+ */
+import { loadConfig, type LoadedConfig } from '../config/index.js'
+
+export const OVERRIDES_ENV = 'PORTCULLIS_CONFIG_OVERRIDES'
+
+export function configFromArgs(argv: string[] = process.argv.slice(2)): LoadedConfig {
+  const i = argv.indexOf('--config')
+  const file = i >= 0 && argv[i + 1] ? argv[i + 1]! : 'portcullis.config.json'
+  const raw = process.env[OVERRIDES_ENV]
+  return loadConfig(file, raw ? JSON.parse(raw) : undefined)
+}

@@ -1,0 +1,3 @@
+export * from './log.js'
+export * from './main.js'
+export * from './args.js'

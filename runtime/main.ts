@@ -1,0 +1,43 @@
+/**
+ * The life of an on-prem process: start, announce readiness on stdout, stop cleanly on
+ * SIGINT/SIGTERM, and exit non-zero with one clear line when starting fails.
+ */
+import { createLogger, type Logger } from './log.js'
+
+/** The line a process prints on stdout once it serves; `portcullis up` waits for it. */
+export const READY_LINE = 'portcullis:ready'
+
+export interface Running {
+  stop(): Promise<void>
+}
+
+export async function runMain(
+  component: string,
+  start: (log: Logger) => Promise<Running>,
+): Promise<void> {
+  const log = createLogger()
+  let running: Running
+  try {
+    running = await start(log)
+  } catch (e) {
+    log.error('start-failed', { component, reason: e instanceof Error ? e.message : String(e) })
+    process.exit(1)
+  }
+  process.stdout.write(`${READY_LINE} ${component}\n`)
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info('stopping', { signal })
+    const timer = setTimeout(() => process.exit(1), 5000)
+    timer.unref()
+    try {
+      await running.stop()
+    } catch (e) {
+      log.warn('stop-failed', { reason: e instanceof Error ? e.message : String(e) })
+    }
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+}
