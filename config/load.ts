@@ -78,11 +78,16 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
     }
     openapi[host] = doc
   }
-  const ports = Object.entries(config.bus.ports)
+  const ports: Array<[string, number]> = [
+    ...Object.entries(config.bus.ports).map(([k, p]): [string, number] => [`bus.ports.${k}`, p]),
+    ['edge.port', config.edge.port],
+    ['demo.port', config.demo.port],
+  ]
   const seen = new Map<number, string>()
-  for (const [name, p] of [...ports, ['edge.port', config.edge.port] as const, ['demo.port', config.demo.port] as const]) {
-    if (seen.has(p)) throw new ConfigError(`bus.ports.${name}`, `port ${p} is also used by ${seen.get(p)}`)
-    seen.set(p, name)
+  for (const [key, p] of ports) {
+    const other = seen.get(p)
+    if (other) throw new ConfigError(key, `port ${p} is also used by ${other}`)
+    seen.set(p, key)
   }
   config.paths.keys = resolve(base, config.paths.keys)
   config.paths.data = resolve(base, config.paths.data)

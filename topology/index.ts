@@ -1,1 +1,5 @@
 export * from './describe.js'
+export * from './keys.js'
+export * from './natsconf.js'
+export * from './server-process.js'
+export * from './provision.js'

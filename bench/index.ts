@@ -1,0 +1,113 @@
+/**
+ * `portcullis bench` / `npm run bench`: in one run, on one machine, the same load against
+ *   direct    the demo upstream alone (the baseline),
+ *   haproxy   haproxy verifying an RS256 JWT in front of it (when installed),
+ *   pipeline  the on-prem path driven by a Node link client (the edge's path without workerd),
+ *   edge      the full path through local workerd (wrangler dev),
+ * each closed-loop with N in flight and open-loop at a fixed rate; then the peak resident
+ * memory of every component. Results go to bench/results/<time>.json and a table.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import os from 'node:os'
+import { flag } from '../cli/args.js'
+import { startEphemeralStack } from '../cli/ephemeral.js'
+import { freePort } from '../runtime/index.js'
+import { REPO_ROOT } from '../cli/stack.js'
+import { closedLoop, httpGet, openLoop, type LoadResult, type Send } from './load.js'
+import { connectLinkClient } from './link-client.js'
+import { haproxyAvailable, startHaproxy } from './haproxy.js'
+import { peakResidentMb } from './memory.js'
+
+interface TargetResult {
+  target: string
+  saturated: LoadResult
+  atRate: LoadResult
+}
+
+function row(cells: Array<string | number>): string {
+  return cells.map((c, i) => String(c).padStart(i === 0 ? 0 : 11).padEnd(i === 0 ? 10 : 0)).join(' ')
+}
+
+export async function bench(args: string[]): Promise<number> {
+  const seconds = Number(flag(args, 'seconds', '8'))
+  const concurrency = Number(flag(args, 'concurrency', '64'))
+  const rate = Number(flag(args, 'rate', '500'))
+  const log = (line: string) => process.stdout.write(line + '\n')
+
+  log(`starting the stack (${os.cpus().length} cores)...`)
+  const stack = await startEphemeralStack(
+    { edge: { deadlineMs: 30_000, linkPoolSize: 4 } },
+    { onLine: (c, l) => (/^(error|warn)/.test(l) ? log(`${c} | ${l}`) : undefined) },
+  )
+  const targets: Array<{ name: string; send: Send; cleanup?: () => Promise<void> }> = []
+  targets.push({ name: 'direct', send: httpGet(`${stack.demoUrl}/orders`, concurrency) })
+  let haproxyPid: number | undefined
+  if (haproxyAvailable()) {
+    const haproxy = await startHaproxy(stack.dir, await freePort(), stack.config.demo.port)
+    haproxyPid = haproxy.pid
+    targets.push({
+      name: 'haproxy',
+      send: httpGet(`${haproxy.url}/orders`, concurrency, { authorization: haproxy.authorization }),
+      cleanup: haproxy.stop,
+    })
+  } else {
+    log('haproxy is not installed: its baseline is skipped (apt-get install haproxy)')
+  }
+  const link = await connectLinkClient(stack.config)
+  targets.push({ name: 'pipeline', send: async () => (await link.get('/orders')) === 200, cleanup: link.close })
+  targets.push({ name: 'edge', send: httpGet(`${stack.url}/demo/orders`, concurrency) })
+
+  const results: TargetResult[] = []
+  try {
+    for (const t of targets) {
+      log(`measuring ${t.name}...`)
+      await closedLoop(t.send, concurrency, 1) // warm-up: connections, JIT, consumers
+      const saturated = await closedLoop(t.send, concurrency, seconds)
+      const atRate = await openLoop(t.send, rate, Math.min(seconds, 5))
+      results.push({ target: t.name, saturated, atRate })
+    }
+  } finally {
+    for (const t of targets) await t.cleanup?.().catch(() => undefined)
+  }
+
+  const pids = stack.pids()
+  if (haproxyPid) pids.haproxy = haproxyPid
+  const memory = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, peakResidentMb(pid)]))
+  await stack.dispose()
+
+  const direct = results.find((r) => r.target === 'direct')!
+  log('')
+  log(row(['target', 'req/s', 'p50 ms', 'p99 ms', 'x direct', `p50@${rate}/s`, `+p50 ms`, 'errors']))
+  for (const r of results) {
+    log(
+      row([
+        r.target,
+        r.saturated.rps,
+        r.saturated.p50Ms,
+        r.saturated.p99Ms,
+        (r.saturated.rps / direct.saturated.rps).toFixed(3),
+        r.atRate.p50Ms,
+        (r.atRate.p50Ms - direct.atRate.p50Ms).toFixed(3),
+        r.saturated.errors + r.atRate.errors,
+      ]),
+    )
+  }
+  log('')
+  log('peak resident memory (MB; a process group is summed):')
+  for (const [name, m] of Object.entries(memory)) log(`  ${name.padEnd(22)} ${m.mb}${m.processes > 1 ? ` (${m.processes} processes)` : ''}`)
+
+  const report = {
+    when: new Date().toISOString(),
+    machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version },
+    settings: { seconds, concurrency, rate },
+    results: results.map((r) => ({ ...r, ratioToDirect: r.saturated.rps / direct.saturated.rps })),
+    memoryMb: memory,
+  }
+  const dir = join(REPO_ROOT, 'bench', 'results')
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, `${report.when.replace(/[:.]/g, '-')}.json`)
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n')
+  log(`\nwritten to ${file}`)
+  return 0
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// `npm test`: format and type checks, then each vitest project in turn (unit, edge inside
+// workerd, integration on real nats-servers, end-to-end on the whole stack), each bounded
+// in time. Ends with one line `tests: N passed, N failed, N skipped`.
+// `npm test -- unit edge` runs only the named projects.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+// Tests talk to loopback only: no telemetry, no fetch of Cloudflare's request.cf data.
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' }
+const bin = (name) => join(root, 'node_modules', '.bin', name)
+const MINUTE = 60_000
+const PROJECTS = { unit: 5 * MINUTE, edge: 6 * MINUTE, integration: 10 * MINUTE, e2e: 15 * MINUTE }
+
+const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+const projects = asked.length ? asked : Object.keys(PROJECTS)
+for (const p of projects) {
+  if (!(p in PROJECTS)) {
+    process.stderr.write(`unknown test project ${p}; known: ${Object.keys(PROJECTS).join(', ')}\n`)
+    process.exit(2)
+  }
+}
+
+function run(cmd, args, limitMs) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env, stdio: 'inherit', detached: true })
+    const timer = setTimeout(() => {
+      process.stderr.write(`\n${args.join(' ')}: over its ${limitMs / MINUTE} min limit, stopped\n`)
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {}
+    }, limitMs)
+    const stop = () => {
+      try {
+        process.kill(-child.pid, 'SIGTERM')
+      } catch {}
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve(code ?? 1)
+    })
+  })
+}
+
+let failedSteps = 0
+const totals = { passed: 0, failed: 0, skipped: 0 }
+const started = Date.now()
+
+if (!asked.length) {
+  process.stdout.write('\n== format (prettier --check)\n')
+  if ((await run(bin('prettier'), ['--check', '--log-level', 'warn', '.'], 2 * MINUTE)) !== 0) failedSteps++
+  process.stdout.write('\n== typecheck (on-prem and edge)\n')
+  if ((await run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'], 3 * MINUTE)) !== 0) failedSteps++
+  if ((await run(bin('tsc'), ['-p', 'edge/tsconfig.json', '--noEmit'], 3 * MINUTE)) !== 0) failedSteps++
+}
+
+const out = mkdtempSync(join(tmpdir(), 'portcullis-tests-'))
+for (const project of projects) {
+  process.stdout.write(`\n== ${project}\n`)
+  const report = join(out, `${project}.json`)
+  const code = await run(
+    bin('vitest'),
+    ['run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+    PROJECTS[project],
+  )
+  if (existsSync(report)) {
+    const r = JSON.parse(readFileSync(report, 'utf8'))
+    totals.passed += r.numPassedTests ?? 0
+    totals.failed += r.numFailedTests ?? 0
+    totals.skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
+  }
+  if (code !== 0) failedSteps++
+}
+rmSync(out, { recursive: true, force: true })
+
+const seconds = Math.round((Date.now() - started) / 1000)
+process.stdout.write(`\n${failedSteps ? 'FAILED' : 'ok'} in ${seconds} s\n`)
+process.stdout.write(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`)
+process.exit(failedSteps || totals.failed ? 1 : 0)

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { compileRoutes, matchRoute, type OpenApiDocument } from './routes.js'
+import { isPortOpen } from './ports.js'
+
+const demo = JSON.parse(
+  readFileSync(new URL('../../demo/openapi.json', import.meta.url), 'utf8'),
+) as OpenApiDocument
+const table = compileRoutes('demo', demo)
+
+describe('route table', () => {
+  it('compiles every operation of the demo document', () => {
+    expect(table.routes.map((r) => `${r.method} ${r.template}`).sort()).toEqual([
+      'GET /debug/leak',
+      'GET /orders',
+      'GET /orders/{id}',
+      'POST /orders',
+    ])
+    const post = table.routes.find((r) => r.operation === 'createOrder')!
+    expect(post.mediaTypes).toEqual(['application/json'])
+    expect(post.bodyRequired).toBe(true)
+  })
+
+  it('matches literals and parameters', () => {
+    const m = matchRoute(table, 'GET', '/orders/42', 443)
+    expect(m.ok && m.route.operation).toBe('getOrder')
+    expect(m.ok && m.params).toEqual({ id: '42' })
+  })
+
+  it('ROUTE-001 answers 405 with the allowed methods for a known path', () => {
+    expect(matchRoute(table, 'DELETE', '/orders', 443)).toEqual({
+      ok: false,
+      code: 'METHOD_NOT_ALLOWED',
+      allow: ['GET', 'POST'],
+    })
+  })
+
+  it.each(['/orders/', '/orders/1/2', '/Orders', '/debug', '/', '/orders//'])(
+    'ROUTE-002 does not match %s',
+    (path) => {
+      expect(matchRoute(table, 'GET', path, 443)).toEqual({ ok: false, code: 'ROUTE_NOT_FOUND' })
+    },
+  )
+
+  it('ROUTE-003 a literal segment wins over a parameter', () => {
+    const doc: OpenApiDocument = {
+      openapi: '3.1.0',
+      paths: {
+        '/items/{id}': { get: { operationId: 'byId' } },
+        '/items/new': { post: { operationId: 'create' } },
+      },
+    }
+    const t = compileRoutes('x', doc)
+    expect(matchRoute(t, 'GET', '/items/new', 443)).toMatchObject({ code: 'METHOD_NOT_ALLOWED', allow: ['POST'] })
+    expect(matchRoute(t, 'GET', '/items/7', 443)).toMatchObject({ ok: true })
+  })
+
+  it('ROUTE-004 a route on an internal port is not found on a public one', () => {
+    const doc: OpenApiDocument = {
+      openapi: '3.1.0',
+      paths: { '/ops': { get: { operationId: 'ops', 'x-portcullis-ports': [444] } } },
+    }
+    const t = compileRoutes('x', doc)
+    expect(matchRoute(t, 'GET', '/ops', 443)).toEqual({ ok: false, code: 'ROUTE_NOT_FOUND' })
+    expect(matchRoute(t, 'GET', '/ops', 444)).toMatchObject({ ok: true })
+  })
+
+  it('refuses documents it cannot read exactly', () => {
+    expect(() => compileRoutes('x', { openapi: '2.0' } as OpenApiDocument)).toThrow(/OpenAPI 3/)
+    expect(() =>
+      compileRoutes('x', { openapi: '3.1.0', paths: { 'nope': { get: {} } } }),
+    ).toThrow(/must start with/)
+    expect(() =>
+      compileRoutes('x', { openapi: '3.1.0', paths: { '/a': { get: { 'x-portcullis-ports': ['443'] } } } }),
+    ).toThrow(/list of ports/)
+  })
+})
+
+describe('port firewall', () => {
+  it.each([
+    [443, true, true],
+    [80, true, true],
+    [444, true, false],
+    [417, true, false],
+    [428, true, false],
+    [888, false, false],
+    [666, false, false],
+    [8080, false, false],
+    [22, false, false],
+  ])('PORT-010 port %i: LAB %s, PROD %s', (port, lab, prod) => {
+    expect(isPortOpen(port, 'LAB')).toBe(lab)
+    expect(isPortOpen(port, 'PROD')).toBe(prod)
+  })
+})

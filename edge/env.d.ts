@@ -1,0 +1,13 @@
+// Bindings that wrangler.toml does not declare (so `wrangler types` cannot see them): the
+// CLI's generated config supplies them for local runs, a deployment sets them as vars and
+// secrets. Merged into the generated Env in worker-configuration.d.ts.
+declare namespace Cloudflare {
+  interface Env {
+    /** The EdgePolicy object (core/policy/edge-policy.ts), as a JSON var. */
+    POLICY: unknown
+    /** ws://host:port of the link server's websocket listener. */
+    LINK_URL: string
+    /** Secret: the nkey seed text of the edge's link identity. */
+    LINK_NKEY_SEED: string
+  }
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { exports } from 'cloudflare:workers'
+import { PROBLEM_CONTENT_TYPE } from '../core/index.js'
+
+// The real default export with the bindings of wrangler.toml plus the pool's POLICY (the
+// repository's config) and a LINK_URL on a closed port.
+async function fetchEdge(path: string, init?: RequestInit) {
+  const res = await exports.default.fetch(new Request(`https://edge.test${path}`, init))
+  const body =
+    res.headers.get('content-type') === PROBLEM_CONTENT_TYPE
+      ? ((await res.json()) as Record<string, unknown>)
+      : await res.text()
+  return { res, body }
+}
+
+describe('worker (default export)', () => {
+  it('EDGE-101 a refused port answers 404 PORT_BLOCKED with a request id', async () => {
+    for (const port of [666, 888, 8443]) {
+      const { res, body } = await fetchEdge(`/demo:${port}/orders`)
+      expect(res.status).toBe(404)
+      expect(body).toMatchObject({ code: 'PORT_BLOCKED', status: 404 })
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+    }
+  })
+
+  it('EDGE-102 an unknown host answers 404 HOST_NOT_FOUND', async () => {
+    const { res, body } = await fetchEdge('/nope/orders')
+    expect(res.status).toBe(404)
+    expect(body).toMatchObject({
+      code: 'HOST_NOT_FOUND',
+      requestId: res.headers.get('x-request-id'),
+    })
+  })
+
+  it('EDGE-103 with the link server unreachable a valid request answers 503 BUS_UNAVAILABLE through the pool', async () => {
+    const started = Date.now()
+    const { res, body } = await fetchEdge('/demo/orders', {
+      headers: { authorization: 'Bearer x', 'x-request-id': 'mine' },
+    })
+    expect(res.status).toBe(503)
+    expect(body).toMatchObject({ code: 'BUS_UNAVAILABLE' })
+    expect(res.headers.get('x-request-id')).not.toBe('mine')
+    expect(Date.now() - started).toBeLessThan(5_000)
+  })
+})

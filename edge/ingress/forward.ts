@@ -1,0 +1,60 @@
+/**
+ * The last step: the checked request becomes an envelope, goes over the link, and the
+ * answer becomes the client's response. An answer with `error` set is rendered as a
+ * problem by the error handler, like any refusal at the edge.
+ */
+import type { Context } from 'hono'
+import {
+  GatewayError,
+  type EdgePolicy,
+  type Method,
+  type RequestEnvelope,
+  type ResponseEnvelope,
+} from '../../core/index.js'
+import { requestHeaders, responseHeaders } from './headers.js'
+import type { IngressEnv, Link } from './types.js'
+
+const NULL_BODY_STATUSES = new Set([204, 205, 304])
+
+export function buildEnvelope(c: Context<IngressEnv>, deadline: number): RequestEnvelope {
+  const target = c.get('target')
+  return {
+    requestId: c.get('requestId'),
+    deadline,
+    method: c.req.raw.method as Method,
+    host: target.host,
+    port: target.port,
+    path: target.path,
+    query: target.query,
+    headers: requestHeaders(c.req.raw.headers),
+    body: c.get('body'),
+  }
+}
+
+export function toResponse(answer: ResponseEnvelope, method: string): Response {
+  if (answer.error) {
+    const options: { detail?: string; reason: string } = { reason: `answered with ${answer.error}` }
+    if (answer.detail) options.detail = answer.detail
+    throw new GatewayError(answer.error, options)
+  }
+  if (answer.status < 200 || answer.status > 599) {
+    throw new GatewayError('ENVELOPE_INVALID', { reason: `status ${answer.status} cannot be sent` })
+  }
+  const empty = NULL_BODY_STATUSES.has(answer.status) || method === 'HEAD'
+  return new Response(empty ? null : answer.body, {
+    status: answer.status,
+    headers: responseHeaders(answer.headers),
+  })
+}
+
+export function forward(policy: EdgePolicy, link: Link, now: () => number) {
+  return async (c: Context<IngressEnv>): Promise<Response> => {
+    const deadline = now() + policy.limits.deadlineMs
+    const envelope = buildEnvelope(c, deadline)
+    const answer = await link.send(envelope, deadline - now())
+    if (answer.request.requestId !== envelope.requestId) {
+      throw new GatewayError('ENVELOPE_INVALID', { reason: 'answer is for another request' })
+    }
+    return toResponse(answer, envelope.method)
+  }
+}

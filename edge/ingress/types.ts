@@ -1,0 +1,43 @@
+import type {
+  CompiledRoute,
+  EdgePolicy,
+  RequestEnvelope,
+  ResponseEnvelope,
+} from '../../core/index.js'
+
+/**
+ * The way to the bridge. `send` resolves with the final answer for the request (which may
+ * carry an `error` code set by a stage) and throws a GatewayError BUS_UNAVAILABLE when the
+ * link cannot carry it, or GATEWAY_TIMEOUT when no answer came within `timeoutMs`.
+ */
+export interface Link {
+  send(request: RequestEnvelope, timeoutMs: number): Promise<ResponseEnvelope>
+}
+
+export interface IngressOptions {
+  policy: EdgePolicy
+  link: Link
+  /** Clock in epoch milliseconds; the worker passes Date.now. */
+  now?: () => number
+  newRequestId?: () => string
+}
+
+/** Where the address sends a request: `/<host>[:<port>]/<path>?<query>`. */
+export interface Target {
+  host: string
+  port: number
+  /** Path below the host, percent-encoded as received, starting with `/`. */
+  path: string
+  /** Raw query without the `?`, possibly empty. */
+  query: string
+}
+
+/** What the checks learn about a request, in the order they learn it. */
+export interface IngressEnv {
+  Variables: {
+    requestId: string
+    target: Target
+    route: CompiledRoute
+    body: Uint8Array
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * One NATS connection to the link server over WebSocket, opened on first use and shared by
+ * every request the pool object serves. The edge authenticates with its nkey (the server's
+ * nonce is signed; the seed never leaves the object) and replies arrive under the edge's
+ * own inbox prefix, the only subjects its identity may subscribe to.
+ *
+ * A first connect never takes longer than the request that waits for it has left; while
+ * the connection is down and reconnecting, new requests fail at once with BUS_UNAVAILABLE
+ * instead of queueing into a dead socket. Requests already in flight keep their own timeout,
+ * since the answer can still arrive once the client has reconnected.
+ */
+import { nkeyAuthenticator, wsconnect, type NatsConnection } from '@nats-io/nats-core'
+import {
+  GatewayError,
+  decodeResponse,
+  encodeRequest,
+  subjects,
+  type RequestEnvelope,
+  type ResponseEnvelope,
+} from '../../core/index.js'
+import { MAX_CONNECT_MS, PING_INTERVAL_MS, RECONNECT_WAIT_MS } from './constants.js'
+
+export interface LinkSettings {
+  url: string
+  /** The nkey seed text of the edge's link identity. */
+  seed: string
+  edgeId: string
+  /** Shown by the server for this connection. */
+  name: string
+}
+
+function unavailable(reason: string): GatewayError {
+  return new GatewayError('BUS_UNAVAILABLE', { reason: `link: ${reason}` })
+}
+
+function timedOut(reason: string): GatewayError {
+  return new GatewayError('GATEWAY_TIMEOUT', { reason: `link: ${reason}` })
+}
+
+/** Waits for `promise` at most `ms`, then fails with `onTimeout()`. */
+async function within<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | null = null
+  const expiry = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), Math.max(0, ms))
+  })
+  try {
+    return await Promise.race([promise, expiry])
+  } finally {
+    if (timer !== null) clearTimeout(timer)
+  }
+}
+
+export class LinkConnection {
+  readonly #settings: LinkSettings
+  readonly #now: () => number
+  #nc: NatsConnection | undefined
+  #opening: Promise<NatsConnection> | undefined
+  #up = false
+
+  constructor(settings: LinkSettings, now: () => number = Date.now) {
+    this.#settings = settings
+    this.#now = now
+  }
+
+  /** Sends one request on the edge's link subject and decodes the answer. */
+  async request(envelope: RequestEnvelope, timeoutMs: number): Promise<ResponseEnvelope> {
+    const deadline = this.#now() + timeoutMs
+    const nc = await this.#connection(timeoutMs)
+    const left = Math.floor(deadline - this.#now())
+    if (left < 1) throw timedOut('deadline passed while connecting')
+    const { headers, data } = encodeRequest(envelope)
+    const msg = await nc.request(subjects.linkRequest(this.#settings.edgeId), data, {
+      headers,
+      timeout: left,
+    })
+    return decodeResponse(msg.headers, msg.data)
+  }
+
+  async #connection(budgetMs: number): Promise<NatsConnection> {
+    const nc = this.#nc
+    if (nc && !nc.isClosed()) {
+      if (!this.#up) throw unavailable('disconnected, reconnecting')
+      return nc
+    }
+    // One attempt at a time, shared by every request that arrives meanwhile; each waits
+    // for it only as long as its own deadline allows.
+    this.#opening ??= this.#open().finally(() => {
+      this.#opening = undefined
+    })
+    return within(this.#opening, budgetMs, () => unavailable('connect did not finish in time'))
+  }
+
+  async #open(): Promise<NatsConnection> {
+    const { url, seed, edgeId, name } = this.#settings
+    let nc: NatsConnection
+    try {
+      nc = await wsconnect({
+        servers: url,
+        name,
+        authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)),
+        inboxPrefix: subjects.linkInbox(edgeId),
+        pingInterval: PING_INTERVAL_MS,
+        reconnect: true,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: RECONNECT_WAIT_MS,
+        waitOnFirstConnect: false,
+        ignoreClusterUpdates: true,
+        timeout: MAX_CONNECT_MS,
+      })
+    } catch (e) {
+      throw unavailable(`connect failed: ${e instanceof Error ? e.message : String(e)}`)
+    }
+    this.#nc = nc
+    this.#up = true
+    void this.#watch(nc)
+    return nc
+  }
+
+  async #watch(nc: NatsConnection): Promise<void> {
+    const forget = () => {
+      if (this.#nc === nc) {
+        this.#nc = undefined
+        this.#up = false
+      }
+    }
+    void nc.closed().then(forget, forget)
+    for await (const status of nc.status()) {
+      if (this.#nc !== nc) break
+      if (status.type === 'disconnect') this.#up = false
+      else if (status.type === 'reconnect') this.#up = true
+    }
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * What a pool object answers over RPC: the response, or a stable code with the reason for
+ * the log. A plain value on purpose: errors crossing the RPC boundary keep only their
+ * message, so the code travels as data.
+ */
+import { errors as natsErrors } from '@nats-io/nats-core'
+import { GatewayError, type ErrorCode, type ResponseEnvelope } from '../../core/index.js'
+
+export type LinkOutcome =
+  { ok: true; response: ResponseEnvelope } | { ok: false; code: ErrorCode; reason: string }
+
+/**
+ * Maps a failure on the link to a code: no answer in time is GATEWAY_TIMEOUT; anything the
+ * connection itself says (no responders, closed, refused, not authorized) is BUS_UNAVAILABLE.
+ */
+export function failure(error: unknown): LinkOutcome & { ok: false } {
+  if (error instanceof GatewayError) {
+    return { ok: false, code: error.code, reason: error.reason ?? error.code }
+  }
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  if (error instanceof natsErrors.TimeoutError)
+    return { ok: false, code: 'GATEWAY_TIMEOUT', reason }
+  return { ok: false, code: 'BUS_UNAVAILABLE', reason }
+}
+
+export function unwrap(outcome: LinkOutcome): ResponseEnvelope {
+  if (outcome.ok) return outcome.response
+  throw new GatewayError(outcome.code, { reason: outcome.reason })
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest'
+import { env } from 'cloudflare:workers'
+import { createExecutionContext } from 'cloudflare:test'
+import { PROBLEM_CONTENT_TYPE } from '../core/index.js'
+import { readSettings } from './settings.js'
+import { createFetchHandler } from './worker.js'
+
+describe('worker settings', () => {
+  it('ENV-101 the configured bindings are accepted', () => {
+    const settings = readSettings(env)
+    expect(settings.edgeId).toBe('local')
+    expect(settings.poolSize).toBe(4)
+    expect(Object.keys(settings.policy.hosts)).toContain('demo')
+  })
+
+  it('ENV-102 a missing or malformed binding is refused by name; a seed is never echoed', () => {
+    const cases: Array<[Partial<Env>, RegExp]> = [
+      [{ POLICY: undefined }, /POLICY/],
+      [{ POLICY: { version: 2 } }, /POLICY.*version/],
+      [{ POLICY: '{not json' }, /POLICY/],
+      [{ EDGE_ID: 'Local.Edge' }, /EDGE_ID/],
+      [{ LINK_POOL_SIZE: '0' }, /LINK_POOL_SIZE/],
+      [{ LINK_POOL_SIZE: 'four' }, /LINK_POOL_SIZE/],
+      [{ LINK_URL: 'http://127.0.0.1:1' }, /LINK_URL/],
+      [{ LINK_URL: 'ws://127.0.0.1:1/path?x' }, /LINK_URL/],
+      [{ LINK_NKEY_SEED: 'not-a-seed-SUPERSECRET' }, /LINK_NKEY_SEED/],
+    ]
+    for (const [patch, message] of cases) {
+      let error: unknown
+      try {
+        readSettings({ ...env, ...patch } as Env)
+      } catch (e) {
+        error = e
+      }
+      expect(String(error)).toMatch(message)
+      expect(String(error)).not.toContain('SUPERSECRET')
+    }
+  })
+
+  it('ENV-103 a worker with a bad policy answers every request 500 INTERNAL_ERROR problem', async () => {
+    const fetch = createFetchHandler()
+    const bad = { ...env, POLICY: { version: 1, deployment: 'DEV' } } as Env
+    for (const path of ['/demo/orders', '/demo:666/x']) {
+      const res = await fetch(
+        new Request(`https://edge.test${path}`),
+        bad,
+        createExecutionContext(),
+      )
+      expect(res.status).toBe(500)
+      expect(res.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE)
+      const body = (await res.json()) as Record<string, unknown>
+      expect(body.code).toBe('INTERNAL_ERROR')
+      expect(body.requestId).toBe(res.headers.get('x-request-id'))
+      expect(JSON.stringify(body)).not.toMatch(/deployment|POLICY/)
+    }
+  })
+})

@@ -1,0 +1,44 @@
+/**
+ * Reads the worker's bindings once per isolate. Anything missing or malformed makes the
+ * worker answer 500 INTERNAL_ERROR to every request (closed by default) and names the
+ * binding in the log; a secret's value is never echoed.
+ */
+import { isSubjectToken, readEdgePolicy, type EdgePolicy } from '../core/index.js'
+import { MAX_POOL_SIZE } from './link/constants.js'
+
+export interface EdgeSettings {
+  policy: EdgePolicy
+  edgeId: string
+  poolSize: number
+}
+
+function fail(binding: string, what: string): never {
+  throw new TypeError(`binding ${binding}: ${what}`)
+}
+
+export function readSettings(env: Env): EdgeSettings {
+  let policy: EdgePolicy
+  try {
+    policy = readEdgePolicy(env.POLICY)
+  } catch (e) {
+    fail('POLICY', e instanceof Error ? e.message : 'unreadable')
+  }
+  if (typeof env.EDGE_ID !== 'string' || !isSubjectToken(env.EDGE_ID)) {
+    fail('EDGE_ID', 'must be a lowercase name (letters, digits, dashes)')
+  }
+  const poolSize = Number(env.LINK_POOL_SIZE)
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > MAX_POOL_SIZE) {
+    fail('LINK_POOL_SIZE', `must be an integer from 1 to ${MAX_POOL_SIZE}`)
+  }
+  if (typeof env.LINK_URL !== 'string' || !/^wss?:\/\/[^\s/?#]+\/?$/.test(env.LINK_URL)) {
+    fail('LINK_URL', 'must be ws://host:port or wss://host:port')
+  }
+  if (
+    typeof env.LINK_NKEY_SEED !== 'string' ||
+    !/^S[A-Z2-7]{55,}$/.test(env.LINK_NKEY_SEED.trim())
+  ) {
+    fail('LINK_NKEY_SEED', 'must be an nkey seed')
+  }
+  if (!env.LINK_POOL) fail('LINK_POOL', 'Durable Object namespace missing')
+  return { policy, edgeId: env.EDGE_ID, poolSize }
+}

@@ -1,0 +1,7 @@
+// Values the edge tests' global setup (Node) hands to the tests (workerd).
+declare module 'vitest' {
+  export interface ProvidedContext {
+    blackholeUrl: string
+  }
+}
+export {}

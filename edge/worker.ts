@@ -1,0 +1,34 @@
+/**
+ * Wires the bindings to the ingress once per isolate: settings -> link pool client ->
+ * ingress app. When the settings are wrong every request gets 500 INTERNAL_ERROR.
+ */
+import type { Hono } from 'hono'
+import { GatewayError, newRequestId } from '../core/index.js'
+import { createIngress, problemResponse, type IngressEnv } from './ingress/index.js'
+import { poolLink, type PoolNamespace } from './link/client.js'
+import { readSettings } from './settings.js'
+
+type Ingress = { app: Hono<IngressEnv> } | { error: GatewayError }
+
+function build(env: Env): Ingress {
+  try {
+    const settings = readSettings(env)
+    // The RPC stub's type widens tuples (header pairs) to arrays; the values are the same.
+    const link = poolLink(env.LINK_POOL as unknown as PoolNamespace, settings.poolSize)
+    return { app: createIngress({ policy: settings.policy, link }) }
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e)
+    console.error(JSON.stringify({ event: 'settings-refused', reason }))
+    return { error: new GatewayError('INTERNAL_ERROR', { reason: `settings: ${reason}` }) }
+  }
+}
+
+/** The worker's fetch handler; the bindings are read on the first request of the isolate. */
+export function createFetchHandler() {
+  let ingress: Ingress | undefined
+  return (request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> => {
+    ingress ??= build(env)
+    if ('error' in ingress) return problemResponse(ingress.error, newRequestId())
+    return ingress.app.fetch(request, env, ctx)
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * End to end, through the edge only: HTTP to `wrangler dev`, across the link, the four
+ * buses and both validators to the demo upstream and back, on the stack `npm start` runs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestStack, type TestStack } from './test-stack.js'
+
+let stack: TestStack
+
+beforeAll(async () => {
+  stack = await startTestStack()
+})
+
+afterAll(async () => {
+  await stack?.dispose()
+})
+
+const json = { 'content-type': 'application/json' }
+
+async function problem(res: Response) {
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+  const body = (await res.json()) as { code: string; requestId: string; status: number; detail?: string }
+  expect(body.requestId).toBe(res.headers.get('x-request-id'))
+  expect(body.status).toBe(res.status)
+  return body
+}
+
+async function receivedIds(): Promise<string[]> {
+  return (await stack.received()).map((r) => r.requestId ?? '')
+}
+
+describe('the request path', () => {
+  it('E2E-001 GET crosses every stage and comes back with one request id', async () => {
+    const res = await fetch(`${stack.url}/demo/orders`)
+    expect(res.status).toBe(200)
+    const id = res.headers.get('x-request-id')!
+    expect(id).toMatch(/^[0-9a-f]{32}$/)
+    const body = (await res.json()) as { orders: unknown[] }
+    expect(body.orders.length).toBeGreaterThan(0)
+    const seen = (await stack.received()).find((r) => r.requestId === id)!
+    expect(seen.idempotencyKey).toBe(id)
+    expect(seen.method).toBe('GET')
+    expect(seen.path).toBe('/orders')
+  })
+
+  it('E2E-002 POST a valid order: 201 with the created order', async () => {
+    const res = await fetch(`${stack.url}/demo/orders`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ item: "Earl Grey 'special'", quantity: 3 }),
+    })
+    expect(res.status).toBe(201)
+    const order = (await res.json()) as { id: string; item: string; quantity: number }
+    expect(order).toMatchObject({ item: "Earl Grey 'special'", quantity: 3 })
+    const seen = (await stack.received()).find((r) => r.requestId === res.headers.get('x-request-id'))!
+    expect(JSON.parse(seen.body)).toEqual({ item: "Earl Grey 'special'", quantity: 3 })
+  })
+
+  it('E2E-003 GET an order by id, and 404 from the upstream for an unknown id', async () => {
+    const list = (await (await fetch(`${stack.url}/demo/orders`)).json()) as { orders: Array<{ id: string }> }
+    const one = await fetch(`${stack.url}/demo/orders/${list.orders[0]!.id}`)
+    expect(one.status).toBe(200)
+    const missing = await fetch(`${stack.url}/demo/orders/999999`)
+    expect(missing.status).toBe(404)
+  })
+
+  it.each([
+    ['BODY-001 a quantity below the minimum', { item: 'tea', quantity: 0 }],
+    ['BODY-002 a property the schema does not declare', { item: 'tea', quantity: 1, admin: true }],
+    ['BODY-003 a missing required field', { quantity: 1 }],
+    ['BODY-004 a string where an integer belongs', { item: 'tea', quantity: '1' }],
+    ['BODY-005 an item longer than 100 characters', { item: 'x'.repeat(101), quantity: 1 }],
+  ])('%s is refused with 400 and never reaches the upstream', async (_name, payload) => {
+    const res = await fetch(`${stack.url}/demo/orders`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(payload),
+    })
+    expect(res.status).toBe(400)
+    const body = await problem(res)
+    expect(body.code).toBe('BODY_SCHEMA_VIOLATION')
+    expect(await receivedIds()).not.toContain(body.requestId)
+  })
+
+  it('BODY-006 a body that is not JSON is refused with BODY_MALFORMED', async () => {
+    const res = await fetch(`${stack.url}/demo/orders`, { method: 'POST', headers: json, body: '{"item":' })
+    expect(res.status).toBe(400)
+    const body = await problem(res)
+    expect(body.code).toBe('BODY_MALFORMED')
+    expect(await receivedIds()).not.toContain(body.requestId)
+  })
+
+  it('RESP-001 a leaking response becomes 502; the client never sees the stack trace', async () => {
+    const res = await fetch(`${stack.url}/demo/debug/leak`)
+    expect(res.status).toBe(502)
+    const text = await res.clone().text()
+    expect(text).not.toMatch(/at .*\.js:\d+|Error:|stack|\/srv\//)
+    expect(res.headers.get('server')).toBeNull()
+    expect(res.headers.get('x-powered-by')).toBeNull()
+    expect((await problem(res)).code).toBe('RESPONSE_SCHEMA_VIOLATION')
+  })
+
+  it('HDR-001 the client Authorization and Portcullis-* headers never reach the upstream', async () => {
+    const res = await fetch(`${stack.url}/demo/orders`, {
+      headers: { authorization: 'Bearer secret-token', 'portcullis-actor': 'forged', 'x-custom': 'kept' },
+    })
+    expect(res.status).toBe(200)
+    const seen = (await stack.received()).find((r) => r.requestId === res.headers.get('x-request-id'))!
+    expect(seen.headers['authorization']).toBeUndefined()
+    expect(seen.headers['portcullis-actor']).toBeUndefined()
+    expect(seen.headers['x-custom']).toBe('kept')
+    expect(seen.headers['x-request-id']).toBe(res.headers.get('x-request-id'))
+  })
+
+  it('PORT-001 ports 666 and 888 are refused at the edge and nothing reaches the upstream', async () => {
+    const before = (await stack.received()).length
+    for (const port of [666, 888]) {
+      const res = await fetch(`${stack.url}/demo:${port}/orders`)
+      expect(res.status).toBe(404)
+      expect((await problem(res)).code).toBe('PORT_BLOCKED')
+    }
+    expect((await stack.received()).length).toBe(before)
+  })
+
+  it('METHOD-001 a wrong method is 405 with Allow, before anything leaves the edge', async () => {
+    const res = await fetch(`${stack.url}/demo/orders`, { method: 'DELETE' })
+    expect(res.status).toBe(405)
+    expect(res.headers.get('allow')).toBe('GET, POST')
+    expect((await problem(res)).code).toBe('METHOD_NOT_ALLOWED')
+  })
+})
+
+describe('failures on the way', () => {
+  it('UP-001 the upstream stopped: 502 UPSTREAM_UNAVAILABLE, then recovery', async () => {
+    await stack.stopComponent('demo')
+    try {
+      const res = await fetch(`${stack.url}/demo/orders`)
+      expect(res.status).toBe(502)
+      expect((await problem(res)).code).toBe('UPSTREAM_UNAVAILABLE')
+    } finally {
+      await stack.startComponent('demo')
+    }
+    expect((await fetch(`${stack.url}/demo/orders`)).status).toBe(200)
+  })
+
+  it('UP-002 a slow upstream: 504 UPSTREAM_TIMEOUT within the deadline', async () => {
+    await stack.demoControl({ delayMs: 4000 })
+    try {
+      const started = Date.now()
+      const res = await fetch(`${stack.url}/demo/orders`)
+      expect(res.status).toBe(504)
+      expect((await problem(res)).code).toBe('UPSTREAM_TIMEOUT')
+      expect(Date.now() - started).toBeLessThan(4000)
+    } finally {
+      await stack.demoControl({ delayMs: 0 })
+    }
+  })
+
+  it('BUS-101 the request validator crashes mid-run and restarts: every request completes once', async () => {
+    const post = (n: number) =>
+      fetch(`${stack.url}/demo/orders`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ item: `crash-${n}`, quantity: 1 }),
+      })
+    const first = Array.from({ length: 10 }, (_, n) => post(n))
+    await stack.killComponent('request-validator')
+    const second = Array.from({ length: 10 }, (_, n) => post(10 + n))
+    await new Promise((r) => setTimeout(r, 300))
+    await stack.startComponent('request-validator')
+    const responses = await Promise.all([...first, ...second])
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201))
+    const ids = responses.map((r) => r.headers.get('x-request-id')!)
+    const received = await stack.received()
+    for (const id of ids) {
+      expect(received.filter((r) => r.requestId === id).length).toBe(1)
+    }
+  })
+})

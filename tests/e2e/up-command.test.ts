@@ -1,0 +1,59 @@
+/**
+ * `npm start` as a user runs it: `portcullis up` in the foreground, a real request through
+ * it, then SIGTERM, after which nothing it started may be left running.
+ */
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, expect, it } from 'vitest'
+import { freePorts } from '../../runtime/index.js'
+import { REPO_ROOT } from '../../cli/stack.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'portcullis-up-'))
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function processesMentioning(text: string): string[] {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,args='], { encoding: 'utf8' })
+  return out.split('\n').filter((l) => l.includes(text) && !l.includes('ps -e'))
+}
+
+it('CLI-001 up serves the demo, prints the ingress, and SIGTERM leaves no process behind', async () => {
+  const [link, linkWebsocket, dreq, creq, dresp, cresp, edge, demo] = await freePorts(8)
+  const config = JSON.parse(readFileSync(join(REPO_ROOT, 'portcullis.config.json'), 'utf8'))
+  config.edge.port = edge
+  config.demo = { port: demo }
+  config.upstreams.demo.baseUrl = `http://127.0.0.1:${demo}`
+  config.upstreams.demo.openapi = join(REPO_ROOT, 'demo', 'openapi.json')
+  config.bus = { ports: { link, linkWebsocket, dreq, creq, dresp, cresp } }
+  config.paths = { keys: join(dir, 'keys'), data: join(dir, 'data') }
+  const file = join(dir, 'portcullis.config.json')
+  writeFileSync(file, JSON.stringify(config, null, 2))
+
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'cli', 'portcullis.mjs'), 'up', '--config', file], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.on('data', (d) => (output += d))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  try {
+    const started = Date.now()
+    while (!output.includes('Portcullis is up') && Date.now() - started < 120_000) {
+      if (child.exitCode !== null) throw new Error(`up exited early:\n${output}`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    expect(output).toContain(`Ingress: http://127.0.0.1:${edge}`)
+    expect(output).toMatch(/relay\s+\|/)
+    const res = await fetch(`http://127.0.0.1:${edge}/demo/orders`)
+    expect(res.status).toBe(200)
+    expect(processesMentioning(dir).length).toBeGreaterThan(5)
+  } finally {
+    child.kill('SIGTERM')
+    await exited
+  }
+  await new Promise((r) => setTimeout(r, 500))
+  expect(processesMentioning(dir)).toEqual([])
+})

@@ -1,0 +1,198 @@
+/**
+ * Real buses for tests: the five nats-servers of the isolated topology on free loopback
+ * ports, generated from the default config (plus overrides) with fresh keys in a temp dir,
+ * streams provisioned. One harness per test file; `stop()` leaves nothing behind.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import {
+  nkeyAuthenticator,
+  wsconnect,
+  type NatsConnection,
+  type WsConnectionOptions,
+} from '@nats-io/nats-core'
+import { subjects, type BusName } from '../../core/index.js'
+import { loadConfig, mergeConfig, type LoadedConfig } from '../../config/index.js'
+import {
+  ADMIN,
+  describeTopology,
+  ensureKeys,
+  inboxPrefixOf,
+  provisionStreams,
+  readSeed,
+  renderServerConfig,
+  serverPaths,
+  startNatsServer,
+  type NatsServerProcess,
+  type Topology,
+} from '../../topology/index.js'
+import { connectAs } from '../../bus/index.js'
+import { freePorts } from './ports.js'
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const DEFAULT_CONFIG_FILE = join(REPO_ROOT, 'portcullis.config.json')
+
+/** Set to echo every nats-server log line to stderr, prefixed with the server's name. */
+const LOG_ENV = 'PORTCULLIS_TEST_NATS_LOG'
+
+export interface BusHarness {
+  config: LoadedConfig
+  topology: Topology
+  dir: string
+  keysDir: string
+  /** A config file written into `dir`, usable with `--config` by child processes. */
+  configFile: string
+  connect(identity: string, server: BusName): Promise<NatsConnection>
+  stopServer(name: BusName): Promise<void>
+  startServer(name: BusName): Promise<void>
+  stop(): Promise<void>
+}
+
+interface RawConfig {
+  upstreams?: Record<string, { openapi?: unknown }>
+}
+
+/** The default config merged with `overrides`, its OpenAPI paths made absolute. */
+function mergedConfig(generated: unknown, overrides: unknown): RawConfig {
+  const base = JSON.parse(readFileSync(DEFAULT_CONFIG_FILE, 'utf8')) as unknown
+  const raw = mergeConfig(mergeConfig(base, generated), overrides) as RawConfig
+  for (const upstream of Object.values(raw.upstreams ?? {})) {
+    if (typeof upstream.openapi === 'string')
+      upstream.openapi = resolve(REPO_ROOT, upstream.openapi)
+  }
+  return raw
+}
+
+export async function startBuses(overrides?: unknown): Promise<BusHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-bus-'))
+  const servers = new Map<BusName, NatsServerProcess>()
+  const connections = new Set<NatsConnection>()
+  let stopped = false
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return
+    stopped = true
+    await Promise.allSettled([...connections].map((nc) => nc.close()))
+    await Promise.allSettled([...servers.values()].map((s) => s.stop()))
+    servers.clear()
+    rmSync(dir, { recursive: true, force: true })
+  }
+
+  try {
+    const [link, linkWebsocket, dreq, creq, dresp, cresp, edgePort, demoPort] = await freePorts(8)
+    const generated = {
+      bus: { ports: { link, linkWebsocket, dreq, creq, dresp, cresp } },
+      edge: { port: edgePort },
+      demo: { port: demoPort },
+      upstreams: { demo: { baseUrl: `http://127.0.0.1:${demoPort}` } },
+      paths: { keys: join(dir, 'keys'), data: join(dir, 'data') },
+    }
+    const configFile = join(dir, 'portcullis.config.json')
+    writeFileSync(configFile, JSON.stringify(mergedConfig(generated, overrides), null, 2) + '\n')
+    const config = loadConfig(configFile)
+    const topology = describeTopology(config)
+    const keysDir = config.paths.keys
+    const keys = ensureKeys(
+      keysDir,
+      topology.identities.map((i) => i.id),
+    )
+
+    const confs = new Map<BusName, { confPath: string; port: number }>()
+    for (const spec of topology.servers) {
+      const { confPath, storeDir } = serverPaths(config.paths.data, spec.name)
+      mkdirSync(dirname(confPath), { recursive: true, mode: 0o700 })
+      const text = renderServerConfig(topology, spec, keys, {
+        storeDir,
+        maxPayloadBytes: config.bus.maxPayloadBytes,
+        streamMaxBytes: config.bus.streamMaxBytes,
+      })
+      writeFileSync(confPath, text, { mode: 0o600 })
+      confs.set(spec.name, { confPath, port: spec.port })
+    }
+
+    const startServer = async (name: BusName): Promise<void> => {
+      if (servers.has(name)) return
+      const conf = confs.get(name)
+      if (!conf) throw new Error(`no server ${name} in the topology`)
+      const echo = process.env[LOG_ENV]
+      const server = await startNatsServer({
+        name,
+        host: topology.host,
+        ...conf,
+        ...(echo
+          ? { onLine: (line: string) => process.stderr.write(`[nats ${name}] ${line}\n`) }
+          : {}),
+      })
+      servers.set(name, server)
+    }
+    const stopServer = async (name: BusName): Promise<void> => {
+      const server = servers.get(name)
+      servers.delete(name)
+      await server?.stop()
+    }
+    const connect = async (identity: string, server: BusName): Promise<NatsConnection> => {
+      const nc = await connectAs({
+        topology,
+        keysDir,
+        identity,
+        server,
+        name: `test:${identity}@${server}`,
+      })
+      connections.add(nc)
+      void nc.closed().then(() => connections.delete(nc))
+      return nc
+    }
+
+    await Promise.all(topology.servers.map((s) => startServer(s.name)))
+    await provisionStreams(topology, config.bus, (server) => connect(ADMIN, server))
+
+    return { config, topology, dir, keysDir, configFile, connect, stopServer, startServer, stop }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}
+
+/** The link's WebSocket URL, as the edge dials it. */
+export function linkWebsocketUrl(h: Pick<BusHarness, 'topology'>): string {
+  const link = h.topology.servers.find((s) => s.name === 'link')
+  if (link?.websocketPort === undefined) throw new Error('the topology has no link websocket')
+  return `ws://${h.topology.host}:${link.websocketPort}`
+}
+
+/** Node 20 has no global WebSocket (Node 22 has): fall back to the `ws` package there. */
+async function webSocketClass(): Promise<typeof WebSocket> {
+  if (typeof globalThis.WebSocket === 'function') return globalThis.WebSocket
+  const ws = await import('ws')
+  return ws.WebSocket as unknown as typeof WebSocket
+}
+
+/**
+ * Connects to the link over WebSocket as `identity` (none: an anonymous client), the way the
+ * edge does: one attempt, no reconnect, so a refusal surfaces as the rejected promise. An
+ * edge identity uses its link inbox prefix; any other identity its usual one.
+ */
+export async function connectLinkWebsocket(
+  h: Pick<BusHarness, 'topology' | 'keysDir'>,
+  identity: string | undefined,
+  opts: Partial<WsConnectionOptions> = {},
+): Promise<NatsConnection> {
+  const Ws = await webSocketClass()
+  const edge = h.topology.identities.find((i) => i.id === identity && i.kind === 'edge')
+  return wsconnect({
+    servers: linkWebsocketUrl(h),
+    name: `test:${identity ?? 'anonymous'}@link-ws`,
+    ...(identity
+      ? {
+          authenticator: nkeyAuthenticator(readSeed(h.keysDir, identity)),
+          inboxPrefix: edge?.edgeId ? subjects.linkInbox(edge.edgeId) : inboxPrefixOf(identity),
+        }
+      : {}),
+    maxReconnectAttempts: 0,
+    reconnect: false,
+    wsFactory: async (url) => ({ socket: new Ws(url), encrypted: false }),
+    ...opts,
+  })
+}

@@ -1,0 +1,140 @@
+/**
+ * Creates or updates every stream and durable consumer of the topology, as the admin
+ * identity. Running it again converges the brokers on the topology (it is how limits change)
+ * instead of failing on what already exists.
+ */
+import { nanos, type NatsConnection } from '@nats-io/nats-core'
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  jetstreamManager,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream'
+import type { BusName } from '../core/index.js'
+import type { Config } from '../config/index.js'
+import type { ConsumerSpec, StreamSpec, Topology } from './describe.js'
+
+/** Unacked messages one consumer may have out; bounds what a stuck stage holds. */
+export const MAX_ACK_PENDING = 1024
+
+type BusLimits = Config['bus']
+
+export function streamConfigOf(
+  stream: StreamSpec,
+  bus: BusLimits,
+): Partial<StreamConfig> & { name: string } {
+  return {
+    name: stream.name,
+    subjects: [...stream.subjects],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    duplicate_window: nanos(bus.duplicateWindowMs),
+    max_bytes: bus.streamMaxBytes,
+    max_msgs: bus.streamMaxMessages,
+    max_msg_size: bus.maxPayloadBytes,
+    discard: DiscardPolicy.New,
+    num_replicas: 1,
+  }
+}
+
+export function consumerConfigOf(consumer: ConsumerSpec, bus: BusLimits): Partial<ConsumerConfig> {
+  return {
+    durable_name: consumer.name,
+    filter_subject: consumer.filter,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: nanos(bus.ackWaitMs),
+    max_deliver: bus.maxDeliver,
+    max_ack_pending: MAX_ACK_PENDING,
+    deliver_policy: DeliverPolicy.All,
+  }
+}
+
+function notFound(e: unknown, code: number): boolean {
+  return e instanceof JetStreamApiError && e.code === code
+}
+
+async function ensureStream(
+  jsm: JetStreamManager,
+  stream: StreamSpec,
+  bus: BusLimits,
+): Promise<void> {
+  const want = streamConfigOf(stream, bus)
+  let have: StreamConfig
+  try {
+    have = (await jsm.streams.info(stream.name)).config
+  } catch (e) {
+    if (!notFound(e, JetStreamApiCodes.StreamNotFound)) throw e
+    await jsm.streams.add(want)
+    return
+  }
+  // The server cannot change these in place; say so rather than half-converge.
+  for (const key of ['retention', 'storage'] as const) {
+    if (have[key] !== want[key]) {
+      throw new Error(
+        `stream ${stream.name} on ${stream.server} has ${key} ${have[key]}, the topology wants ` +
+          `${want[key]}; it must be recreated`,
+      )
+    }
+  }
+  const { name: _name, retention: _r, storage: _s, ...update } = want
+  await jsm.streams.update(stream.name, update)
+}
+
+async function ensureConsumer(
+  jsm: JetStreamManager,
+  stream: StreamSpec,
+  consumer: ConsumerSpec,
+  bus: BusLimits,
+): Promise<void> {
+  const want = consumerConfigOf(consumer, bus)
+  let have: ConsumerConfig
+  try {
+    have = (await jsm.consumers.info(stream.name, consumer.name)).config
+  } catch (e) {
+    if (!notFound(e, JetStreamApiCodes.ConsumerNotFound)) throw e
+    await jsm.consumers.add(stream.name, want)
+    return
+  }
+  if (have.filter_subject !== want.filter_subject || have.ack_policy !== want.ack_policy) {
+    throw new Error(
+      `consumer ${consumer.name} of ${stream.name} has filter ${have.filter_subject ?? '(none)'} ` +
+        `and ack ${have.ack_policy}; the topology wants ${want.filter_subject} and ` +
+        `${want.ack_policy}; it must be recreated`,
+    )
+  }
+  await jsm.consumers.update(stream.name, consumer.name, {
+    ack_wait: want.ack_wait,
+    max_deliver: want.max_deliver,
+    max_ack_pending: want.max_ack_pending,
+  })
+}
+
+export async function provisionStreams(
+  topology: Topology,
+  bus: BusLimits,
+  connectAdmin: (server: BusName) => Promise<NatsConnection>,
+): Promise<void> {
+  const servers = [...new Set(topology.streams.map((s) => s.server))]
+  // Servers are independent: provision them side by side.
+  await Promise.all(
+    servers.map(async (server) => {
+      const nc = await connectAdmin(server)
+      try {
+        const jsm = await jetstreamManager(nc)
+        for (const stream of topology.streams.filter((s) => s.server === server)) {
+          await ensureStream(jsm, stream, bus)
+          for (const consumer of stream.consumers) await ensureConsumer(jsm, stream, consumer, bus)
+        }
+      } finally {
+        await nc.close()
+      }
+    }),
+  )
+}

@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs'
+import { defineConfig } from 'vitest/config'
+
+const onPrem = ['core', 'config', 'topology', 'bus', 'runtime', 'bridge', 'validators', 'backend', 'demo', 'cli']
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: onPrem.map((dir) => `${dir}/**/*.test.ts`),
+          testTimeout: 10_000,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      ...(existsSync(new URL('./edge/vitest.config.ts', import.meta.url)) ? ['./edge/vitest.config.ts'] : []),
+      {
+        test: {
+          name: 'integration',
+          environment: 'node',
+          include: ['tests/integration/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['tests/e2e/**/*.test.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 3 },
+        },
+      },
+    ],
+  },
+})
