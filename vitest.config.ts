@@ -1,7 +1,18 @@
 import { existsSync } from 'node:fs'
 import { defineConfig } from 'vitest/config'
 
-const onPrem = ['core', 'config', 'topology', 'bus', 'runtime', 'bridge', 'validators', 'backend', 'demo', 'cli']
+const onPrem = [
+  'core',
+  'config',
+  'topology',
+  'bus',
+  'runtime',
+  'bridge',
+  'validators',
+  'backend',
+  'demo',
+  'cli',
+]
 
 export default defineConfig({
   test: {
@@ -15,7 +26,9 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
         },
       },
-      ...(existsSync(new URL('./edge/vitest.config.ts', import.meta.url)) ? ['./edge/vitest.config.ts'] : []),
+      ...(existsSync(new URL('./edge/vitest.config.ts', import.meta.url))
+        ? ['./edge/vitest.config.ts']
+        : []),
       {
         test: {
           name: 'integration',

@@ -27,7 +27,11 @@ function listening(port: number): Promise<boolean> {
   })
 }
 
-export async function startHaproxy(dir: string, port: number, upstreamPort: number): Promise<HaproxyBaseline> {
+export async function startHaproxy(
+  dir: string,
+  port: number,
+  upstreamPort: number,
+): Promise<HaproxyBaseline> {
   const { publicKey, privateKey } = await generateKeyPair('RS256')
   const pem = join(dir, 'haproxy-jwt.pem')
   writeFileSync(pem, await exportSPKI(publicKey))
@@ -59,9 +63,11 @@ export async function startHaproxy(dir: string, port: number, upstreamPort: numb
     ].join('\n'),
   )
   const check = spawnSync('haproxy', ['-c', '-f', cfg], { encoding: 'utf8' })
-  if (check.status !== 0) throw new Error(`haproxy refused its config: ${check.stderr || check.stdout}`)
+  if (check.status !== 0)
+    throw new Error(`haproxy refused its config: ${check.stderr || check.stdout}`)
   const child = spawn('haproxy', ['-db', '-f', cfg], { stdio: 'ignore' })
-  for (let i = 0; i < 100 && !(await listening(port)); i++) await new Promise((r) => setTimeout(r, 50))
+  for (let i = 0; i < 100 && !(await listening(port)); i++)
+    await new Promise((r) => setTimeout(r, 50))
   return {
     url: `http://127.0.0.1:${port}`,
     authorization: `Bearer ${token}`,

@@ -26,7 +26,13 @@ interface TargetResult {
 }
 
 function row(cells: Array<string | number>): string {
-  return cells.map((c, i) => String(c).padStart(i === 0 ? 0 : 11).padEnd(i === 0 ? 10 : 0)).join(' ')
+  return cells
+    .map((c, i) =>
+      String(c)
+        .padStart(i === 0 ? 0 : 11)
+        .padEnd(i === 0 ? 10 : 0),
+    )
+    .join(' ')
 }
 
 export async function bench(args: string[]): Promise<number> {
@@ -55,7 +61,11 @@ export async function bench(args: string[]): Promise<number> {
     log('haproxy is not installed: its baseline is skipped (apt-get install haproxy)')
   }
   const link = await connectLinkClient(stack.config)
-  targets.push({ name: 'pipeline', send: async () => (await link.get('/orders')) === 200, cleanup: link.close })
+  targets.push({
+    name: 'pipeline',
+    send: async () => (await link.get('/orders')) === 200,
+    cleanup: link.close,
+  })
   targets.push({ name: 'edge', send: httpGet(`${stack.url}/demo/orders`, concurrency) })
 
   const results: TargetResult[] = []
@@ -73,12 +83,16 @@ export async function bench(args: string[]): Promise<number> {
 
   const pids = stack.pids()
   if (haproxyPid) pids.haproxy = haproxyPid
-  const memory = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, peakResidentMb(pid)]))
+  const memory = Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => [name, peakResidentMb(pid)]),
+  )
   await stack.dispose()
 
   const direct = results.find((r) => r.target === 'direct')!
   log('')
-  log(row(['target', 'req/s', 'p50 ms', 'p99 ms', 'x direct', `p50@${rate}/s`, `+p50 ms`, 'errors']))
+  log(
+    row(['target', 'req/s', 'p50 ms', 'p99 ms', 'x direct', `p50@${rate}/s`, `+p50 ms`, 'errors']),
+  )
   for (const r of results) {
     log(
       row([
@@ -95,7 +109,8 @@ export async function bench(args: string[]): Promise<number> {
   }
   log('')
   log('peak resident memory (MB; a process group is summed):')
-  for (const [name, m] of Object.entries(memory)) log(`  ${name.padEnd(22)} ${m.mb}${m.processes > 1 ? ` (${m.processes} processes)` : ''}`)
+  for (const [name, m] of Object.entries(memory))
+    log(`  ${name.padEnd(22)} ${m.mb}${m.processes > 1 ? ` (${m.processes} processes)` : ''}`)
 
   const report = {
     when: new Date().toISOString(),

@@ -53,7 +53,10 @@ export async function connectLinkClient(config: LoadedConfig): Promise<LinkClien
         body: new Uint8Array(0),
       }
       const wire = encodeRequest(env)
-      const msg = await nc.request(subject, wire.data, { headers: wire.headers, timeout: config.edge.deadlineMs })
+      const msg = await nc.request(subject, wire.data, {
+        headers: wire.headers,
+        timeout: config.edge.deadlineMs,
+      })
       const res = decodeResponse(msg.headers, msg.data)
       return res.status
     },

@@ -35,7 +35,12 @@ function summarize(latencies: number[], errors: number, seconds: number): LoadRe
 }
 
 /** `concurrency` requests in flight for `seconds` (at most `maxRequests`). */
-export async function closedLoop(send: Send, concurrency: number, seconds: number, maxRequests = 2_000_000): Promise<LoadResult> {
+export async function closedLoop(
+  send: Send,
+  concurrency: number,
+  seconds: number,
+  maxRequests = 2_000_000,
+): Promise<LoadResult> {
   const latencies: number[] = []
   let errors = 0
   let issued = 0
@@ -80,13 +85,24 @@ export async function openLoop(send: Send, rate: number, seconds: number): Promi
 }
 
 /** A keep-alive HTTP GET sender; a request counts when the status is `expect`. */
-export function httpGet(url: string, concurrency: number, headers: Record<string, string> = {}, expect = 200): Send {
+export function httpGet(
+  url: string,
+  concurrency: number,
+  headers: Record<string, string> = {},
+  expect = 200,
+): Send {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
   const target = new URL(url)
   return () =>
     new Promise<boolean>((resolve) => {
       const req = request(
-        { host: target.hostname, port: target.port, path: target.pathname + target.search, agent, headers },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname + target.search,
+          agent,
+          headers,
+        },
         (res) => {
           res.resume()
           res.on('end', () => resolve(res.statusCode === expect))

@@ -26,11 +26,16 @@ function has(cmd) {
 function ensureNpmPackages() {
   const lock = join(root, 'package-lock.json')
   const installed = join(root, 'node_modules', '.package-lock.json')
-  if (existsSync(installed) && (!existsSync(lock) || statSync(installed).mtimeMs >= statSync(lock).mtimeMs)) {
+  if (
+    existsSync(installed) &&
+    (!existsSync(lock) || statSync(installed).mtimeMs >= statSync(lock).mtimeMs)
+  ) {
     return
   }
   say('installing npm packages (npm ci)')
-  const ok = existsSync(lock) ? run('npm', ['ci', '--no-audit', '--no-fund']) : run('npm', ['install'])
+  const ok = existsSync(lock)
+    ? run('npm', ['ci', '--no-audit', '--no-fund'])
+    : run('npm', ['install'])
   if (!ok) {
     say('npm could not install the packages; run `npm ci` and read its error')
     process.exit(1)
@@ -60,7 +65,9 @@ function ensureDebianPackage(binaryFound, pkg) {
   say(`installing Debian's ${pkg}`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   const apt = (args) =>
-    sudo.length ? run(sudo[0], [...sudo.slice(1), 'apt-get', ...args], { env }) : run('apt-get', args, { env })
+    sudo.length
+      ? run(sudo[0], [...sudo.slice(1), 'apt-get', ...args], { env })
+      : run('apt-get', args, { env })
   if (!apt(['install', '-y', '-qq', pkg])) {
     apt(['update', '-qq'])
     if (!apt(['install', '-y', '-qq', pkg]) || !binaryFound()) {
@@ -77,6 +84,9 @@ const node = process.execPath
 const child =
   command === 'test'
     ? spawn(node, [join(root, 'cli', 'run-tests.mjs'), ...rest], { cwd: root, stdio: 'inherit' })
-    : spawn(node, [join(root, 'cli', 'portcullis.mjs'), command, ...rest], { cwd: root, stdio: 'inherit' })
+    : spawn(node, [join(root, 'cli', 'portcullis.mjs'), command, ...rest], {
+        cwd: root,
+        stdio: 'inherit',
+      })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))

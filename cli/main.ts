@@ -6,22 +6,36 @@ import { ConfigError } from '../config/index.js'
 import { StartError } from './processes.js'
 
 const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise<number> }> = {
-  up: { about: 'start the whole local stack (nats-servers, stages, demo upstream, edge)', run: async (a) => (await import('./commands/up.js')).up(a) },
-  keys: { about: 'generate every key and credential into the git-ignored key folder', run: async (a) => (await import('./commands/keys.js')).keys(a) },
-  status: { about: 'show which components of the local stack answer', run: async (a) => (await import('./commands/status.js')).status(a) },
-  bench: { about: 'measure the request path and write bench/results/*.json', run: async (a) => (await import('../bench/index.js')).bench(a) },
+  up: {
+    about: 'start the whole local stack (nats-servers, stages, demo upstream, edge)',
+    run: async (a) => (await import('./commands/up.js')).up(a),
+  },
+  keys: {
+    about: 'generate every key and credential into the git-ignored key folder',
+    run: async (a) => (await import('./commands/keys.js')).keys(a),
+  },
+  status: {
+    about: 'show which components of the local stack answer',
+    run: async (a) => (await import('./commands/status.js')).status(a),
+  },
+  bench: {
+    about: 'measure the request path and write bench/results/*.json',
+    run: async (a) => (await import('../bench/index.js')).bench(a),
+  },
 }
 
 function help(): number {
   process.stdout.write('usage: portcullis <command> [--config portcullis.config.json]\n\n')
-  for (const [name, c] of Object.entries(COMMANDS)) process.stdout.write(`  ${name.padEnd(8)} ${c.about}\n`)
+  for (const [name, c] of Object.entries(COMMANDS))
+    process.stdout.write(`  ${name.padEnd(8)} ${c.about}\n`)
   return 0
 }
 
 const [name, ...args] = process.argv.slice(2)
 const command = name ? COMMANDS[name] : undefined
 if (!command) {
-  if (name && name !== 'help' && name !== '--help') process.stderr.write(`unknown command ${name}\n\n`)
+  if (name && name !== 'help' && name !== '--help')
+    process.stderr.write(`unknown command ${name}\n\n`)
   process.exit(help() && name && name !== 'help' && name !== '--help' ? 2 : 0)
 }
 try {

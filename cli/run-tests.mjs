@@ -56,10 +56,12 @@ const started = Date.now()
 
 if (!asked.length) {
   process.stdout.write('\n== format (prettier --check)\n')
-  if ((await run(bin('prettier'), ['--check', '--log-level', 'warn', '.'], 2 * MINUTE)) !== 0) failedSteps++
+  if ((await run(bin('prettier'), ['--check', '--log-level', 'warn', '.'], 2 * MINUTE)) !== 0)
+    failedSteps++
   process.stdout.write('\n== typecheck (on-prem and edge)\n')
   if ((await run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'], 3 * MINUTE)) !== 0) failedSteps++
-  if ((await run(bin('tsc'), ['-p', 'edge/tsconfig.json', '--noEmit'], 3 * MINUTE)) !== 0) failedSteps++
+  if ((await run(bin('tsc'), ['-p', 'edge/tsconfig.json', '--noEmit'], 3 * MINUTE)) !== 0)
+    failedSteps++
 }
 
 const out = mkdtempSync(join(tmpdir(), 'portcullis-tests-'))
@@ -68,7 +70,14 @@ for (const project of projects) {
   const report = join(out, `${project}.json`)
   const code = await run(
     bin('vitest'),
-    ['run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+    [
+      'run',
+      '--project',
+      project,
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+    ],
     PROJECTS[project],
   )
   if (existsSync(report)) {
@@ -83,5 +92,7 @@ rmSync(out, { recursive: true, force: true })
 
 const seconds = Math.round((Date.now() - started) / 1000)
 process.stdout.write(`\n${failedSteps ? 'FAILED' : 'ok'} in ${seconds} s\n`)
-process.stdout.write(`tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`)
+process.stdout.write(
+  `tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`,
+)
 process.exit(failedSteps || totals.failed ? 1 : 0)

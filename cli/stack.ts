@@ -58,13 +58,19 @@ export interface Stack {
   stop(): Promise<void>
 }
 
+/** nats-server's informational lines (its banner, mostly) show only at debug level. */
+const NATS_INFO = /\] \[INF\] /
+const natsVerbose = process.env.PORTCULLIS_LOG_LEVEL === 'debug'
+
 const defaultOnLine = (component: string, line: string) =>
   process.stdout.write(`${component.padEnd(20)}| ${line}\n`)
 
 async function assertPortFree(host: string, port: number, component: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const server = createServer()
-    server.once('error', () => reject(new StartError(component, `port ${host}:${port} is already in use`)))
+    server.once('error', () =>
+      reject(new StartError(component, `port ${host}:${port} is already in use`)),
+    )
     server.listen(port, host, () => server.close(() => resolve()))
   })
 }
@@ -85,7 +91,10 @@ function nodeMain(
         command: process.execPath,
         args: ['--import', 'tsx', join(REPO_ROOT, main), '--config', config.file, ...extraArgs],
         cwd: REPO_ROOT,
-        env: { ...process.env, [OVERRIDES_ENV]: overrides === undefined ? '' : JSON.stringify(overrides) },
+        env: {
+          ...process.env,
+          [OVERRIDES_ENV]: overrides === undefined ? '' : JSON.stringify(overrides),
+        },
         readyLine: READY_LINE,
         onLine,
       }),
@@ -100,7 +109,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   for (const server of topology.servers) {
     await assertPortFree(host, server.port, `${server.name} nats-server`)
-    if (server.websocketPort) await assertPortFree(host, server.websocketPort, `${server.name} nats-server`)
+    if (server.websocketPort)
+      await assertPortFree(host, server.websocketPort, `${server.name} nats-server`)
   }
   await assertPortFree('127.0.0.1', config.demo.port, 'demo')
   if (options.edge !== false) await assertPortFree('127.0.0.1', config.edge.port, 'edge')
@@ -129,7 +139,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         name: `nats-${server.name}`,
         confPath,
         port: server.port,
-        onLine: (line) => onLine(`nats-${server.name}`, line),
+        onLine: (line) => {
+          if (natsVerbose || !NATS_INFO.test(line)) onLine(`nats-${server.name}`, line)
+        },
       })
     },
   }))
@@ -137,25 +149,46 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const stages: Component[] = [
     nodeMain(config, options.overrides, 'demo', 'demo/main.ts', [], onLine),
     nodeMain(config, options.overrides, 'relay', 'bridge/relay/main.ts', [], onLine),
-    nodeMain(config, options.overrides, 'request-validator', 'validators/request/main.ts', [], onLine),
+    nodeMain(
+      config,
+      options.overrides,
+      'request-validator',
+      'validators/request/main.ts',
+      [],
+      onLine,
+    ),
     ...Object.keys(config.upstreams).map((h) =>
       nodeMain(config, options.overrides, `backend-${h}`, 'backend/main.ts', ['--host', h], onLine),
     ),
-    nodeMain(config, options.overrides, 'response-validator', 'validators/response/main.ts', [], onLine),
+    nodeMain(
+      config,
+      options.overrides,
+      'response-validator',
+      'validators/response/main.ts',
+      [],
+      onLine,
+    ),
   ]
   components.push(...stages)
   if (options.edge !== false) {
     components.push({
       name: 'edge',
       start: () =>
-        startEdgeDev({ config, keysDir: config.paths.keys, onLine: (line) => onLine('edge', line) }),
+        startEdgeDev({
+          config,
+          keysDir: config.paths.keys,
+          onLine: (line) => onLine('edge', line),
+        }),
     })
   }
 
   const running = new Map<string, { stop(): Promise<void>; pid?: number }>()
   const stopAll = async () => {
     for (const name of [...running.keys()].reverse()) {
-      await running.get(name)!.stop().catch(() => undefined)
+      await running
+        .get(name)!
+        .stop()
+        .catch(() => undefined)
       running.delete(name)
     }
   }
@@ -221,7 +254,13 @@ async function provision(topology: Topology, config: LoadedConfig): Promise<void
   const open: NatsConnection[] = []
   try {
     await provisionStreams(topology, config.bus, async (server: BusName) => {
-      const nc = await connectAs({ topology, keysDir: config.paths.keys, identity: ADMIN, server, name: 'admin' })
+      const nc = await connectAs({
+        topology,
+        keysDir: config.paths.keys,
+        identity: ADMIN,
+        server,
+        name: 'admin',
+      })
       open.push(nc)
       return nc
     })

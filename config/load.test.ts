@@ -59,6 +59,8 @@ describe('config', () => {
     const policy = edgePolicyOf(loadConfig(repoConfig))
     expect(readEdgePolicy(JSON.parse(JSON.stringify(policy)))).toEqual(policy)
     expect(() => readEdgePolicy({ ...policy, deployment: 'DEV' })).toThrow(/deployment/)
-    expect(() => readEdgePolicy({ ...policy, hosts: { 'a.b': { host: 'a.b', routes: [] } } })).toThrow(/host name/)
+    expect(() =>
+      readEdgePolicy({ ...policy, hosts: { 'a.b': { host: 'a.b', routes: [] } } }),
+    ).toThrow(/host name/)
   })
 })

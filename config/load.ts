@@ -69,7 +69,10 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
     try {
       doc = JSON.parse(readFileSync(docPath, 'utf8')) as OpenApiDocument
     } catch (e) {
-      throw new ConfigError(`upstreams.${host}.openapi`, `cannot read ${docPath}: ${(e as Error).message}`)
+      throw new ConfigError(
+        `upstreams.${host}.openapi`,
+        `cannot read ${docPath}: ${(e as Error).message}`,
+      )
     }
     try {
       routes[host] = compileRoutes(host, doc)

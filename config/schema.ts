@@ -66,7 +66,12 @@ export const configSchema = {
             cresp: { ...port, default: 7425 },
           },
         },
-        maxPayloadBytes: { type: 'integer', minimum: 65_536, maximum: 8_388_608, default: 2_097_152 },
+        maxPayloadBytes: {
+          type: 'integer',
+          minimum: 65_536,
+          maximum: 8_388_608,
+          default: 2_097_152,
+        },
         duplicateWindowMs: { ...ms(1_000, 3_600_000), default: 120_000 },
         streamMaxBytes: { type: 'integer', minimum: 1_048_576, default: 1_073_741_824 },
         streamMaxMessages: { type: 'integer', minimum: 100, default: 1_000_000 },

@@ -15,7 +15,12 @@ export interface Logger {
 const ORDER: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 }
 
 function format(value: unknown): string {
-  const text = value instanceof Error ? value.message : typeof value === 'string' ? value : JSON.stringify(value)
+  const text =
+    value instanceof Error
+      ? value.message
+      : typeof value === 'string'
+        ? value
+        : JSON.stringify(value)
   const safe = (text ?? 'undefined').replace(/[\r\n]/g, (c) => (c === '\r' ? '\\r' : '\\n'))
   return /[\s"=]/.test(safe) ? JSON.stringify(safe) : safe
 }
@@ -25,11 +30,13 @@ export function createLogger(
   write: (line: string) => void = (line) => process.stderr.write(line + '\n'),
 ): Logger {
   const min = ORDER[level] ?? ORDER.info
-  const emit = (lvl: Level) => (event: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[lvl] < min) return
-    let line = `${lvl} ${event}`
-    for (const [k, v] of Object.entries(fields)) if (v !== undefined) line += ` ${k}=${format(v)}`
-    write(line)
-  }
+  const emit =
+    (lvl: Level) =>
+    (event: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[lvl] < min) return
+      let line = `${lvl} ${event}`
+      for (const [k, v] of Object.entries(fields)) if (v !== undefined) line += ` ${k}=${format(v)}`
+      write(line)
+    }
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') }
 }

@@ -8,12 +8,7 @@ import { subjects, type BusName } from '../core/index.js'
 import type { Config, TopologyMode } from '../config/index.js'
 
 export type ComponentKind =
-  | 'edge'
-  | 'relay'
-  | 'request-validator'
-  | 'backend'
-  | 'response-validator'
-  | 'admin'
+  'edge' | 'relay' | 'request-validator' | 'backend' | 'response-validator' | 'admin'
 
 export interface Identity {
   /** Unique name, also the nkey file name and the inbox token: `relay`, `backend-demo`, `edge-local`. */
@@ -95,7 +90,9 @@ export function consumerRights(stream: string, consumer: string): string[] {
   ]
 }
 
-export function describeTopology(config: Pick<Config, 'topology' | 'edge' | 'upstreams' | 'bus'>): Topology {
+export function describeTopology(
+  config: Pick<Config, 'topology' | 'edge' | 'upstreams' | 'bus'>,
+): Topology {
   if (config.topology !== 'isolated') {
     throw new Error(`topology mode ${config.topology} is not available yet; use "isolated"`)
   }
@@ -115,7 +112,13 @@ export function describeTopology(config: Pick<Config, 'topology' | 'edge' | 'ups
       server: 'dreq',
       ...STREAMS.dreq,
       subjects: [...STREAMS.dreq.subjects],
-      consumers: [{ name: 'request-validator', filter: subjects.dirtyRequestAll, identity: 'request-validator' }],
+      consumers: [
+        {
+          name: 'request-validator',
+          filter: subjects.dirtyRequestAll,
+          identity: 'request-validator',
+        },
+      ],
     },
     {
       server: 'creq',
@@ -131,7 +134,13 @@ export function describeTopology(config: Pick<Config, 'topology' | 'edge' | 'ups
       server: 'dresp',
       ...STREAMS.dresp,
       subjects: [...STREAMS.dresp.subjects],
-      consumers: [{ name: 'response-validator', filter: subjects.dirtyResponseAll, identity: 'response-validator' }],
+      consumers: [
+        {
+          name: 'response-validator',
+          filter: subjects.dirtyResponseAll,
+          identity: 'response-validator',
+        },
+      ],
     },
     {
       server: 'cresp',
@@ -144,7 +153,11 @@ export function describeTopology(config: Pick<Config, 'topology' | 'edge' | 'ups
   const consumerGrant = (server: BusName, identity: string): string[] =>
     streams
       .filter((s) => s.server === server)
-      .flatMap((s) => s.consumers.filter((c) => c.identity === identity).map((c) => consumerRights(s.name, c.name)))
+      .flatMap((s) =>
+        s.consumers
+          .filter((c) => c.identity === identity)
+          .map((c) => consumerRights(s.name, c.name)),
+      )
       .flat()
 
   const inbox = (identity: string) => [`${inboxPrefixOf(identity)}.>`]
@@ -163,7 +176,11 @@ export function describeTopology(config: Pick<Config, 'topology' | 'edge' | 'ups
           subscribe: [`${subjects.linkInbox(config.edge.id)}.>`],
           websocketOnly: true,
         },
-        { identity: 'relay', publish: [subjects.linkInboxAll], subscribe: [subjects.linkRequestAll] },
+        {
+          identity: 'relay',
+          publish: [subjects.linkInboxAll],
+          subscribe: [subjects.linkRequestAll],
+        },
       ],
     },
     {
@@ -185,7 +202,11 @@ export function describeTopology(config: Pick<Config, 'topology' | 'edge' | 'ups
       port: config.bus.ports.creq,
       jetstream: true,
       grants: [
-        { identity: 'request-validator', publish: [subjects.cleanRequestAll], subscribe: inbox('request-validator') },
+        {
+          identity: 'request-validator',
+          publish: [subjects.cleanRequestAll],
+          subscribe: inbox('request-validator'),
+        },
         ...hosts.map((host): Grant => ({
           identity: backendIdentity(host),
           publish: consumerGrant('creq', backendIdentity(host)),

@@ -6,8 +6,12 @@ import { configFile } from '../args.js'
 export async function keys(args: string[]): Promise<number> {
   const config = loadConfig(configFile(args))
   const topology = describeTopology(config)
-  const made = ensureKeys(config.paths.keys, topology.identities.map((i) => i.id))
-  for (const key of Object.values(made)) process.stdout.write(`${key.identity.padEnd(22)} ${key.publicKey}\n`)
+  const made = ensureKeys(
+    config.paths.keys,
+    topology.identities.map((i) => i.id),
+  )
+  for (const key of Object.values(made))
+    process.stdout.write(`${key.identity.padEnd(22)} ${key.publicKey}\n`)
   process.stdout.write(`\nseeds are in ${config.paths.keys}/nkeys (never commit them)\n`)
   return 0
 }

@@ -17,7 +17,11 @@ export async function status(args: string[]): Promise<number> {
   const config = loadConfig(configFile(args))
   const topology = describeTopology(config)
   const checks: Array<[string, string, number]> = [
-    ...topology.servers.map((s): [string, string, number] => [`nats-${s.name}`, topology.host, s.port]),
+    ...topology.servers.map((s): [string, string, number] => [
+      `nats-${s.name}`,
+      topology.host,
+      s.port,
+    ]),
     ['demo', '127.0.0.1', config.demo.port],
     ['edge', '127.0.0.1', config.edge.port],
   ]

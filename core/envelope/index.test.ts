@@ -54,7 +54,10 @@ describe('envelope', () => {
   it('round-trips a response with an error code', () => {
     const ctx = { ...request(), edgeId: 'local', replyTo: 'pc.link.inbox.local.ABC.1' }
     const wire = encodeResponse(
-      errorResponse(ctx, new GatewayError('BODY_SCHEMA_VIOLATION', { detail: '/quantity must be <= 1000' })),
+      errorResponse(
+        ctx,
+        new GatewayError('BODY_SCHEMA_VIOLATION', { detail: '/quantity must be <= 1000' }),
+      ),
     )
     const back = decodeResponse(wire.headers, wire.data)
     expect(back.status).toBe(400)
@@ -111,7 +114,12 @@ describe('envelope', () => {
   })
 
   it('ENV-007 refuses an unknown error code in a response', () => {
-    const wire = encodeResponse({ request: request(), status: 500, headers: [], body: new Uint8Array() })
+    const wire = encodeResponse({
+      request: request(),
+      status: 500,
+      headers: [],
+      body: new Uint8Array(),
+    })
     wire.headers.set('Portcullis-Error', 'NOT_A_CODE')
     expect(codeOf(() => decodeResponse(wire.headers, body))).toMatch(/unknown error code/)
   })

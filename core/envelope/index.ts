@@ -205,7 +205,8 @@ function readContext(h: MsgHdrs | undefined, kind: 'request' | 'response'): Requ
   }
   const replyTo = one(h, H.replyTo, false)
   if (replyTo !== undefined) {
-    if (!ctx.edgeId || !isInboxOf(replyTo, ctx.edgeId)) throw invalid('reply is not an inbox of the edge')
+    if (!ctx.edgeId || !isInboxOf(replyTo, ctx.edgeId))
+      throw invalid('reply is not an inbox of the edge')
     ctx.replyTo = replyTo
   }
   const operation = one(h, H.operation, false)
@@ -260,11 +261,14 @@ export function decodeResponse(h: MsgHdrs | undefined, data: Uint8Array): Respon
 }
 
 /** An error answer for a request: no body, the code tells the edge what to render. */
-export function errorResponse(
-  request: RequestContext,
-  error: GatewayError,
-): ResponseEnvelope {
-  const env: ResponseEnvelope = { request, status: error.status, headers: [], body: new Uint8Array(0), error: error.code }
+export function errorResponse(request: RequestContext, error: GatewayError): ResponseEnvelope {
+  const env: ResponseEnvelope = {
+    request,
+    status: error.status,
+    headers: [],
+    body: new Uint8Array(0),
+    error: error.code,
+  }
   if (error.detail) env.detail = error.detail
   return env
 }

@@ -28,7 +28,8 @@ function fail(what: string): never {
 }
 
 function positiveInt(value: unknown, what: string): number {
-  if (!Number.isSafeInteger(value) || (value as number) <= 0) fail(`${what} must be a positive integer`)
+  if (!Number.isSafeInteger(value) || (value as number) <= 0)
+    fail(`${what} must be a positive integer`)
   return value as number
 }
 
@@ -37,7 +38,8 @@ export function readEdgePolicy(value: unknown): EdgePolicy {
   const p = (typeof value === 'string' ? JSON.parse(value) : value) as Partial<EdgePolicy> | null
   if (!p || typeof p !== 'object') fail('missing')
   if (p.version !== 1) fail('version must be 1')
-  if (!DEPLOYMENT_MODES.includes(p.deployment as DeploymentMode)) fail('deployment must be LAB or PROD')
+  if (!DEPLOYMENT_MODES.includes(p.deployment as DeploymentMode))
+    fail('deployment must be LAB or PROD')
   const limits = p.limits ?? fail('limits missing')
   positiveInt(limits.maxUrlBytes, 'limits.maxUrlBytes')
   positiveInt(limits.maxBodyBytes, 'limits.maxBodyBytes')
@@ -45,7 +47,8 @@ export function readEdgePolicy(value: unknown): EdgePolicy {
   if (!p.hosts || typeof p.hosts !== 'object') fail('hosts missing')
   for (const [name, table] of Object.entries(p.hosts)) {
     if (!isSubjectToken(name)) fail(`host name ${name} is not allowed`)
-    if (!table || table.host !== name || !Array.isArray(table.routes)) fail(`hosts.${name} is malformed`)
+    if (!table || table.host !== name || !Array.isArray(table.routes))
+      fail(`hosts.${name} is malformed`)
   }
   return p as EdgePolicy
 }

@@ -51,7 +51,10 @@ describe('route table', () => {
       },
     }
     const t = compileRoutes('x', doc)
-    expect(matchRoute(t, 'GET', '/items/new', 443)).toMatchObject({ code: 'METHOD_NOT_ALLOWED', allow: ['POST'] })
+    expect(matchRoute(t, 'GET', '/items/new', 443)).toMatchObject({
+      code: 'METHOD_NOT_ALLOWED',
+      allow: ['POST'],
+    })
     expect(matchRoute(t, 'GET', '/items/7', 443)).toMatchObject({ ok: true })
   })
 
@@ -67,11 +70,14 @@ describe('route table', () => {
 
   it('refuses documents it cannot read exactly', () => {
     expect(() => compileRoutes('x', { openapi: '2.0' } as OpenApiDocument)).toThrow(/OpenAPI 3/)
+    expect(() => compileRoutes('x', { openapi: '3.1.0', paths: { nope: { get: {} } } })).toThrow(
+      /must start with/,
+    )
     expect(() =>
-      compileRoutes('x', { openapi: '3.1.0', paths: { 'nope': { get: {} } } }),
-    ).toThrow(/must start with/)
-    expect(() =>
-      compileRoutes('x', { openapi: '3.1.0', paths: { '/a': { get: { 'x-portcullis-ports': ['443'] } } } }),
+      compileRoutes('x', {
+        openapi: '3.1.0',
+        paths: { '/a': { get: { 'x-portcullis-ports': ['443'] } } },
+      }),
     ).toThrow(/list of ports/)
   })
 })

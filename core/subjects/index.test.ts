@@ -7,7 +7,9 @@ describe('subjects', () => {
     expect(subjects.dirtyRequest('local', 'demo')).toBe('pc.dreq.local.demo')
     expect(subjects.cleanRequest('demo')).toBe('pc.creq.demo')
     expect(subjects.dirtyResponse('demo')).toBe('pc.dresp.demo')
-    expect(subjects.cleanResponse('response-validator', 'demo')).toBe('pc.cresp.response-validator.demo')
+    expect(subjects.cleanResponse('response-validator', 'demo')).toBe(
+      'pc.cresp.response-validator.demo',
+    )
   })
 
   it.each(['demo.x', 'demo*', '>', 'Demo', '', '-demo', 'a'.repeat(64)])(

@@ -19,7 +19,12 @@ const json = { 'content-type': 'application/json' }
 
 async function problem(res: Response) {
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/)
-  const body = (await res.json()) as { code: string; requestId: string; status: number; detail?: string }
+  const body = (await res.json()) as {
+    code: string
+    requestId: string
+    status: number
+    detail?: string
+  }
   expect(body.requestId).toBe(res.headers.get('x-request-id'))
   expect(body.status).toBe(res.status)
   return body
@@ -52,12 +57,16 @@ describe('the request path', () => {
     expect(res.status).toBe(201)
     const order = (await res.json()) as { id: string; item: string; quantity: number }
     expect(order).toMatchObject({ item: "Earl Grey 'special'", quantity: 3 })
-    const seen = (await stack.received()).find((r) => r.requestId === res.headers.get('x-request-id'))!
+    const seen = (await stack.received()).find(
+      (r) => r.requestId === res.headers.get('x-request-id'),
+    )!
     expect(JSON.parse(seen.body)).toEqual({ item: "Earl Grey 'special'", quantity: 3 })
   })
 
   it('E2E-003 GET an order by id, and 404 from the upstream for an unknown id', async () => {
-    const list = (await (await fetch(`${stack.url}/demo/orders`)).json()) as { orders: Array<{ id: string }> }
+    const list = (await (await fetch(`${stack.url}/demo/orders`)).json()) as {
+      orders: Array<{ id: string }>
+    }
     const one = await fetch(`${stack.url}/demo/orders/${list.orders[0]!.id}`)
     expect(one.status).toBe(200)
     const missing = await fetch(`${stack.url}/demo/orders/999999`)
@@ -83,7 +92,11 @@ describe('the request path', () => {
   })
 
   it('BODY-006 a body that is not JSON is refused with BODY_MALFORMED', async () => {
-    const res = await fetch(`${stack.url}/demo/orders`, { method: 'POST', headers: json, body: '{"item":' })
+    const res = await fetch(`${stack.url}/demo/orders`, {
+      method: 'POST',
+      headers: json,
+      body: '{"item":',
+    })
     expect(res.status).toBe(400)
     const body = await problem(res)
     expect(body.code).toBe('BODY_MALFORMED')
@@ -102,10 +115,16 @@ describe('the request path', () => {
 
   it('HDR-001 the client Authorization and Portcullis-* headers never reach the upstream', async () => {
     const res = await fetch(`${stack.url}/demo/orders`, {
-      headers: { authorization: 'Bearer secret-token', 'portcullis-actor': 'forged', 'x-custom': 'kept' },
+      headers: {
+        authorization: 'Bearer secret-token',
+        'portcullis-actor': 'forged',
+        'x-custom': 'kept',
+      },
     })
     expect(res.status).toBe(200)
-    const seen = (await stack.received()).find((r) => r.requestId === res.headers.get('x-request-id'))!
+    const seen = (await stack.received()).find(
+      (r) => r.requestId === res.headers.get('x-request-id'),
+    )!
     expect(seen.headers['authorization']).toBeUndefined()
     expect(seen.headers['portcullis-actor']).toBeUndefined()
     expect(seen.headers['x-custom']).toBe('kept')
@@ -164,6 +183,11 @@ describe('failures on the way', () => {
         body: JSON.stringify({ item: `crash-${n}`, quantity: 1 }),
       })
     const first = Array.from({ length: 10 }, (_, n) => post(n))
+    // Kill it while it is working: once the first of these has reached the upstream.
+    for (let i = 0; i < 200; i++) {
+      if ((await stack.received()).some((r) => r.body.includes('"crash-'))) break
+      await new Promise((r) => setTimeout(r, 5))
+    }
     await stack.killComponent('request-validator')
     const second = Array.from({ length: 10 }, (_, n) => post(10 + n))
     await new Promise((r) => setTimeout(r, 300))

@@ -5,15 +5,7 @@
  */
 import { startEphemeralStack, type EphemeralStack } from '../../cli/ephemeral.js'
 import { mergeConfig } from '../../config/index.js'
-
-export interface ReceivedRequest {
-  requestId?: string
-  idempotencyKey?: string
-  method: string
-  path: string
-  headers: Record<string, string | string[]>
-  body: string
-}
+import type { ReceivedRequest } from '../../demo/server.js'
 
 export interface TestStack extends EphemeralStack {
   logs: string[]
@@ -45,7 +37,7 @@ export async function startTestStack(overrides: unknown = {}): Promise<TestStack
     logs,
     async received() {
       const res = await fetch(`${stack.demoUrl}/_demo/received`)
-      return ((await res.json()) as { received: ReceivedRequest[] }).received
+      return ((await res.json()) as { requests: ReceivedRequest[] }).requests
     },
     async demoControl(body) {
       await fetch(`${stack.demoUrl}/_demo/control`, {

@@ -31,10 +31,14 @@ it('CLI-001 up serves the demo, prints the ingress, and SIGTERM leaves no proces
   const file = join(dir, 'portcullis.config.json')
   writeFileSync(file, JSON.stringify(config, null, 2))
 
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'cli', 'portcullis.mjs'), 'up', '--config', file], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [join(REPO_ROOT, 'cli', 'portcullis.mjs'), 'up', '--config', file],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let output = ''
   child.stdout.on('data', (d) => (output += d))
   child.stderr.on('data', (d) => (output += d))
@@ -46,7 +50,7 @@ it('CLI-001 up serves the demo, prints the ingress, and SIGTERM leaves no proces
       await new Promise((r) => setTimeout(r, 200))
     }
     expect(output).toContain(`Ingress: http://127.0.0.1:${edge}`)
-    expect(output).toMatch(/relay\s+\|/)
+    expect(output).toMatch(/^edge\s+\| /m)
     const res = await fetch(`http://127.0.0.1:${edge}/demo/orders`)
     expect(res.status).toBe(200)
     expect(processesMentioning(dir).length).toBeGreaterThan(5)

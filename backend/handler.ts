@@ -1,0 +1,112 @@
+/**
+ * The backend connector's work on one clean request: call the upstream once and turn what
+ * came back (or how it failed) into a response envelope for NATS-3. The HTTP call and the
+ * redelivery memory are handed in; the handler reads no clock of its own.
+ */
+import type { MsgHdrs } from '@nats-io/nats-core'
+import {
+  decodeRequest,
+  encodeResponse,
+  errorResponse,
+  GatewayError,
+  hasExpired,
+  subjects,
+  type ErrorCode,
+  type RequestEnvelope,
+  type ResponseEnvelope,
+  type WireMessage,
+} from '../core/index.js'
+import type { OnceMemory } from './once.js'
+import { toUpstreamRequest, type UpstreamRequest } from './request.js'
+import type { UpstreamResult } from './upstream.js'
+
+/** A response for NATS-3 and, for an error answer, why (for the log only). */
+export interface Answer {
+  response: ResponseEnvelope
+  reason?: string
+}
+
+export interface BackendOptions {
+  /** The upstream host this connector serves. */
+  host: string
+  upstream: { baseUrl: string; timeoutMs: number }
+  call(req: UpstreamRequest): Promise<UpstreamResult>
+  memory: OnceMemory<Answer>
+}
+
+export interface BusMessage {
+  subject: string
+  headers: MsgHdrs | undefined
+  data: Uint8Array
+}
+
+export type BackendVerdict =
+  | {
+      kind: 'publish'
+      subject: string
+      wire: WireMessage
+      requestId: string
+      status: number
+      code?: ErrorCode
+      reason?: string
+      /** The answer was produced for an earlier delivery; the upstream was not called again. */
+      reused: boolean
+    }
+  | { kind: 'drop'; reason: string; requestId?: string }
+
+export type BackendHandler = (msg: BusMessage, now: number) => Promise<BackendVerdict>
+
+export function createBackendHandler(options: BackendOptions): BackendHandler {
+  const subject = subjects.dirtyResponse(options.host)
+
+  const produce = async (env: RequestEnvelope, now: number): Promise<Answer> => {
+    try {
+      if (env.host !== options.host) {
+        throw new GatewayError('ENVELOPE_INVALID', {
+          reason: `request for ${env.host} reached ${options.host}`,
+        })
+      }
+      const result = await options.call(toUpstreamRequest(env, options.upstream, now))
+      return {
+        response: {
+          request: env,
+          status: result.status,
+          headers: result.headers,
+          body: result.body,
+        },
+      }
+    } catch (e) {
+      if (!(e instanceof GatewayError)) throw e
+      // The reason stays in the connector's log; the envelope carries the code only.
+      return { response: errorResponse(env, new GatewayError(e.code)), reason: e.reason ?? e.code }
+    }
+  }
+
+  return async (msg, now) => {
+    let env: RequestEnvelope
+    try {
+      env = decodeRequest(msg.headers, msg.data)
+    } catch (e) {
+      return { kind: 'drop', reason: e instanceof GatewayError ? (e.reason ?? e.code) : String(e) }
+    }
+    const { requestId } = env
+    if (!env.replyTo) return { kind: 'drop', reason: 'request has no reply stamp', requestId }
+    if (options.memory.isDelivered(requestId, now)) {
+      return { kind: 'drop', reason: 'answer already on NATS-3', requestId }
+    }
+    if (hasExpired(env, now)) return { kind: 'drop', reason: 'deadline passed', requestId }
+    const { value, reused } = await options.memory.run(requestId, now, () => produce(env, now))
+    const { response, reason } = value
+    const verdict: BackendVerdict = {
+      kind: 'publish',
+      subject,
+      wire: encodeResponse(response),
+      requestId,
+      status: response.status,
+      reused,
+    }
+    if (response.error) verdict.code = response.error
+    if (reason) verdict.reason = reason
+    return verdict
+  }
+}

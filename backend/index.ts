@@ -1,0 +1,5 @@
+export * from './handler.js'
+export * from './once.js'
+export * from './request.js'
+export * from './upstream.js'
+export * from './start.js'

@@ -1,0 +1,16 @@
+/** `tsx backend/main.ts --host <name> [--config file]`: the connector for one upstream host. */
+import { configFromArgs, runMain } from '../runtime/index.js'
+import { backendIdentity } from '../topology/index.js'
+import { startBackend } from './start.js'
+
+const argv = process.argv.slice(2)
+const i = argv.indexOf('--host')
+const host = i >= 0 ? argv[i + 1] : undefined
+if (!host) {
+  process.stderr.write(
+    'error start-failed reason="usage: backend/main.ts --host <name> [--config file]"\n',
+  )
+  process.exit(2)
+}
+
+await runMain(backendIdentity(host), (log) => startBackend(configFromArgs(), log, host))

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest'
+import type { RequestEnvelope } from '../core/index.js'
+import { toUpstreamRequest } from './request.js'
+
+const NOW = 1_700_000_000_000
+
+function request(overrides: Partial<RequestEnvelope> = {}): RequestEnvelope {
+  return {
+    requestId: 'req0000000001',
+    deadline: NOW + 10_000,
+    method: 'POST',
+    host: 'demo',
+    port: 443,
+    path: '/orders/%7Bx%7D/../a',
+    query: 'q=1&r=%20',
+    edgeId: 'local',
+    replyTo: 'pc.link.inbox.local.a',
+    headers: [
+      ['content-type', 'application/json'],
+      ['accept', 'a/b'],
+      ['accept', 'c/d'],
+      ['connection', 'keep-alive, x-hop'],
+      ['x-hop', '1'],
+      ['keep-alive', 'timeout=5'],
+      ['transfer-encoding', 'chunked'],
+      ['authorization', 'Bearer client-token'],
+      ['x-request-id', 'forged'],
+      ['idempotency-key', 'forged'],
+      ['portcullis-actor', 'forged'],
+      ['host', 'evil.example'],
+      ['content-length', '999'],
+    ],
+    body: new TextEncoder().encode('{"a":1}'),
+    ...overrides,
+  }
+}
+
+describe('toUpstreamRequest', () => {
+  it('sends the path and query exactly as validated, under the base URL path', () => {
+    const req = toUpstreamRequest(
+      request(),
+      { baseUrl: 'http://127.0.0.1:9/api/', timeoutMs: 5_000 },
+      NOW,
+    )
+    expect(req.origin.host).toBe('127.0.0.1:9')
+    expect(req.path).toBe('/api/orders/%7Bx%7D/../a?q=1&r=%20')
+    expect(req.method).toBe('POST')
+  })
+
+  it('BACKEND-001 forwards end-to-end headers only, and sets the id, idempotency key and actor itself', () => {
+    const req = toUpstreamRequest(
+      request({ actor: 'access.jwt' }),
+      { baseUrl: 'http://u', timeoutMs: 5_000 },
+      NOW,
+    )
+    expect(req.headers).toEqual({
+      'content-type': 'application/json',
+      accept: ['a/b', 'c/d'],
+      'x-request-id': 'req0000000001',
+      'idempotency-key': 'req0000000001',
+      'portcullis-actor': 'access.jwt',
+      'content-length': '7',
+    })
+  })
+
+  it('sends no actor header when the envelope has none', () => {
+    const req = toUpstreamRequest(
+      request({ method: 'GET', body: new Uint8Array(), headers: [] }),
+      { baseUrl: 'http://u', timeoutMs: 5 },
+      NOW,
+    )
+    expect(req.headers).toEqual({
+      'x-request-id': 'req0000000001',
+      'idempotency-key': 'req0000000001',
+    })
+  })
+
+  it('never waits past the deadline', () => {
+    expect(
+      toUpstreamRequest(request(), { baseUrl: 'http://u', timeoutMs: 5_000 }, NOW).timeoutMs,
+    ).toBe(5_000)
+    expect(
+      toUpstreamRequest(request(), { baseUrl: 'http://u', timeoutMs: 50_000 }, NOW).timeoutMs,
+    ).toBe(10_000)
+  })
+
+  it('refuses a path that would carry a query or fragment', () => {
+    expect(() =>
+      toUpstreamRequest(
+        request({ path: '/orders?admin=1' }),
+        { baseUrl: 'http://u', timeoutMs: 5 },
+        NOW,
+      ),
+    ).toThrow()
+  })
+})

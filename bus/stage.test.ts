@@ -1,0 +1,199 @@
+/** The shared consume loop against a real JetStream bus (NATS-1 of a test topology). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream'
+import type { NatsConnection } from '@nats-io/nats-core'
+import { createLogger } from '../runtime/index.js'
+import { startBuses, type BusHarness } from '../tests/harness/buses.js'
+import { nakDelay, startStage, type StageMessage, type StageOptions } from './stage.js'
+
+const ACK_WAIT_MS = 1_000
+const MAX_DELIVER = 3
+const lines: string[] = []
+const log = createLogger('info', (l) => lines.push(l))
+
+let h: BusHarness
+let consumerSide: NatsConnection
+let js: JetStreamClient
+let seq = 0
+
+beforeAll(async () => {
+  h = await startBuses({ bus: { maxDeliver: MAX_DELIVER, ackWaitMs: ACK_WAIT_MS } })
+  consumerSide = await h.connect('request-validator', 'dreq')
+  js = jetstream(await h.connect('relay', 'dreq'))
+}, 30_000)
+afterAll(() => h?.stop())
+
+async function publish(count: number): Promise<string[]> {
+  const ids: string[] = []
+  for (let i = 0; i < count; i++) {
+    const id = `m${++seq}`
+    await js.publish('pc.dreq.local.demo', new TextEncoder().encode(id), { msgID: id })
+    ids.push(id)
+  }
+  return ids
+}
+
+function stage(overrides: Partial<StageOptions>) {
+  return startStage({
+    name: 'test',
+    nc: consumerSide,
+    stream: 'DREQ',
+    consumer: 'request-validator',
+    log,
+    handle: async () => undefined,
+    deadLetter: async () => undefined,
+    ...overrides,
+  })
+}
+
+async function settled(): Promise<void> {
+  const jsm = await jetstreamManager(await h.connect('admin', 'dreq'))
+  const until = Date.now() + 5_000
+  for (;;) {
+    const info = await jsm.consumers.info('DREQ', 'request-validator')
+    if (info.num_ack_pending === 0 && info.num_pending === 0) return
+    if (Date.now() > until) throw new Error(`still pending: ${info.num_ack_pending} unacked`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+const text = (m: StageMessage) => new TextDecoder().decode(m.data)
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe('startStage', () => {
+  it('reads ack wait and max deliver from the consumer itself', async () => {
+    const s = await stage({})
+    expect(s.ackWaitMs).toBe(ACK_WAIT_MS)
+    expect(s.maxDeliver).toBe(MAX_DELIVER)
+    await s.stop()
+  })
+
+  it('works on up to `concurrency` messages at once and acks each after its work', async () => {
+    let active = 0
+    let peak = 0
+    const done: string[] = []
+    const s = await stage({
+      concurrency: 3,
+      async handle(m) {
+        peak = Math.max(peak, ++active)
+        await wait(80)
+        active--
+        done.push(text(m))
+      },
+    })
+    const ids = await publish(9)
+    const started = Date.now()
+    while (done.length < 9 && Date.now() - started < 5_000) await wait(20)
+    await s.stop()
+    expect(done.sort()).toEqual([...ids].sort())
+    expect(peak).toBe(3)
+    await settled()
+  })
+
+  it('naks a failure and gets the message again', async () => {
+    const deliveries: number[] = []
+    const s = await stage({
+      async handle(m) {
+        deliveries.push(m.deliveryCount)
+        if (m.deliveryCount === 1) throw new Error('transient')
+      },
+    })
+    await publish(1)
+    const started = Date.now()
+    while (deliveries.length < 2 && Date.now() - started < 5_000) await wait(20)
+    await s.stop()
+    expect(deliveries).toEqual([1, 2])
+    expect(
+      lines.some((l) => l.startsWith('warn retry stage=test') && l.includes('reason=transient')),
+    ).toBe(true)
+    await settled()
+  })
+
+  it('BUS-010 dead-letters a message that fails on its last delivery, then acks it', async () => {
+    const deliveries: number[] = []
+    const deadLettered: Array<{ id: string; count: number; reason: string }> = []
+    const s = await stage({
+      async handle(m) {
+        deliveries.push(m.deliveryCount)
+        throw new Error('always')
+      },
+      async deadLetter(m, e) {
+        deadLettered.push({ id: text(m), count: m.deliveryCount, reason: (e as Error).message })
+      },
+    })
+    const [id] = await publish(1)
+    const started = Date.now()
+    while (deadLettered.length < 1 && Date.now() - started < 8_000) await wait(20)
+    await s.stop()
+    expect(deliveries).toEqual([1, 2, 3])
+    expect(deadLettered).toEqual([{ id, count: MAX_DELIVER, reason: 'always' }])
+    await settled()
+  })
+
+  it('acks and logs a dropped message', async () => {
+    const s = await stage({ handle: async () => ({ drop: 'deadline passed', requestId: 'r-1' }) })
+    await publish(1)
+    const started = Date.now()
+    while (
+      !lines.some((l) => l.includes('dropped stage=test reason="deadline passed" requestId=r-1'))
+    ) {
+      if (Date.now() - started > 5_000) throw new Error('no drop line')
+      await wait(20)
+    }
+    await s.stop()
+    await settled()
+  })
+
+  it('keeps slow work alive past the ack wait: no second delivery while the first runs', async () => {
+    const deliveries: number[] = []
+    const s = await stage({
+      async handle(m) {
+        deliveries.push(m.deliveryCount)
+        await wait(ACK_WAIT_MS * 2.5)
+      },
+    })
+    await publish(1)
+    await wait(ACK_WAIT_MS * 3)
+    await s.stop()
+    expect(deliveries).toEqual([1])
+    await settled()
+  })
+
+  it('stop() waits for work in progress and hands back what has not started', async () => {
+    const first: string[] = []
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const s1 = await stage({
+      concurrency: 1,
+      async handle(m) {
+        first.push(text(m))
+        await gate
+      },
+    })
+    const ids = await publish(3)
+    while (first.length < 1) await wait(10)
+    let stopped = false
+    const stopping = s1.stop().then(() => (stopped = true))
+    await wait(100)
+    expect(stopped).toBe(false)
+    release()
+    await stopping
+    expect(first).toHaveLength(1)
+
+    const second: string[] = []
+    const s2 = await stage({ handle: async (m) => void second.push(text(m)) })
+    const started = Date.now()
+    while (second.length < 2 && Date.now() - started < 5_000) await wait(20)
+    await s2.stop()
+    expect([...first, ...second].sort()).toEqual([...ids].sort())
+    await settled()
+  })
+})
+
+describe('nakDelay', () => {
+  it('doubles per delivery and never exceeds the ack wait', () => {
+    expect([1, 2, 3, 4, 5, 6].map((n) => nakDelay(n, 3_000))).toEqual([
+      250, 500, 1_000, 2_000, 3_000, 3_000,
+    ])
+  })
+})

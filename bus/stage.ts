@@ -1,0 +1,271 @@
+/**
+ * The consume loop every JetStream stage shares: a durable pull consumer, up to
+ * `concurrency` messages in work at once, an ack only once the stage's own output is safe.
+ *
+ * Settling a message:
+ * - the handler resolves: ack (its output was acknowledged by the next bus, or it chose to
+ *   drop the message, which is logged: a passed deadline, an envelope nobody can answer);
+ * - the handler throws: nak with a growing delay, so the message comes back;
+ * - the handler throws on the last delivery the consumer allows: the stage's dead-letter path
+ *   answers the client through the stage's normal output, then ack. Nothing hangs until the
+ *   deadline and nothing disappears without a log line.
+ *
+ * Every message in work is kept alive with `working()` every ack-wait/2, so a slow upstream
+ * never causes a redelivery while the first try still runs.
+ */
+import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core'
+import {
+  jetstream,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JsMsg,
+  type PubAck,
+} from '@nats-io/jetstream'
+import { GatewayError, type BusName, type WireMessage } from '../core/index.js'
+import type { Logger } from '../runtime/index.js'
+import type { Topology } from '../topology/index.js'
+
+export const DEFAULT_CONCURRENCY = 64
+/** First retry delay after a failure; doubles per delivery, capped at the ack wait. */
+export const NAK_BASE_DELAY_MS = 250
+const DEFAULT_ACK_WAIT_MS = 30_000
+/** How long one pull waits on an idle stream before it is renewed. */
+const FETCH_EXPIRES_MS = 5_000
+const FETCH_RETRY_MS = 250
+const FETCH_RETRY_MAX_MS = 5_000
+const FETCH_FAILURES_PER_LOG = 20
+/** A JetStream ack takes well under a millisecond on a healthy bus; this long means no bus. */
+export const PUBLISH_TIMEOUT_MS = 2_000
+
+export interface StageMessage {
+  subject: string
+  headers: MsgHdrs | undefined
+  data: Uint8Array
+  /** 1 on the first delivery. */
+  deliveryCount: number
+  /** The consumer will not deliver this message again: a failure now is dead-lettered. */
+  lastDelivery: boolean
+}
+
+/** What a handler may resolve with: nothing (ack) or a reason to ack and drop. */
+export type StageOutcome = void | { drop: string; requestId?: string }
+
+export interface StageOptions {
+  /** The component name, for log lines. */
+  name: string
+  /** Connection to the bus that holds the stream. */
+  nc: NatsConnection
+  stream: string
+  consumer: string
+  concurrency?: number
+  log: Logger
+  /** Does the stage's work; resolves once its output was acknowledged downstream. */
+  handle(msg: StageMessage): Promise<StageOutcome>
+  /** Answers the client with an error for a message that failed on its last delivery. */
+  deadLetter(msg: StageMessage, error: unknown): Promise<void>
+}
+
+export interface Stage {
+  /** Stops pulling and waits for the messages in work; anything arriving late is handed back. */
+  stop(): Promise<void>
+  readonly ackWaitMs: number
+  readonly maxDeliver: number
+}
+
+interface Held {
+  m: JsMsg
+  keepAlive: ReturnType<typeof setInterval>
+}
+
+export function nakDelay(deliveryCount: number, ackWaitMs: number): number {
+  const exp = Math.min(deliveryCount - 1, 10)
+  return Math.min(NAK_BASE_DELAY_MS * 2 ** exp, ackWaitMs)
+}
+
+function reasonOf(e: unknown): string {
+  if (e instanceof GatewayError) return e.reason ? `${e.code}: ${e.reason}` : e.code
+  return e instanceof Error ? e.message : String(e)
+}
+
+export async function startStage(opts: StageOptions): Promise<Stage> {
+  const { log, name } = opts
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
+  const consumer = await jetstream(opts.nc).consumers.get(opts.stream, opts.consumer)
+  const { config } = await consumer.info(true)
+  const ackWaitMs = config.ack_wait ? config.ack_wait / 1e6 : DEFAULT_ACK_WAIT_MS
+  // The server's own settings are the truth; the config file only provisioned them.
+  const maxDeliver = config.max_deliver && config.max_deliver > 0 ? config.max_deliver : Infinity
+  const keepAliveMs = Math.max(100, Math.floor(ackWaitMs / 2))
+
+  let active = 0
+  let stopping = false
+  let drained: (() => void) | undefined
+  let slotFreed: (() => void) | undefined
+
+  const settle = (h: Held) => clearInterval(h.keepAlive)
+
+  const run = (h: Held): void => {
+    active++
+    void process(h).finally(() => {
+      settle(h)
+      active--
+      slotFreed?.()
+      slotFreed = undefined
+      if (active === 0 && drained) drained()
+    })
+  }
+
+  const process = async ({ m }: Held): Promise<void> => {
+    const msg: StageMessage = {
+      subject: m.subject,
+      headers: m.headers,
+      data: m.data,
+      deliveryCount: m.info.deliveryCount,
+      lastDelivery: m.info.deliveryCount >= maxDeliver,
+    }
+    try {
+      const outcome = await opts.handle(msg)
+      if (outcome) {
+        log.info('dropped', { stage: name, reason: outcome.drop, requestId: outcome.requestId })
+      }
+      m.ack()
+    } catch (e) {
+      if (!msg.lastDelivery) {
+        const delay = nakDelay(msg.deliveryCount, ackWaitMs)
+        log.warn('retry', {
+          stage: name,
+          subject: m.subject,
+          delivery: msg.deliveryCount,
+          delay,
+          reason: reasonOf(e),
+        })
+        m.nak(delay)
+        return
+      }
+      try {
+        await opts.deadLetter(msg, e)
+        log.error('dead-letter', {
+          stage: name,
+          subject: m.subject,
+          delivery: msg.deliveryCount,
+          reason: reasonOf(e),
+        })
+        m.ack()
+      } catch (e2) {
+        log.error('dead-letter-failed', {
+          stage: name,
+          subject: m.subject,
+          reason: reasonOf(e),
+          deadLetterReason: reasonOf(e2),
+        })
+        m.term()
+      }
+    }
+  }
+
+  const accept = (m: JsMsg): void => {
+    const keepAlive = setInterval(() => m.working(), keepAliveMs)
+    keepAlive.unref()
+    run({ m, keepAlive })
+  }
+
+  // Each pull asks for no more messages than there are free slots, so a replica never
+  // holds work it cannot start (and its ack wait cannot run out unseen in a buffer), and
+  // the other replicas get what this one cannot take. (`consume()` refills as messages
+  // arrive, not as they finish, which would queue without bound behind a slow upstream.)
+  let batch: ConsumerMessages | undefined
+  const loop = async (): Promise<void> => {
+    let failures = 0
+    while (!stopping) {
+      if (active >= concurrency) {
+        await new Promise<void>((resolve) => (slotFreed = resolve))
+        continue
+      }
+      try {
+        const pulled = await consumer.fetch({
+          max_messages: concurrency - active,
+          expires: FETCH_EXPIRES_MS,
+        })
+        batch = pulled
+        // stop() may have run while the pull was being set up.
+        if (stopping) void pulled.close()
+        for await (const m of pulled) {
+          if (stopping) m.nak()
+          else accept(m)
+        }
+        if (failures > 0) log.info('fetch-recovered', { stage: name, failures })
+        failures = 0
+      } catch (e) {
+        if (stopping) break
+        // One line when the bus goes away, then one every so often while it stays away.
+        if (failures % FETCH_FAILURES_PER_LOG === 0) {
+          log.warn('fetch-failed', { stage: name, failures: failures + 1, reason: reasonOf(e) })
+        }
+        const delay = Math.min(FETCH_RETRY_MS * 2 ** Math.min(failures, 10), FETCH_RETRY_MAX_MS)
+        failures++
+        await new Promise((r) => setTimeout(r, delay))
+      }
+    }
+  }
+  const looping = loop()
+
+  return {
+    ackWaitMs,
+    maxDeliver,
+    async stop() {
+      if (stopping) return
+      stopping = true
+      slotFreed?.()
+      await batch?.close()
+      await looping
+      if (active > 0) await new Promise<void>((resolve) => (drained = resolve))
+    },
+  }
+}
+
+/**
+ * Publishes an envelope to a JetStream stream and waits for its ack. The request id is the
+ * message id, so a re-published message is stored once within the duplicate window; the
+ * expected stream makes a subject that no longer lands in `stream` fail loudly.
+ * Throws `BUS_UNAVAILABLE` when the bus does not acknowledge.
+ */
+export async function publishEnvelope(
+  js: JetStreamClient,
+  subject: string,
+  wire: WireMessage,
+  opts: { stream: string; requestId: string; timeoutMs?: number },
+): Promise<PubAck> {
+  try {
+    return await js.publish(subject, wire.data, {
+      headers: wire.headers,
+      msgID: opts.requestId,
+      expect: { streamName: opts.stream },
+      timeout: opts.timeoutMs ?? PUBLISH_TIMEOUT_MS,
+    })
+  } catch (e) {
+    throw new GatewayError('BUS_UNAVAILABLE', {
+      reason: `publish to ${opts.stream} failed: ${e instanceof Error ? e.message : String(e)}`,
+    })
+  }
+}
+
+/** The stream a topology keeps on `server` (the stages each consume one and publish to one). */
+export function streamOn(topology: Topology, server: BusName): string {
+  const stream = topology.streams.find((s) => s.server === server)
+  if (!stream) throw new Error(`the ${topology.mode} topology has no stream on ${server}`)
+  return stream.name
+}
+
+/** A failure as the client sees it: a gateway error keeps its code, anything else is internal. */
+export function asGatewayError(e: unknown): GatewayError {
+  return e instanceof GatewayError
+    ? e
+    : new GatewayError('INTERNAL_ERROR', { reason: e instanceof Error ? e.message : String(e) })
+}
+
+/** Drains connections at stop; a connection that is already gone is not an error then. */
+export async function closeAll(connections: NatsConnection[]): Promise<void> {
+  await Promise.all(
+    connections.map((nc) => (nc.isClosed() ? undefined : nc.drain().catch(() => nc.close()))),
+  )
+}

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createLogger } from '../runtime/index.js'
+import { startDemo, type DemoServer, type ReceivedRequest } from './server.js'
+
+let demo: DemoServer
+const lines: string[] = []
+
+beforeAll(async () => {
+  demo = await startDemo(
+    { demo: { port: 0 } },
+    createLogger('info', (l) => lines.push(l)),
+  )
+})
+afterAll(() => demo.stop())
+beforeEach(async () => {
+  await fetch(`${demo.url}/_demo/reset`, { method: 'POST' })
+})
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${demo.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  })
+
+describe('demo upstream', () => {
+  it('listens on loopback only', () => {
+    expect(demo.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+  })
+
+  it('lists the two seeded orders and finds one', async () => {
+    const list = (await (await fetch(`${demo.url}/orders`)).json()) as {
+      orders: Array<{ id: string }>
+    }
+    expect(list.orders.map((o) => o.id)).toEqual(['1', '2'])
+    const one = await fetch(`${demo.url}/orders/2`)
+    expect(one.status).toBe(200)
+    expect(await one.json()).toMatchObject({ id: '2', item: 'gadget', quantity: 1 })
+    const missing = await fetch(`${demo.url}/orders/99`)
+    expect(missing.status).toBe(404)
+    expect(await missing.json()).toEqual({ error: 'no such order' })
+  })
+
+  it('creates an order, and a repeated Idempotency-Key returns the stored answer and creates nothing', async () => {
+    const first = await post('/orders', { item: 'tea', quantity: 2 }, { 'idempotency-key': 'k1' })
+    expect(first.status).toBe(201)
+    const created = (await first.json()) as Record<string, unknown>
+    expect(Object.keys(created).sort()).toEqual(['createdAt', 'id', 'item', 'quantity'])
+    const again = await post('/orders', { item: 'tea', quantity: 2 }, { 'idempotency-key': 'k1' })
+    expect(again.status).toBe(201)
+    expect(await again.json()).toEqual(created)
+    const list = (await (await fetch(`${demo.url}/orders`)).json()) as { orders: unknown[] }
+    expect(list.orders).toHaveLength(3)
+  })
+
+  it('leaks on /debug/leak: a stack trace, an undeclared field and banner headers', async () => {
+    const res = await fetch(`${demo.url}/debug/leak`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('server')).toBeTruthy()
+    expect(res.headers.get('x-powered-by')).toBe('Express')
+    const body = await res.text()
+    expect(body).toMatch(/at .*server\.ts/)
+    expect(JSON.parse(body)).toHaveProperty('debug')
+  })
+
+  it('records what it received, but not its control requests', async () => {
+    await post(
+      '/orders',
+      { item: 'x', quantity: 1 },
+      { 'x-request-id': 'abc', 'idempotency-key': 'abc' },
+    )
+    const { requests } = (await (await fetch(`${demo.url}/_demo/received`)).json()) as {
+      requests: ReceivedRequest[]
+    }
+    expect(requests).toHaveLength(1)
+    expect(requests[0]).toMatchObject({
+      requestId: 'abc',
+      idempotencyKey: 'abc',
+      method: 'POST',
+      path: '/orders',
+      body: '{"item":"x","quantity":1}',
+    })
+    expect(
+      lines.some((l) => l.startsWith('info request method=POST path=/orders status=201')),
+    ).toBe(true)
+  })
+
+  it('delays every answer when told to, until reset', async () => {
+    expect((await post('/_demo/control', { delayMs: 150 })).status).toBe(200)
+    let started = Date.now()
+    await fetch(`${demo.url}/orders`)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140)
+    expect((await post('/_demo/control', { delayMs: -1 })).status).toBe(400)
+    await fetch(`${demo.url}/_demo/reset`, { method: 'POST' })
+    started = Date.now()
+    await fetch(`${demo.url}/orders`)
+    expect(Date.now() - started).toBeLessThan(140)
+  })
+})

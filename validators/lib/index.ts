@@ -1,0 +1,5 @@
+export * from './ajv.js'
+export * from './media.js'
+export * from './schemas.js'
+export * from './headers.js'
+export { SchemaError } from './schema-walk.js'
