@@ -42,6 +42,8 @@ export async function bench(args: string[]): Promise<number> {
   const log = (line: string) => process.stdout.write(line + '\n')
 
   log(`starting the stack (${os.cpus().length} cores)...`)
+  // Per-request info lines (the demo logs each request) would be measured as gateway cost.
+  process.env.PORTCULLIS_LOG_LEVEL ??= 'warn'
   const stack = await startEphemeralStack(
     { edge: { deadlineMs: 30_000, linkPoolSize: 4 } },
     { onLine: (c, l) => (/^(error|warn)/.test(l) ? log(`${c} | ${l}`) : undefined) },
@@ -69,6 +71,7 @@ export async function bench(args: string[]): Promise<number> {
   targets.push({ name: 'edge', send: httpGet(`${stack.url}/demo/orders`, concurrency) })
 
   const results: TargetResult[] = []
+  let memory: Record<string, { mb: number; processes: number }> = {}
   try {
     for (const t of targets) {
       log(`measuring ${t.name}...`)
@@ -77,16 +80,16 @@ export async function bench(args: string[]): Promise<number> {
       const atRate = await openLoop(t.send, rate, Math.min(seconds, 5))
       results.push({ target: t.name, saturated, atRate })
     }
+    // Read while every process still runs: peak resident memory is gone with the process.
+    const pids = stack.pids()
+    if (haproxyPid) pids.haproxy = haproxyPid
+    memory = Object.fromEntries(
+      Object.entries(pids).map(([name, pid]) => [name, peakResidentMb(pid)]),
+    )
   } finally {
     for (const t of targets) await t.cleanup?.().catch(() => undefined)
+    await stack.dispose()
   }
-
-  const pids = stack.pids()
-  if (haproxyPid) pids.haproxy = haproxyPid
-  const memory = Object.fromEntries(
-    Object.entries(pids).map(([name, pid]) => [name, peakResidentMb(pid)]),
-  )
-  await stack.dispose()
 
   const direct = results.find((r) => r.target === 'direct')!
   log('')

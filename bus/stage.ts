@@ -169,43 +169,63 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
     run({ m, keepAlive })
   }
 
-  // Each pull asks for no more messages than there are free slots, so a replica never
-  // holds work it cannot start (and its ack wait cannot run out unseen in a buffer), and
-  // the other replicas get what this one cannot take. (`consume()` refills as messages
-  // arrive, not as they finish, which would queue without bound behind a slow upstream.)
-  let batch: ConsumerMessages | undefined
+  // A pull asks for no more messages than there are free slots not already asked for, so a
+  // replica never holds work it cannot start (its ack wait cannot run out unseen in a
+  // buffer) and the other replicas get what this one cannot take. (`consume()` refills as
+  // messages arrive, not as they finish, which would queue without bound behind a slow
+  // upstream.) Pulls overlap, and a new one waits until a quarter of the slots are free:
+  // one pull per message would cost the bus a request and a reply each.
+  const pulls = new Set<ConsumerMessages>()
+  let requested = 0
+  let failures = 0
+  const minPull = Math.max(1, Math.floor(concurrency / 4))
+
+  const pull = async (size: number): Promise<void> => {
+    requested += size
+    let received = 0
+    let pulled: ConsumerMessages | undefined
+    try {
+      pulled = await consumer.fetch({ max_messages: size, expires: FETCH_EXPIRES_MS })
+      pulls.add(pulled)
+      // stop() may have run while the pull was being set up.
+      if (stopping) void pulled.close()
+      for await (const m of pulled) {
+        received++
+        requested--
+        if (stopping) m.nak()
+        else accept(m)
+      }
+      if (failures > 0) log.info('fetch-recovered', { stage: name, failures })
+      failures = 0
+    } catch (e) {
+      if (stopping) return
+      // One line when the bus goes away, then one every so often while it stays away.
+      if (failures % FETCH_FAILURES_PER_LOG === 0) {
+        log.warn('fetch-failed', { stage: name, failures: failures + 1, reason: reasonOf(e) })
+      }
+      const delay = Math.min(FETCH_RETRY_MS * 2 ** Math.min(failures, 10), FETCH_RETRY_MAX_MS)
+      failures++
+      await new Promise((r) => setTimeout(r, delay))
+    } finally {
+      requested -= size - received
+      if (pulled) pulls.delete(pulled)
+      wake()
+    }
+  }
+
   const loop = async (): Promise<void> => {
-    let failures = 0
     while (!stopping) {
-      if (active >= concurrency) {
-        await new Promise<void>((resolve) => (slotFreed = resolve))
+      const free = concurrency - active - requested
+      if (free >= minPull || (free > 0 && requested === 0)) {
+        void pull(free)
         continue
       }
-      try {
-        const pulled = await consumer.fetch({
-          max_messages: concurrency - active,
-          expires: FETCH_EXPIRES_MS,
-        })
-        batch = pulled
-        // stop() may have run while the pull was being set up.
-        if (stopping) void pulled.close()
-        for await (const m of pulled) {
-          if (stopping) m.nak()
-          else accept(m)
-        }
-        if (failures > 0) log.info('fetch-recovered', { stage: name, failures })
-        failures = 0
-      } catch (e) {
-        if (stopping) break
-        // One line when the bus goes away, then one every so often while it stays away.
-        if (failures % FETCH_FAILURES_PER_LOG === 0) {
-          log.warn('fetch-failed', { stage: name, failures: failures + 1, reason: reasonOf(e) })
-        }
-        const delay = Math.min(FETCH_RETRY_MS * 2 ** Math.min(failures, 10), FETCH_RETRY_MAX_MS)
-        failures++
-        await new Promise((r) => setTimeout(r, delay))
-      }
+      await new Promise<void>((resolve) => (slotFreed = resolve))
     }
+  }
+  const wake = () => {
+    slotFreed?.()
+    slotFreed = undefined
   }
   const looping = loop()
 
@@ -215,8 +235,8 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
     async stop() {
       if (stopping) return
       stopping = true
-      slotFreed?.()
-      await batch?.close()
+      wake()
+      await Promise.all([...pulls].map((p) => p.close()))
       await looping
       if (active > 0) await new Promise<void>((resolve) => (drained = resolve))
     },

@@ -25,6 +25,7 @@ import { connectAs } from '../bus/index.js'
 import type { BusName } from '../core/index.js'
 import { spawnComponent, StartError } from './processes.js'
 import { startEdgeDev } from './edge-dev.js'
+import { buildProcesses, type ProcessMain } from './build.js'
 import { REPO_ROOT } from './root.js'
 
 export { REPO_ROOT }
@@ -58,6 +59,9 @@ export interface Stack {
   stop(): Promise<void>
 }
 
+/** Extra Node flags for the stage processes, e.g. `--cpu-prof` to profile them. */
+const NODE_ARGS = (process.env.PORTCULLIS_NODE_ARGS ?? '').split(' ').filter(Boolean)
+
 /** nats-server's informational lines (its banner, mostly) show only at debug level. */
 const NATS_INFO = /\] \[INF\] /
 const natsVerbose = process.env.PORTCULLIS_LOG_LEVEL === 'debug'
@@ -75,11 +79,11 @@ async function assertPortFree(host: string, port: number, component: string): Pr
   })
 }
 
-function nodeMain(
+function nodeProcess(
   config: LoadedConfig,
   overrides: unknown,
   name: string,
-  main: string,
+  bundle: () => string,
   extraArgs: string[],
   onLine: (component: string, line: string) => void,
 ): Component {
@@ -89,7 +93,7 @@ function nodeMain(
       spawnComponent({
         name,
         command: process.execPath,
-        args: ['--import', 'tsx', join(REPO_ROOT, main), '--config', config.file, ...extraArgs],
+        args: [...NODE_ARGS, '--enable-source-maps', bundle(), '--config', config.file, ...extraArgs],
         cwd: REPO_ROOT,
         env: {
           ...process.env,
@@ -146,28 +150,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
   }))
   const servers = components.length
+  let bundles: Record<ProcessMain, string> | undefined
+  const bundle = (main: ProcessMain) => () => {
+    if (!bundles) throw new Error('the processes were not built')
+    return bundles[main]
+  }
+  const proc = (name: string, main: ProcessMain, extraArgs: string[] = []) =>
+    nodeProcess(config, options.overrides, name, bundle(main), extraArgs, onLine)
   const stages: Component[] = [
-    nodeMain(config, options.overrides, 'demo', 'demo/main.ts', [], onLine),
-    nodeMain(config, options.overrides, 'relay', 'bridge/relay/main.ts', [], onLine),
-    nodeMain(
-      config,
-      options.overrides,
-      'request-validator',
-      'validators/request/main.ts',
-      [],
-      onLine,
-    ),
+    proc('demo', 'demo/main.ts'),
+    proc('relay', 'bridge/relay/main.ts'),
+    proc('request-validator', 'validators/request/main.ts'),
     ...Object.keys(config.upstreams).map((h) =>
-      nodeMain(config, options.overrides, `backend-${h}`, 'backend/main.ts', ['--host', h], onLine),
+      proc(`backend-${h}`, 'backend/main.ts', ['--host', h]),
     ),
-    nodeMain(
-      config,
-      options.overrides,
-      'response-validator',
-      'validators/response/main.ts',
-      [],
-      onLine,
-    ),
+    proc('response-validator', 'validators/response/main.ts'),
   ]
   components.push(...stages)
   if (options.edge !== false) {
@@ -198,7 +195,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
 
   try {
+    const building = buildProcesses(join(config.paths.data, 'build')).catch((e: unknown) => {
+      throw new StartError('build', e instanceof Error ? e.message : String(e))
+    })
     await Promise.all(components.slice(0, servers).map(startOne))
+    bundles = await building
     await provision(topology, config)
     await Promise.all(stages.map(startOne))
     for (const c of components.slice(servers + stages.length)) await startOne(c)

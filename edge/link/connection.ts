@@ -106,6 +106,8 @@ export class LinkConnection {
         waitOnFirstConnect: false,
         ignoreClusterUpdates: true,
         timeout: MAX_CONNECT_MS,
+        // An async stack trace captured for every request costs more than it tells.
+        noAsyncTraces: true,
       })
     } catch (e) {
       throw unavailable(`connect failed: ${e instanceof Error ? e.message : String(e)}`)
