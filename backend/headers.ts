@@ -1,18 +1,13 @@
 /** Which headers cross from the envelope to the upstream and back. */
-import { ENVELOPE_LIMITS, type HeaderList } from '../core/index.js'
-
-/** Connection-level headers: they describe one hop and never travel further. */
-export const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-])
+import {
+  connectionNamed,
+  ENVELOPE_LIMITS,
+  HEADER_NAME,
+  HEADER_VALUE,
+  isHopByHop,
+  withoutHopAndInternal,
+  type HeaderList,
+} from '../core/index.js'
 
 /**
  * Request headers the connector sets itself or never forwards: framing and the host come
@@ -29,35 +24,15 @@ const NOT_FORWARDED = new Set([
   'idempotency-key',
 ])
 
-const INTERNAL_PREFIX = 'portcullis-'
-
 export const UPSTREAM_HEADERS = {
   requestId: 'x-request-id',
   idempotencyKey: 'idempotency-key',
   actor: 'portcullis-actor',
 } as const
 
-function connectionNamed(list: HeaderList): Set<string> {
-  const named = new Set<string>()
-  for (const [name, value] of list) {
-    if (name === 'connection') for (const n of value.split(',')) named.add(n.trim().toLowerCase())
-  }
-  return named
-}
-
 export function forwardableRequestHeaders(list: HeaderList): HeaderList {
-  const named = connectionNamed(list)
-  return list.filter(
-    ([name]) =>
-      !HOP_BY_HOP.has(name) &&
-      !NOT_FORWARDED.has(name) &&
-      !named.has(name) &&
-      !name.startsWith(INTERNAL_PREFIX),
-  )
+  return withoutHopAndInternal(list).filter(([name]) => !NOT_FORWARDED.has(name))
 }
-
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
 
 export type ResponseHeaders =
   { ok: true; headers: HeaderList } | { ok: false; tooLarge: boolean; reason: string }
@@ -71,7 +46,7 @@ export function readResponseHeaders(raw: string[]): ResponseHeaders {
   for (let i = 0; i + 1 < raw.length; i += 2) list.push([raw[i]!.toLowerCase(), raw[i + 1]!])
   const named = connectionNamed(list)
   const headers = list.filter(
-    ([name]) => !HOP_BY_HOP.has(name) && !named.has(name) && name !== 'content-length',
+    ([name]) => !isHopByHop(name) && !named.has(name) && name !== 'content-length',
   )
   if (headers.length > ENVELOPE_LIMITS.maxHeaders) {
     return { ok: false, tooLarge: true, reason: `${headers.length} response headers` }

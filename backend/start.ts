@@ -3,26 +3,11 @@
  * in, the operator's HTTP API, NATS-3 (dirty responses) out. Connects as
  * `backend-<host>`, the identity the brokers pin to that host's subjects.
  */
-import { jetstream } from '@nats-io/jetstream'
-import {
-  decodeRequest,
-  encodeResponse,
-  errorResponse,
-  subjects,
-  type BusName,
-} from '../core/index.js'
+import { decodeRequest, encodeResponse, errorResponse, subjects } from '../core/index.js'
 import type { LoadedConfig } from '../config/index.js'
-import { backendIdentity, describeTopology } from '../topology/index.js'
-import { connectAs } from '../bus/connect.js'
-import {
-  asGatewayError,
-  closeAll,
-  DEFAULT_CONCURRENCY,
-  publishEnvelope,
-  startStage,
-  streamOn,
-  type StageMessage,
-} from '../bus/stage.js'
+import { backendIdentity } from '../topology/index.js'
+import { connectComponent } from '../bus/component.js'
+import { asGatewayError, DEFAULT_CONCURRENCY, startStage, type StageMessage } from '../bus/stage.js'
 import type { Logger, Running } from '../runtime/index.js'
 import { createBackendHandler, type Answer } from './handler.js'
 import { OnceMemory } from './once.js'
@@ -44,7 +29,6 @@ export async function startBackend(
   const upstream = Object.hasOwn(config.upstreams, host) ? config.upstreams[host] : undefined
   if (!upstream) throw new Error(`no upstream host ${host} in the config`)
   const identity = backendIdentity(host)
-  const topology = describeTopology(config)
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
   const client = createUpstreamClient({
     maxResponseBytes: upstream.maxResponseBytes,
@@ -57,33 +41,23 @@ export async function startBackend(
   })
   const handle = createBackendHandler({ host, upstream, call: client.call, memory })
 
-  const connect = (server: BusName) =>
-    connectAs({
-      topology,
-      keysDir: config.paths.keys,
-      identity,
-      server,
-    })
-  const connections = await Promise.all([connect('creq'), connect('dresp')])
-  const [creq, dresp] = connections
-  const drespJs = jetstream(dresp)
-  const drespStream = streamOn(topology, 'dresp')
+  const buses = await connectComponent(config, identity, ['creq', 'dresp']).catch((e: unknown) => {
+    client.close()
+    throw e
+  })
 
   const deadLetter = async (msg: StageMessage, error: unknown) => {
     const request = decodeRequest(msg.headers, msg.data)
     const wire = encodeResponse(errorResponse(request, asGatewayError(error)))
-    await publishEnvelope(drespJs, subjects.dirtyResponse(host), wire, {
-      stream: drespStream,
-      requestId: request.requestId,
-    })
+    await buses.publish('dresp', subjects.dirtyResponse(host), wire, request.requestId)
     memory.markDelivered(request.requestId, Date.now())
   }
 
   try {
     const stage = await startStage({
       name: identity,
-      nc: creq,
-      stream: streamOn(topology, 'creq'),
+      nc: buses.on('creq'),
+      stream: buses.stream('creq'),
       consumer: identity,
       concurrency,
       log,
@@ -91,10 +65,7 @@ export async function startBackend(
       async handle(msg) {
         const verdict = await handle(msg, Date.now())
         if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
-        await publishEnvelope(drespJs, verdict.subject, verdict.wire, {
-          stream: drespStream,
-          requestId: verdict.requestId,
-        })
+        await buses.publish('dresp', verdict.subject, verdict.wire, verdict.requestId)
         memory.markDelivered(verdict.requestId, Date.now())
         const fields = {
           requestId: verdict.requestId,
@@ -110,12 +81,12 @@ export async function startBackend(
       async stop() {
         await stage.stop()
         client.close()
-        await closeAll(connections)
+        await buses.close()
       },
     }
   } catch (e) {
     client.close()
-    await closeAll(connections)
+    await buses.close()
     throw e
   }
 }

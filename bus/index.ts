@@ -1,2 +1,3 @@
 export * from './connect.js'
 export * from './stage.js'
+export * from './component.js'

@@ -3,26 +3,11 @@
  * Connects as `relay` to the link server, NATS-1 and NATS-4. Replicas share the link
  * requests through a queue group and NATS-4 through the durable consumer.
  */
-import { jetstream } from '@nats-io/jetstream'
 import type { Msg, Subscription } from '@nats-io/nats-core'
-import {
-  decodeResponse,
-  encodeResponse,
-  errorResponse,
-  subjects,
-  type BusName,
-} from '../../core/index.js'
+import { decodeResponse, encodeResponse, errorResponse, subjects } from '../../core/index.js'
 import type { LoadedConfig } from '../../config/index.js'
-import { describeTopology } from '../../topology/index.js'
-import { connectAs } from '../../bus/connect.js'
-import {
-  asGatewayError,
-  closeAll,
-  PUBLISH_TIMEOUT_MS,
-  publishEnvelope,
-  startStage,
-  streamOn,
-} from '../../bus/stage.js'
+import { connectComponent } from '../../bus/component.js'
+import { asGatewayError, PUBLISH_TIMEOUT_MS, startStage } from '../../bus/stage.js'
 import type { Logger, Running } from '../../runtime/index.js'
 import { createRelay } from './handler.js'
 
@@ -40,19 +25,9 @@ export async function startRelay(
   log: Logger,
   options: RelayRunOptions = {},
 ): Promise<Running> {
-  const topology = describeTopology(config)
   const relay = createRelay({ publishTimeoutMs: PUBLISH_TIMEOUT_MS })
-  const connect = (server: BusName) =>
-    connectAs({
-      topology,
-      keysDir: config.paths.keys,
-      identity: COMPONENT,
-      server,
-    })
-  const connections = await Promise.all([connect('link'), connect('dreq'), connect('cresp')])
-  const [link, dreq, cresp] = connections
-  const dreqJs = jetstream(dreq)
-  const dreqStream = streamOn(topology, 'dreq')
+  const buses = await connectComponent(config, COMPONENT, ['link', 'dreq', 'cresp'])
+  const link = buses.on('link')
   const inFlight = new Set<Promise<void>>()
 
   const onLinkRequest = async (msg: Msg): Promise<void> => {
@@ -76,11 +51,13 @@ export async function startRelay(
       case 'publish': {
         const { request } = verdict
         try {
-          const ack = await publishEnvelope(dreqJs, verdict.subject, verdict.wire, {
-            stream: dreqStream,
-            requestId: request.requestId,
-            timeoutMs: verdict.timeoutMs,
-          })
+          const ack = await buses.publish(
+            'dreq',
+            verdict.subject,
+            verdict.wire,
+            request.requestId,
+            verdict.timeoutMs,
+          )
           if (ack.duplicate) log.info('duplicate', { requestId: request.requestId })
         } catch (e) {
           const reason = asGatewayError(e).reason ?? 'publish failed'
@@ -122,8 +99,8 @@ export async function startRelay(
 
     const stage = await startStage({
       name: COMPONENT,
-      nc: cresp,
-      stream: streamOn(topology, 'cresp'),
+      nc: buses.on('cresp'),
+      stream: buses.stream('cresp'),
       consumer: COMPONENT,
       log,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
@@ -152,11 +129,11 @@ export async function startRelay(
         await sub?.drain().catch(() => undefined)
         await Promise.all(inFlight)
         await stage.stop()
-        await closeAll(connections)
+        await buses.close()
       },
     }
   } catch (e) {
-    await closeAll(connections)
+    await buses.close()
     throw e
   }
 }

@@ -92,8 +92,10 @@ export const MSG_ID_HEADER = 'Nats-Msg-Id'
 const HTTP_PREFIX = 'H-'
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
+/** A header name an envelope carries: an HTTP token, lowercase. */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/
+/** A header value an envelope carries: no control characters but tab. */
+export const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
 const PATH = /^\/[\x21-\x7e]*$/
 const QUERY = /^[\x21-\x7e]*$/
 const OPERATION = /^[A-Za-z0-9_.:/{}-]{1,256}$/

@@ -1,18 +1,5 @@
 export const REQUEST_ID_HEADER = 'X-Request-Id'
 
-/** Connection-level headers (RFC 9110 section 7.6.1): never forwarded in either direction. */
-export const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-])
-
-/** Prefixes of header names that never travel in either direction. */
-export const INTERNAL_PREFIXES = ['portcullis-', 'proxy-']
-
 /**
  * Client request headers that never reach the bus: credentials (the token path replaces
  * them), framing the edge recomputes, and addressing the edge owns. Client-claimed addresses

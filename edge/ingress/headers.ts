@@ -2,13 +2,17 @@
  * Which headers cross the edge. Names are lowercase on both sides (the Headers class and
  * envelopes agree on that).
  */
-import { ENVELOPE_LIMITS, GatewayError, type HeaderList } from '../../core/index.js'
+import {
+  ENVELOPE_LIMITS,
+  GatewayError,
+  isHopByHop,
+  isInternalHeader,
+  type HeaderList,
+} from '../../core/index.js'
 import {
   DROPPED_REQUEST_HEADERS,
   DROPPED_REQUEST_PREFIXES,
   DROPPED_RESPONSE_HEADERS,
-  HOP_BY_HOP,
-  INTERNAL_PREFIXES,
 } from './constants.js'
 
 function startsWithAny(name: string, prefixes: readonly string[]): boolean {
@@ -17,7 +21,7 @@ function startsWithAny(name: string, prefixes: readonly string[]): boolean {
 
 /** Internal and connection-level headers: stripped in both directions. */
 export function isInternalOrHopByHop(name: string): boolean {
-  return HOP_BY_HOP.has(name) || startsWithAny(name, INTERNAL_PREFIXES)
+  return isHopByHop(name) || isInternalHeader(name)
 }
 
 export function isForwardedRequestHeader(name: string): boolean {

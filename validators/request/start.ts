@@ -2,25 +2,10 @@
  * The request validator at work: NATS-1 (dirty requests) in, NATS-2 (clean requests) or
  * NATS-4 (rejections) out. Connects as its own identity to the three buses.
  */
-import { jetstream } from '@nats-io/jetstream'
-import {
-  decodeRequest,
-  encodeResponse,
-  errorResponse,
-  subjects,
-  type BusName,
-} from '../../core/index.js'
+import { decodeRequest, encodeResponse, errorResponse, subjects } from '../../core/index.js'
 import type { LoadedConfig } from '../../config/index.js'
-import { describeTopology } from '../../topology/index.js'
-import { connectAs } from '../../bus/connect.js'
-import {
-  asGatewayError,
-  closeAll,
-  publishEnvelope,
-  startStage,
-  streamOn,
-  type StageMessage,
-} from '../../bus/stage.js'
+import { connectComponent } from '../../bus/component.js'
+import { asGatewayError, startStage, type StageMessage } from '../../bus/stage.js'
 import type { Logger, Running } from '../../runtime/index.js'
 import { compileHosts } from '../lib/index.js'
 import { createRequestValidator } from './handler.js'
@@ -36,41 +21,25 @@ export async function startRequestValidator(
   log: Logger,
   options: RequestValidatorRunOptions = {},
 ): Promise<Running> {
-  const topology = describeTopology(config)
   const validate = createRequestValidator({
     deployment: config.deployment,
     hosts: compileHosts(config.openapi),
     maxBodyBytes: config.edge.maxBodyBytes,
   })
-  const connect = (server: BusName) =>
-    connectAs({
-      topology,
-      keysDir: config.paths.keys,
-      identity: COMPONENT,
-      server,
-    })
-  const connections = await Promise.all([connect('dreq'), connect('creq'), connect('cresp')])
-  const [dreq, creq, cresp] = connections
-  const creqJs = jetstream(creq)
-  const crespJs = jetstream(cresp)
-  const creqStream = streamOn(topology, 'creq')
-  const crespStream = streamOn(topology, 'cresp')
+  const buses = await connectComponent(config, COMPONENT, ['dreq', 'creq', 'cresp'])
 
   const deadLetter = async (msg: StageMessage, error: unknown) => {
     const request = decodeRequest(msg.headers, msg.data)
     const wire = encodeResponse(errorResponse(request, asGatewayError(error)))
     const subject = subjects.cleanResponse('request-validator', request.host)
-    await publishEnvelope(crespJs, subject, wire, {
-      stream: crespStream,
-      requestId: request.requestId,
-    })
+    await buses.publish('cresp', subject, wire, request.requestId)
   }
 
   try {
     const stage = await startStage({
       name: COMPONENT,
-      nc: dreq,
-      stream: streamOn(topology, 'dreq'),
+      nc: buses.on('dreq'),
+      stream: buses.stream('dreq'),
       consumer: COMPONENT,
       log,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
@@ -79,17 +48,11 @@ export async function startRequestValidator(
         const verdict = validate(msg, Date.now())
         if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
         if (verdict.kind === 'forward') {
-          await publishEnvelope(creqJs, verdict.subject, verdict.wire, {
-            stream: creqStream,
-            requestId: verdict.requestId,
-          })
+          await buses.publish('creq', verdict.subject, verdict.wire, verdict.requestId)
           log.debug('forward', { requestId: verdict.requestId, operation: verdict.operation })
           return
         }
-        await publishEnvelope(crespJs, verdict.subject, verdict.wire, {
-          stream: crespStream,
-          requestId: verdict.requestId,
-        })
+        await buses.publish('cresp', verdict.subject, verdict.wire, verdict.requestId)
         log.info('reject', {
           requestId: verdict.requestId,
           code: verdict.code,
@@ -100,11 +63,11 @@ export async function startRequestValidator(
     return {
       async stop() {
         await stage.stop()
-        await closeAll(connections)
+        await buses.close()
       },
     }
   } catch (e) {
-    await closeAll(connections)
+    await buses.close()
     throw e
   }
 }
