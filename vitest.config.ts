@@ -21,7 +21,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
-          include: onPrem.map((dir) => `${dir}/**/*.test.ts`),
+          include: [...onPrem.map((dir) => `${dir}/**/*.test.ts`), 'tests/*.test.ts'],
           testTimeout: 10_000,
           sequence: { groupOrder: 0 },
         },

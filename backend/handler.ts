@@ -3,7 +3,6 @@
  * came back (or how it failed) into a response envelope for NATS-3. The HTTP call and the
  * redelivery memory are handed in; the handler reads no clock of its own.
  */
-import type { MsgHdrs } from '@nats-io/nats-core'
 import {
   decodeRequest,
   encodeResponse,
@@ -15,6 +14,7 @@ import {
   type RequestEnvelope,
   type ResponseEnvelope,
   type WireMessage,
+  type BusMessage,
 } from '../core/index.js'
 import type { OnceMemory } from './once.js'
 import { toUpstreamRequest, type UpstreamRequest } from './request.js'
@@ -32,12 +32,6 @@ export interface BackendOptions {
   upstream: { baseUrl: string; timeoutMs: number }
   call(req: UpstreamRequest): Promise<UpstreamResult>
   memory: OnceMemory<Answer>
-}
-
-export interface BusMessage {
-  subject: string
-  headers: MsgHdrs | undefined
-  data: Uint8Array
 }
 
 export type BackendVerdict =

@@ -109,7 +109,7 @@ describe('startStage', () => {
     await settled()
   })
 
-  it('BUS-010 dead-letters a message that fails on its last delivery, then acks it', async () => {
+  it('BUS-301 dead-letters a message that fails on its last delivery, then acks it', async () => {
     const deliveries: number[] = []
     const deadLettered: Array<{ id: string; count: number; reason: string }> = []
     const s = await stage({

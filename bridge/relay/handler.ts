@@ -28,17 +28,12 @@ import {
   type ResponseEnvelope,
   type ResponseStage,
   type WireMessage,
+  type BusMessage,
 } from '../../core/index.js'
 
 export interface LinkMessage {
   subject: string
   reply?: string
-  headers?: MsgHdrs | undefined
-  data: Uint8Array
-}
-
-export interface BusMessage {
-  subject: string
   headers?: MsgHdrs | undefined
   data: Uint8Array
 }

@@ -68,6 +68,13 @@ export interface WireMessage {
   data: Uint8Array
 }
 
+/** A message as a stage's handler receives it from a bus: the subject says who sent it. */
+export interface BusMessage {
+  subject: string
+  headers: MsgHdrs | undefined
+  data: Uint8Array
+}
+
 const H = {
   version: 'Portcullis-Envelope',
   kind: 'Portcullis-Kind',

@@ -74,11 +74,11 @@ describe('the request path', () => {
   })
 
   it.each([
-    ['BODY-001 a quantity below the minimum', { item: 'tea', quantity: 0 }],
-    ['BODY-002 a property the schema does not declare', { item: 'tea', quantity: 1, admin: true }],
-    ['BODY-003 a missing required field', { quantity: 1 }],
-    ['BODY-004 a string where an integer belongs', { item: 'tea', quantity: '1' }],
-    ['BODY-005 an item longer than 100 characters', { item: 'x'.repeat(101), quantity: 1 }],
+    ['BODY-301 a quantity below the minimum', { item: 'tea', quantity: 0 }],
+    ['BODY-302 a property the schema does not declare', { item: 'tea', quantity: 1, admin: true }],
+    ['BODY-303 a missing required field', { quantity: 1 }],
+    ['BODY-304 a string where an integer belongs', { item: 'tea', quantity: '1' }],
+    ['BODY-305 an item longer than 100 characters', { item: 'x'.repeat(101), quantity: 1 }],
   ])('%s is refused with 400 and never reaches the upstream', async (_name, payload) => {
     const res = await fetch(`${stack.url}/demo/orders`, {
       method: 'POST',
@@ -91,7 +91,7 @@ describe('the request path', () => {
     expect(await receivedIds()).not.toContain(body.requestId)
   })
 
-  it('BODY-006 a body that is not JSON is refused with BODY_MALFORMED', async () => {
+  it('BODY-306 a body that is not JSON is refused with BODY_MALFORMED', async () => {
     const res = await fetch(`${stack.url}/demo/orders`, {
       method: 'POST',
       headers: json,
@@ -103,7 +103,7 @@ describe('the request path', () => {
     expect(await receivedIds()).not.toContain(body.requestId)
   })
 
-  it('RESP-001 a leaking response becomes 502; the client never sees the stack trace', async () => {
+  it('RESP-101 a leaking response becomes 502; the client never sees the stack trace', async () => {
     const res = await fetch(`${stack.url}/demo/debug/leak`)
     expect(res.status).toBe(502)
     const text = await res.clone().text()
@@ -113,7 +113,7 @@ describe('the request path', () => {
     expect((await problem(res)).code).toBe('RESPONSE_SCHEMA_VIOLATION')
   })
 
-  it('HDR-001 the client Authorization and Portcullis-* headers never reach the upstream', async () => {
+  it('HDR-201 the client Authorization and Portcullis-* headers never reach the upstream', async () => {
     const res = await fetch(`${stack.url}/demo/orders`, {
       headers: {
         authorization: 'Bearer secret-token',
@@ -131,7 +131,7 @@ describe('the request path', () => {
     expect(seen.headers['x-request-id']).toBe(res.headers.get('x-request-id'))
   })
 
-  it('PORT-001 ports 666 and 888 are refused at the edge and nothing reaches the upstream', async () => {
+  it('PORT-201 ports 666 and 888 are refused at the edge and nothing reaches the upstream', async () => {
     const before = (await stack.received()).length
     for (const port of [666, 888]) {
       const res = await fetch(`${stack.url}/demo:${port}/orders`)
@@ -141,7 +141,7 @@ describe('the request path', () => {
     expect((await stack.received()).length).toBe(before)
   })
 
-  it('METHOD-001 a wrong method is 405 with Allow, before anything leaves the edge', async () => {
+  it('METHOD-201 a wrong method is 405 with Allow, before anything leaves the edge', async () => {
     const res = await fetch(`${stack.url}/demo/orders`, { method: 'DELETE' })
     expect(res.status).toBe(405)
     expect(res.headers.get('allow')).toBe('GET, POST')

@@ -25,7 +25,7 @@ describe('media types', () => {
     expect(isJsonMediaType('text/json')).toBe(false)
   })
 
-  it('BODY-001 refuses invalid UTF-8 instead of replacing it', () => {
+  it('BODY-201 refuses invalid UTF-8 instead of replacing it', () => {
     expect(parseJson(new Uint8Array([0x22, 0xff, 0x22]))).toEqual({
       ok: false,
       reason: 'body is not valid UTF-8',

@@ -74,7 +74,7 @@ describe('request validator', () => {
     expect(verdict).toMatchObject({ kind: 'forward', operation: 'getOrder' })
   })
 
-  it('BODY-002 rejects a body that breaks the schema with the instance path and nothing more', () => {
+  it('BODY-202 rejects a body that breaks the schema with the instance path and nothing more', () => {
     const r = rejected(lab(message(request({ body: text('{"item":"tea","quantity":5000}') })), NOW))
     expect(r).toMatchObject({
       subject: subjects.cleanResponse('request-validator', 'demo'),
@@ -85,7 +85,7 @@ describe('request validator', () => {
     expect(r.env.request.replyTo).toBe('pc.link.inbox.local.abc1')
   })
 
-  it('BODY-003 rejects an extra property, a missing field and a wrong type', () => {
+  it('BODY-203 rejects an extra property, a missing field and a wrong type', () => {
     for (const body of [
       '{"item":"a","quantity":1,"admin":true}',
       '{"item":"a"}',
@@ -97,7 +97,7 @@ describe('request validator', () => {
     }
   })
 
-  it('BODY-004 rejects invalid JSON and invalid UTF-8 as malformed', () => {
+  it('BODY-204 rejects invalid JSON and invalid UTF-8 as malformed', () => {
     expect(rejected(lab(message(request({ body: text('{"item":') })), NOW)).code).toBe(
       'BODY_MALFORMED',
     )
@@ -108,13 +108,13 @@ describe('request validator', () => {
     })
   })
 
-  it('BODY-005 requires the declared body', () => {
+  it('BODY-205 requires the declared body', () => {
     expect(rejected(lab(message(request({ body: new Uint8Array() })), NOW)).code).toBe(
       'BODY_MALFORMED',
     )
   })
 
-  it('HDR-001 refuses a body on a route that takes none, and an undeclared media type', () => {
+  it('MEDIA-201 refuses a body on a route that takes none, and an undeclared media type', () => {
     const get = request({ method: 'GET', path: '/orders', body: text('{}') })
     expect(rejected(lab(message(get), NOW)).code).toBe('UNSUPPORTED_MEDIA_TYPE')
     for (const type of ['text/plain', 'application/xml', 'application/json; charset=latin1']) {
@@ -134,7 +134,7 @@ describe('request validator', () => {
     }
   })
 
-  it('ROUTE-001 checks host, route and method again', () => {
+  it('ROUTE-201 checks host, route and method again', () => {
     expect(rejected(lab(message(request({ host: 'other' })), NOW)).code).toBe('HOST_NOT_FOUND')
     expect(rejected(lab(message(request({ path: '/admin' })), NOW)).code).toBe('ROUTE_NOT_FOUND')
     const r = rejected(lab(message(request({ method: 'DELETE' })), NOW))
@@ -151,7 +151,7 @@ describe('request validator', () => {
     }
   })
 
-  it('BUS-001 refuses an envelope filed under another edge or host than it names', () => {
+  it('BUS-201 refuses an envelope filed under another edge or host than it names', () => {
     const env = request()
     expect(rejected(lab(message(env, subjects.dirtyRequest('other', 'demo')), NOW)).code).toBe(
       'ENVELOPE_INVALID',

@@ -4,7 +4,6 @@
  * the clock is passed in. A forward goes to NATS-2 with the operation stamped; a reject goes
  * to NATS-4 as an error response and never reaches NATS-2.
  */
-import type { MsgHdrs } from '@nats-io/nats-core'
 import {
   decodeRequest,
   encodeRequest,
@@ -20,6 +19,7 @@ import {
   type ErrorCode,
   type RequestEnvelope,
   type WireMessage,
+  type BusMessage,
 } from '../../core/index.js'
 import {
   describeViolation,
@@ -36,12 +36,6 @@ export interface RequestValidatorOptions {
   hosts: Record<string, HostSchemas>
   /** Body limit for routes that do not set `x-portcullis-max-body-bytes`. */
   maxBodyBytes: number
-}
-
-export interface BusMessage {
-  subject: string
-  headers: MsgHdrs | undefined
-  data: Uint8Array
 }
 
 export type RequestVerdict =

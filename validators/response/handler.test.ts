@@ -161,7 +161,7 @@ describe('response validator', () => {
     expect(out(validate(message(other), NOW)).error).toBe('INTERNAL_ERROR')
   })
 
-  it('BUS-002 refuses a response filed under another host than it names', () => {
+  it('BUS-202 refuses a response filed under another host than it names', () => {
     const env = out(validate(message(response(), subjects.dirtyResponse('other')), NOW))
     expect(env.error).toBe('ENVELOPE_INVALID')
   })

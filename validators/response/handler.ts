@@ -4,7 +4,6 @@
  * hardened. A refused response becomes an error for the client with a generic detail; the
  * reason (never the body) goes to the log. Pure: no I/O, the clock is passed in.
  */
-import type { MsgHdrs } from '@nats-io/nats-core'
 import {
   decodeResponse,
   encodeResponse,
@@ -17,6 +16,7 @@ import {
   type ErrorCode,
   type ResponseEnvelope,
   type WireMessage,
+  type BusMessage,
 } from '../../core/index.js'
 import {
   describeViolation,
@@ -41,12 +41,6 @@ export const BACKEND_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 
 export interface ResponseValidatorOptions {
   hosts: Record<string, HostSchemas>
-}
-
-export interface BusMessage {
-  subject: string
-  headers: MsgHdrs | undefined
-  data: Uint8Array
 }
 
 export type ResponseVerdict =
