@@ -25,6 +25,8 @@ export interface EdgeDevOptions {
   port?: number
   /** Default the link server's websocket listener from the config. */
   linkUrl?: string
+  /** Chrome DevTools inspector of the worker; default a free port. */
+  inspectorPort?: number
   onLine: (line: string) => void
 }
 
@@ -90,7 +92,7 @@ export async function startEdgeDev(opts: EdgeDevOptions): Promise<EdgeDev> {
       String(port),
       // The default inspector port (9229) collides when two stacks run.
       '--inspector-port',
-      String(await freePort()),
+      String(opts.inspectorPort ?? (await freePort())),
       '--persist-to',
       join(dir, 'state'),
       '--show-interactive-dev-session=false',

@@ -115,12 +115,9 @@ export function isRequestId(value: string): boolean {
   return REQUEST_ID.test(value)
 }
 
-/** A fresh request id: 32 hex characters from 128 random bits. */
+/** A fresh request id: 32 hex characters, a random (v4) UUID without its dashes. */
 export function newRequestId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16))
-  let out = ''
-  for (const b of bytes) out += b.toString(16).padStart(2, '0')
-  return out
+  return crypto.randomUUID().replaceAll('-', '')
 }
 
 function putContext(h: MsgHdrs, ctx: RequestContext, kind: 'request' | 'response'): void {

@@ -19,6 +19,7 @@ import {
   type ResponseEnvelope,
 } from '../../core/index.js'
 import { MAX_CONNECT_MS, PING_INTERVAL_MS, RECONNECT_WAIT_MS } from './constants.js'
+import { Replies } from './replies.js'
 
 export interface LinkSettings {
   url: string
@@ -54,6 +55,7 @@ export class LinkConnection {
   readonly #settings: LinkSettings
   readonly #now: () => number
   #nc: NatsConnection | undefined
+  #replies: Replies | undefined
   #opening: Promise<NatsConnection> | undefined
   #up = false
 
@@ -69,10 +71,12 @@ export class LinkConnection {
     const left = Math.floor(deadline - this.#now())
     if (left < 1) throw timedOut('deadline passed while connecting')
     const { headers, data } = encodeRequest(envelope)
-    const msg = await nc.request(subjects.linkRequest(this.#settings.edgeId), data, {
+    const msg = await this.#replies!.request(
+      subjects.linkRequest(this.#settings.edgeId),
+      data,
       headers,
-      timeout: left,
-    })
+      left,
+    )
     return decodeResponse(msg.headers, msg.data)
   }
 
@@ -113,15 +117,19 @@ export class LinkConnection {
       throw unavailable(`connect failed: ${e instanceof Error ? e.message : String(e)}`)
     }
     this.#nc = nc
+    this.#replies = new Replies(nc, subjects.linkInbox(edgeId))
     this.#up = true
     void this.#watch(nc)
     return nc
   }
 
   async #watch(nc: NatsConnection): Promise<void> {
+    const replies = this.#replies
     const forget = () => {
+      replies?.close('connection closed')
       if (this.#nc === nc) {
         this.#nc = undefined
+        this.#replies = undefined
         this.#up = false
       }
     }
