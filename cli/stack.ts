@@ -93,7 +93,14 @@ function nodeProcess(
       spawnComponent({
         name,
         command: process.execPath,
-        args: [...NODE_ARGS, '--enable-source-maps', bundle(), '--config', config.file, ...extraArgs],
+        args: [
+          ...NODE_ARGS,
+          '--enable-source-maps',
+          bundle(),
+          '--config',
+          config.file,
+          ...extraArgs,
+        ],
         cwd: REPO_ROOT,
         env: {
           ...process.env,
