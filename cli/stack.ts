@@ -63,7 +63,7 @@ export interface Stack {
 const NODE_ARGS = (process.env.PORTCULLIS_NODE_ARGS ?? '').split(' ').filter(Boolean)
 
 /** nats-server's informational lines (its banner, mostly) show only at debug level. */
-const NATS_INFO = /\] \[INF\] /
+const NATS_INFO = / \[INF\] /
 const natsVerbose = process.env.PORTCULLIS_LOG_LEVEL === 'debug'
 
 const defaultOnLine = (component: string, line: string) =>
