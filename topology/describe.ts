@@ -5,7 +5,7 @@
  * permission tests are all generated from this; nothing is written by hand per deployment.
  */
 import { subjects, type BusName } from '../core/index.js'
-import type { Config, TopologyMode } from '../config/index.js'
+import { ConfigError, type Config, type TopologyMode } from '../config/index.js'
 
 export type ComponentKind =
   'edge' | 'relay' | 'request-validator' | 'backend' | 'response-validator' | 'admin'
@@ -94,7 +94,10 @@ export function describeTopology(
   config: Pick<Config, 'topology' | 'edge' | 'upstreams' | 'bus'>,
 ): Topology {
   if (config.topology !== 'isolated') {
-    throw new Error(`topology mode ${config.topology} is not available yet; use "isolated"`)
+    throw new ConfigError(
+      'topology',
+      `mode ${config.topology} is not available yet; use "isolated"`,
+    )
   }
   const hosts = Object.keys(config.upstreams).sort()
   const edge = edgeIdentity(config.edge.id)
