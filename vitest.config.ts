@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { defineConfig } from 'vitest/config'
 
 const onPrem = [
@@ -26,9 +25,10 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
         },
       },
-      ...(existsSync(new URL('./edge/vitest.config.ts', import.meta.url))
-        ? ['./edge/vitest.config.ts']
-        : []),
+      './edge/vitest.config.ts',
+      './token-services/access/vitest.config.ts',
+      './token-services/bearer/vitest.config.ts',
+      './token-services/testing/bindings/vitest.config.ts',
       {
         test: {
           name: 'integration',

@@ -14,6 +14,10 @@ const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise
     about: 'generate every key and credential into the git-ignored key folder',
     run: async (a) => (await import('./commands/keys.js')).keys(a),
   },
+  token: {
+    about: 'print a dev bearer token: --sub alice [--roles orders,admin] [--ttl 1h]',
+    run: async (a) => (await import('./commands/token.js')).token(a),
+  },
   status: {
     about: 'show which components of the local stack answer',
     run: async (a) => (await import('./commands/status.js')).status(a),
@@ -24,19 +28,19 @@ const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise
   },
 }
 
-function help(): number {
+function help(): void {
   process.stdout.write('usage: portcullis <command> [--config portcullis.config.json]\n\n')
   for (const [name, c] of Object.entries(COMMANDS))
     process.stdout.write(`  ${name.padEnd(8)} ${c.about}\n`)
-  return 0
 }
 
 const [name, ...args] = process.argv.slice(2)
-const command = name ? COMMANDS[name] : undefined
+const command = name && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
 if (!command) {
-  if (name && name !== 'help' && name !== '--help')
-    process.stderr.write(`unknown command ${name}\n\n`)
-  process.exit(help() && name && name !== 'help' && name !== '--help' ? 2 : 0)
+  const asked = name !== undefined && name !== 'help' && name !== '--help'
+  if (asked) process.stderr.write(`unknown command ${name}\n\n`)
+  help()
+  process.exit(asked ? 2 : 0)
 }
 try {
   process.exitCode = await command.run(args)

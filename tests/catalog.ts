@@ -17,9 +17,19 @@ export interface CatalogEntry {
 }
 
 const SKIP = new Set(['node_modules', '.git', '.portcullis', '.wrangler'])
-/** A test name (or a row of an `it.each` table) that starts with an id. */
-const NAMED =
-  /(?:it|test)(?:\.each\([\s\S]*?\))?\(\s*(['"`])([A-Z]{2,8}-\d{3}) ((?:(?!\1)[^\\]|\\.)*)\1|\[\s*(['"`])([A-Z]{2,8}-\d{3}) ((?:(?!\4)[^\\]|\\.)*)\4/g
+/**
+ * A test name that starts with an id: `it('ID ...'`, the name after an `it.each(table)`
+ * (`)('ID ...'`), or a row of such a table (`['ID ...'`). Each form is matched on its own so
+ * no match can span from one test to another.
+ */
+const STRING = (quote: number) =>
+  `(['"\`])([A-Z]{2,8}-\\d{3}) ((?:(?!\\${quote})[^\\\\]|\\\\.)*)\\${quote}`
+const NAMED = new RegExp(
+  [`(?:\\bit|\\btest)\\(\\s*${STRING(1)}`, `\\)\\(\\s*${STRING(4)}`, `\\[\\s*${STRING(7)}`].join(
+    '|',
+  ),
+  'g',
+)
 
 function testFiles(dir: string): string[] {
   const out: string[] = []
@@ -37,8 +47,8 @@ export function collect(root = ROOT): CatalogEntry[] {
   for (const path of testFiles(root).sort()) {
     const text = readFileSync(path, 'utf8')
     for (const m of text.matchAll(NAMED)) {
-      const id = m[2] ?? m[5]!
-      const description = (m[3] ?? m[6]!).replace(/\s+/g, ' ').trim()
+      const id = m[2] ?? m[5] ?? m[8]!
+      const description = (m[3] ?? m[6] ?? m[9]!).replace(/\s+/g, ' ').trim()
       entries.push({ id, description, file: relative(root, path) })
     }
   }

@@ -82,6 +82,54 @@ describe('route table', () => {
   })
 })
 
+describe('route table: x-required-claims', () => {
+  const docWith = (claims: unknown): OpenApiDocument => ({
+    openapi: '3.1.0',
+    paths: {
+      '/orders': {
+        get: { operationId: 'listOrders' },
+        post: { operationId: 'createOrder', 'x-required-claims': claims },
+      },
+    },
+  })
+
+  it('keeps the expression as written on the route, and nothing on routes without one', () => {
+    const t = compileRoutes('x', docWith('roles.orders || roles.admin'))
+    const post = t.routes.find((r) => r.operation === 'createOrder')!
+    const get = t.routes.find((r) => r.operation === 'listOrders')!
+    expect(post.requiredClaims).toBe('roles.orders || roles.admin')
+    expect('requiredClaims' in get).toBe(false)
+    expect(table.routes.some((r) => 'requiredClaims' in r)).toBe(false)
+    // The table stays plain data: it survives a JSON round trip unchanged.
+    expect(JSON.parse(JSON.stringify(t))).toEqual(t)
+  })
+
+  it.each([
+    ['roles.orders ||', 'UNEXPECTED_END'],
+    ['', 'EMPTY'],
+    ['__proto__.admin', 'FORBIDDEN_PATH_SEGMENT'],
+    ["email =~ '(a)\\1'", 'PATTERN_INVALID'],
+  ])(
+    'CLAIM-020 an unparsable x-required-claims is refused at compile time, naming the operation: %j',
+    (claims, code) => {
+      expect(() => compileRoutes('x', docWith(claims))).toThrow(
+        new RegExp(
+          `POST /orders \\(createOrder\\): x-required-claims: ${code}: .* at position \\d+`,
+        ),
+      )
+    },
+  )
+
+  it.each([[['roles.admin']], [42], [true], [null], [{ all: ['a'] }]])(
+    'CLAIM-021 a non-string x-required-claims is refused: %j',
+    (claims) => {
+      expect(() => compileRoutes('x', docWith(claims))).toThrow(
+        /POST \/orders \(createOrder\): x-required-claims must be a string/,
+      )
+    },
+  )
+})
+
 describe('port firewall', () => {
   it.each([
     [443, true, true],

@@ -3,6 +3,7 @@
  * edge can carry it as configuration and the request validator can compile it again on
  * its own from the same document.
  */
+import { ClaimsSyntaxError, parseClaims } from '../claims/index.js'
 import { GatewayError } from '../errors/index.js'
 import { METHODS, type Method } from '../envelope/index.js'
 import { DEFAULT_PORT } from './ports.js'
@@ -11,6 +12,8 @@ import { DEFAULT_PORT } from './ports.js'
 export const EXTENSIONS = {
   ports: 'x-portcullis-ports',
   maxBodyBytes: 'x-portcullis-max-body-bytes',
+  /** A claims expression (core/claims) the actor must satisfy. */
+  requiredClaims: 'x-required-claims',
 } as const
 
 export const DEFAULT_ROUTE_PORTS: readonly number[] = [DEFAULT_PORT, 80]
@@ -28,6 +31,11 @@ export interface CompiledRoute {
   mediaTypes: string[]
   bodyRequired: boolean
   maxBodyBytes?: number
+  /**
+   * The operation's claims expression as written; checked at compile time, so every stage
+   * can parse it again from this text (the table stays plain data).
+   */
+  requiredClaims?: string
 }
 
 export interface RouteTable {
@@ -86,6 +94,22 @@ function portsOf(op: OpenApiOperation, where: string): number[] {
   return value as number[]
 }
 
+function requiredClaimsOf(op: OpenApiOperation, where: string): string | undefined {
+  const value = op[EXTENSIONS.requiredClaims]
+  if (value === undefined) return undefined
+  if (typeof value !== 'string')
+    throw bad(`${where}: ${EXTENSIONS.requiredClaims} must be a string`)
+  try {
+    parseClaims(value)
+  } catch (err) {
+    if (err instanceof ClaimsSyntaxError) {
+      throw bad(`${where}: ${EXTENSIONS.requiredClaims}: ${err.code}: ${err.message}`)
+    }
+    throw err
+  }
+  return value
+}
+
 /** Compiles every operation of the document. Throws on anything it cannot read exactly. */
 export function compileRoutes(host: string, doc: OpenApiDocument): RouteTable {
   if (typeof doc?.openapi !== 'string' || !/^3\.[01]\./.test(doc.openapi)) {
@@ -98,12 +122,13 @@ export function compileRoutes(host: string, doc: OpenApiDocument): RouteTable {
       const method = key.toUpperCase() as Method
       if (!(METHODS as readonly string[]).includes(method)) continue
       const op = value as OpenApiOperation
-      const where = `${method} ${template}`
+      const operation =
+        typeof op.operationId === 'string' && OPERATION_ID.test(op.operationId)
+          ? op.operationId
+          : `${method}:${template}`
+      const where = `${method} ${template} (${operation})`
       const route: CompiledRoute = {
-        operation:
-          typeof op.operationId === 'string' && OPERATION_ID.test(op.operationId)
-            ? op.operationId
-            : `${method}:${template}`,
+        operation,
         method,
         template,
         segments,
@@ -118,6 +143,8 @@ export function compileRoutes(host: string, doc: OpenApiDocument): RouteTable {
         }
         route.maxBodyBytes = max as number
       }
+      const claims = requiredClaimsOf(op, where)
+      if (claims !== undefined) route.requiredClaims = claims
       routes.push(route)
     }
   }

@@ -1,0 +1,19 @@
+/** The syntax tree of a parsed expression. Plain data plus compiled patterns; never code. */
+import type { Program } from './pattern/index.js'
+
+export type CompareOperator = '==' | '!=' | '<' | '<=' | '>' | '>='
+
+export type ClaimsNode =
+  | { kind: 'literal'; value: string | number | boolean }
+  | { kind: 'path'; segments: readonly string[] }
+  | { kind: 'not'; operand: ClaimsNode }
+  | { kind: 'and'; operands: readonly ClaimsNode[] }
+  | { kind: 'or'; operands: readonly ClaimsNode[] }
+  | { kind: 'compare'; operator: CompareOperator; left: ClaimsNode; right: ClaimsNode }
+  | { kind: 'match'; negate: boolean; subject: ClaimsNode; pattern: string; program: Program }
+
+/** A parsed expression: its source text and its tree. Evaluate it with `evaluateClaims`. */
+export interface ClaimsExpression {
+  readonly source: string
+  readonly root: ClaimsNode
+}

@@ -1,0 +1,35 @@
+export {
+  EXTERNAL_ALGORITHMS,
+  INTERNAL_ALGORITHMS,
+  ISSUERS,
+  KEYSET_DEFAULTS,
+  KIND_DEFAULTS,
+  TOKEN_KIND_NAMES,
+  type TokenAlgorithm,
+  type TokenKindName,
+} from './constants.js'
+export { isTokenError, TokenError, type TokenErrorCode } from './errors.js'
+export {
+  defineTokenKind,
+  defineTokenKinds,
+  type KeySource,
+  type TokenKind,
+  type TokenKindConfig,
+} from './kinds.js'
+export { JwksError, parseJwks, type JwksLimits, type PublicKeyRecord } from './jwks.js'
+export {
+  PinnedKey,
+  PinnedKeySet,
+  type FetchJwks,
+  type KeySetStatus,
+  type PinnedKeySetOptions,
+} from './keyset.js'
+export { readBearerToken } from './bearer.js'
+export {
+  createTokenVerifier,
+  type ExpectedKinds,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+  type VerifiedToken,
+} from './verify.js'
+export type { TokenClaims } from './steps.js'

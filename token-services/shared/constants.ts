@@ -1,0 +1,56 @@
+/** The token services' fixed names, lifetimes and limits: one place for both workers and the CLI. */
+
+export const ACCESS = {
+  issuer: 'access.token.core',
+  keysBinding: 'ACCESS_SIGNING_KEYS',
+  defaultTtlSeconds: 60,
+  /** 15 minutes: a larger ask is clamped to this, never honoured. */
+  maxTtlSeconds: 15 * 60,
+} as const
+
+export const BEARER = {
+  issuer: 'bearer.token.core',
+  audience: 'portcullis',
+  keysBinding: 'BEARER_SIGNING_KEYS',
+  defaultTtlSeconds: 30 * 24 * 3600,
+  /** 90 days, the longest bearer lifetime the pinned verifier accepts by default. */
+  maxTtlSeconds: 90 * 24 * 3600,
+} as const
+
+/** Claims a caller can never set: the service stamps them. */
+export const RESERVED_CLAIMS = ['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti', 'idp'] as const
+
+/** The protected header of every token: EdDSA over Ed25519, always with a `kid`. */
+export const ALGORITHM = 'EdDSA'
+export const TOKEN_TYPE = 'JWT'
+
+/** A key id is an opaque name, never a path: it must pass the verifier's `kid` pattern. */
+export const KID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
+/** A `jti` these services mint: 128 random bits, base64url. Revocation accepts this shape. */
+export const JTI_PATTERN = /^[A-Za-z0-9_-]{16,64}$/
+
+/** A role name: a plain word, so a claim rule can name it (`roles.orders`). */
+export const ROLE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
+export const LIMITS = {
+  /** `sub`, `aud`, `idp`: printable, at most this many characters. */
+  maxNameLength: 256,
+  maxRoles: 64,
+  /** The whole payload, as JSON: keeps a token well under the verifier's 8 KiB limit. */
+  maxPayloadBytes: 4096,
+  /** Nesting of the caller's extra claims. */
+  maxClaimDepth: 8,
+} as const
+
+/**
+ * Revocations are spread over this many Durable Objects by a hash of the `jti`. Fixed for
+ * the life of a deployment: changing it would move entries to objects nobody asks.
+ */
+export const REVOCATION_SHARDS = 16
+
+/**
+ * A revocation outlives its token's `exp` by this much, so a verifier that allows some
+ * clock skew never sees a just-expired revoked token as valid.
+ */
+export const REVOCATION_GRACE_SECONDS = 5 * 60
