@@ -1,27 +1,32 @@
-/** The token services' fixed names, lifetimes and limits: one place for both workers and the CLI. */
+/**
+ * The token services' fixed names, lifetimes and limits: one place for both workers and the
+ * CLI. Issuers and lifetime caps come from core, where the verifiers read them, so a minted
+ * token and the check that accepts it cannot drift apart.
+ */
+import { INTERNAL_ALGORITHMS, ISSUERS, KIND_DEFAULTS } from '../../core/tokens/constants.js'
 
 export const ACCESS = {
-  issuer: 'access.token.core',
+  issuer: ISSUERS.access,
   keysBinding: 'ACCESS_SIGNING_KEYS',
   defaultTtlSeconds: 60,
   /** 15 minutes: a larger ask is clamped to this, never honoured. */
-  maxTtlSeconds: 15 * 60,
+  maxTtlSeconds: KIND_DEFAULTS.maxLifetimeSeconds.access,
 } as const
 
 export const BEARER = {
-  issuer: 'bearer.token.core',
+  issuer: ISSUERS.bearer,
   audience: 'portcullis',
   keysBinding: 'BEARER_SIGNING_KEYS',
   defaultTtlSeconds: 30 * 24 * 3600,
   /** 90 days, the longest bearer lifetime the pinned verifier accepts by default. */
-  maxTtlSeconds: 90 * 24 * 3600,
+  maxTtlSeconds: KIND_DEFAULTS.maxLifetimeSeconds.bearer,
 } as const
 
 /** Claims a caller can never set: the service stamps them. */
 export const RESERVED_CLAIMS = ['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti', 'idp'] as const
 
 /** The protected header of every token: EdDSA over Ed25519, always with a `kid`. */
-export const ALGORITHM = 'EdDSA'
+export const ALGORITHM = INTERNAL_ALGORITHMS[0]
 export const TOKEN_TYPE = 'JWT'
 
 /** A key id is an opaque name, never a path: it must pass the verifier's `kid` pattern. */
