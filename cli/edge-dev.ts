@@ -1,20 +1,39 @@
 /**
- * The edge under `wrangler dev`: a wrangler config generated into a folder of the stack's
- * own (so `.wrangler/` and the Durable Object state never land in the repository), with the
- * bindings the config decides; the link's nkey seed passed as a secret through an env file
- * (wrangler prints plain vars in its banner); wrangler and workerd in one process group.
+ * The edge under `wrangler dev`: the ingress and both token workers in one multi-config
+ * `wrangler dev` (the ingress's config first: it is the one that serves), each config
+ * generated into a folder of the stack's own (so `.wrangler/` and the Durable Object state
+ * never land in the repository). Secrets never go into a config: wrangler prints plain vars
+ * in its banner. The link's nkey seed reaches the ingress through `--env-file`; each token
+ * worker's signing keys through a `.dev.vars` next to its config (wrangler reads that file
+ * for the other configs, which get no `--env-file`). wrangler and workerd run in one
+ * process group.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { edgePolicyOf, type LoadedConfig } from '../config/index.js'
 import { freePort } from '../runtime/index.js'
 import { edgeIdentity, readSeed } from '../topology/index.js'
+import { devVarsOf, ensureJwkKeys, type JwkService } from './jwk-keys.js'
 import { spawnComponent, type ManagedProcess } from './processes.js'
 import { REPO_ROOT } from './root.js'
 
 const WRANGLER_TOML = join(REPO_ROOT, 'wrangler.toml')
 const EDGE_MAIN = join(REPO_ROOT, 'edge', 'index.ts')
+
+/** The token workers, by the service name of their key files. */
+const TOKEN_WORKERS: Record<JwkService, { name: string; entrypoint: string; binding: string }> = {
+  access: {
+    name: 'portcullis-access-token',
+    entrypoint: 'AccessTokenService',
+    binding: 'ACCESS_TOKENS',
+  },
+  bearer: {
+    name: 'portcullis-bearer-token',
+    entrypoint: 'BearerTokenService',
+    binding: 'BEARER_TOKENS',
+  },
+}
 
 export interface EdgeDevOptions {
   config: LoadedConfig
@@ -53,6 +72,11 @@ export function edgeDevConfig(config: LoadedConfig, linkUrl: string): Record<str
     compatibility_date: compatibilityDate(),
     durable_objects: { bindings: [{ name: 'LINK_POOL', class_name: 'LinkPool' }] },
     migrations: [{ tag: 'v1', new_sqlite_classes: ['LinkPool'] }],
+    services: Object.values(TOKEN_WORKERS).map((w) => ({
+      binding: w.binding,
+      service: w.name,
+      entrypoint: w.entrypoint,
+    })),
     vars: {
       POLICY: edgePolicyOf(config),
       EDGE_ID: config.edge.id,
@@ -62,8 +86,34 @@ export function edgeDevConfig(config: LoadedConfig, linkUrl: string): Record<str
   }
 }
 
+/** A token worker's config; its signing keys are in the `.dev.vars` beside it. */
+export function tokenWorkerDevConfig(service: JwkService): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    name: TOKEN_WORKERS[service].name,
+    main: join(REPO_ROOT, 'token-services', service, 'index.ts'),
+    compatibility_date: compatibilityDate(),
+    workers_dev: false,
+  }
+  if (service === 'bearer') {
+    config.durable_objects = { bindings: [{ name: 'REVOCATIONS', class_name: 'Revocations' }] }
+    config.migrations = [{ tag: 'v1', new_sqlite_classes: ['Revocations'] }]
+  }
+  return config
+}
+
+function writeTokenWorker(dir: string, keysDir: string, service: JwkService): string {
+  const folder = join(dir, service)
+  mkdirSync(folder, { recursive: true, mode: 0o700 })
+  const configPath = join(folder, 'wrangler.json')
+  writeFileSync(configPath, JSON.stringify(tokenWorkerDevConfig(service), null, 2) + '\n')
+  writeFileSync(join(folder, '.dev.vars'), devVarsOf(keysDir, service), { mode: 0o600 })
+  // writeFileSync's mode applies only when it creates the file.
+  chmodSync(join(folder, '.dev.vars'), 0o600)
+  return configPath
+}
+
 export async function startEdgeDev(opts: EdgeDevOptions): Promise<EdgeDev> {
-  const dir = join(opts.dir ?? opts.config.paths.data, 'edge')
+  const dir = resolve(opts.dir ?? opts.config.paths.data, 'edge')
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const configPath = join(dir, 'wrangler.json')
   const envPath = join(dir, 'link.env')
@@ -72,6 +122,11 @@ export async function startEdgeDev(opts: EdgeDevOptions): Promise<EdgeDev> {
   const seed = readSeed(opts.keysDir, edgeIdentity(opts.config.edge.id))
   writeFileSync(envPath, `LINK_NKEY_SEED=${new TextDecoder().decode(seed)}\n`, { mode: 0o600 })
   seed.fill(0)
+  chmodSync(envPath, 0o600)
+  await ensureJwkKeys(opts.keysDir)
+  const tokenConfigs = (['access', 'bearer'] as const).map((s) =>
+    writeTokenWorker(dir, opts.keysDir, s),
+  )
 
   const port = opts.port ?? opts.config.edge.port
   const url = `http://127.0.0.1:${port}`
@@ -84,8 +139,10 @@ export async function startEdgeDev(opts: EdgeDevOptions): Promise<EdgeDev> {
       'dev',
       '--config',
       configPath,
+      ...tokenConfigs.flatMap((path) => ['--config', path]),
+      // Absolute: wrangler resolves it against the config's folder otherwise.
       '--env-file',
-      envPath,
+      resolve(envPath),
       '--ip',
       '127.0.0.1',
       '--port',

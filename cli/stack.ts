@@ -25,6 +25,7 @@ import { connectAs } from '../bus/index.js'
 import type { BusName } from '../core/index.js'
 import { spawnComponent, StartError } from './processes.js'
 import { startEdgeDev } from './edge-dev.js'
+import { ensureJwkKeys } from './jwk-keys.js'
 import { buildProcesses, type ProcessMain } from './build.js'
 import { REPO_ROOT } from './root.js'
 
@@ -126,6 +127,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await assertPortFree('127.0.0.1', config.demo.port, 'demo')
   if (options.edge !== false) await assertPortFree('127.0.0.1', config.edge.port, 'edge')
 
+  // The token services' signing keys first: the edge's workers and the request validator
+  // (which verifies access tokens) read them.
+  await ensureJwkKeys(config.paths.keys)
   const keys = ensureKeys(
     config.paths.keys,
     topology.identities.map((i) => i.id),

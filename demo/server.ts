@@ -3,8 +3,8 @@
  * traffic. It is the operator's side of the wall: it trusts nothing about the gateway
  * beyond the headers it documents (`X-Request-Id`, `Idempotency-Key`, `Portcullis-Actor`).
  *
- * Routes in demo/openapi.json: GET /orders, GET /orders/{id}, POST /orders, and
- * GET /debug/leak, which misbehaves on purpose (a stack trace, an undeclared field and
+ * Routes in demo/openapi.json: GET /orders, GET /orders/{id}, POST /orders, GET /admin/stats,
+ * and GET /debug/leak, which misbehaves on purpose (a stack trace, an undeclared field and
  * banner headers) so the response validator has something to stop.
  * Control routes, deliberately absent from the OpenAPI document so the gateway never routes
  * them: GET /_demo/received, POST /_demo/control {"delayMs": n}, POST /_demo/reset.
@@ -139,6 +139,7 @@ export async function startDemo(
       const order = orders.find((o) => o.id === m[1])
       return order ? json(200, order) : json(404, { error: 'no such order' })
     }
+    if (path === '/admin/stats' && method === 'GET') return json(200, { orders: orders.length })
     if (path === '/debug/leak' && method === 'GET') return leak()
     return json(404, { error: 'not found' })
   }

@@ -9,5 +9,9 @@ declare namespace Cloudflare {
     LINK_URL: string
     /** Secret: the nkey seed text of the edge's link identity. */
     LINK_NKEY_SEED: string
+    /** Service binding to the access-token worker's `AccessTokenService`. */
+    ACCESS_TOKENS: Fetcher
+    /** Service binding to the bearer-token worker's `BearerTokenService`. */
+    BEARER_TOKENS: Fetcher
   }
 }

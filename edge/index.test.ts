@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { exports } from 'cloudflare:workers'
 import { PROBLEM_CONTENT_TYPE } from '../core/index.js'
+import { bearerToken } from './testing/index.js'
 
 // The real default export with the bindings of wrangler.toml plus the pool's POLICY (the
 // repository's config) and a LINK_URL on a closed port.
@@ -33,9 +34,10 @@ describe('worker (default export)', () => {
   })
 
   it('EDGE-103 with the link server unreachable a valid request answers 503 BUS_UNAVAILABLE through the pool', async () => {
+    const token = await bearerToken(['orders'])
     const started = Date.now()
     const { res, body } = await fetchEdge('/demo/orders', {
-      headers: { authorization: 'Bearer x', 'x-request-id': 'mine' },
+      headers: { authorization: `Bearer ${token}`, 'x-request-id': 'mine' },
     })
     expect(res.status).toBe(503)
     expect(body).toMatchObject({ code: 'BUS_UNAVAILABLE' })

@@ -4,7 +4,12 @@
  */
 import type { Hono } from 'hono'
 import { GatewayError, newRequestId } from '../core/index.js'
-import { createIngress, problemResponse, type IngressEnv } from './ingress/index.js'
+import {
+  createIngress,
+  problemResponse,
+  type IngressEnv,
+  type TokenServices,
+} from './ingress/index.js'
 import { poolLink, type PoolNamespace } from './link/client.js'
 import { readSettings } from './settings.js'
 
@@ -15,7 +20,12 @@ function build(env: Env): Ingress {
     const settings = readSettings(env)
     // The RPC stub's type widens tuples (header pairs) to arrays; the values are the same.
     const link = poolLink(env.LINK_POOL as unknown as PoolNamespace, settings.poolSize)
-    return { app: createIngress({ policy: settings.policy, link }) }
+    // The RPC stubs' types are generic over the services; the methods are the ones declared.
+    const tokens: TokenServices = {
+      access: env.ACCESS_TOKENS as unknown as TokenServices['access'],
+      bearer: env.BEARER_TOKENS as unknown as TokenServices['bearer'],
+    }
+    return { app: createIngress({ policy: settings.policy, link, tokens }) }
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e)
     console.error(JSON.stringify({ event: 'settings-refused', reason }))

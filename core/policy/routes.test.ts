@@ -11,6 +11,7 @@ const table = compileRoutes('demo', demo)
 describe('route table', () => {
   it('compiles every operation of the demo document', () => {
     expect(table.routes.map((r) => `${r.method} ${r.template}`).sort()).toEqual([
+      'GET /admin/stats',
       'GET /debug/leak',
       'GET /orders',
       'GET /orders/{id}',
@@ -99,7 +100,14 @@ describe('route table: x-required-claims', () => {
     const get = t.routes.find((r) => r.operation === 'listOrders')!
     expect(post.requiredClaims).toBe('roles.orders || roles.admin')
     expect('requiredClaims' in get).toBe(false)
-    expect(table.routes.some((r) => 'requiredClaims' in r)).toBe(false)
+    // The demo document declares its own: POST /orders and GET /admin/stats only.
+    expect(
+      Object.fromEntries(
+        table.routes
+          .filter((r) => 'requiredClaims' in r)
+          .map((r) => [r.operation, r.requiredClaims]),
+      ),
+    ).toEqual({ createOrder: 'roles.orders || roles.admin', adminStats: 'roles.admin' })
     // The table stays plain data: it survives a JSON round trip unchanged.
     expect(JSON.parse(JSON.stringify(t))).toEqual(t)
   })

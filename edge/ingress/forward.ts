@@ -18,6 +18,7 @@ const NULL_BODY_STATUSES = new Set([204, 205, 304])
 
 export function buildEnvelope(c: Context<IngressEnv>, deadline: number): RequestEnvelope {
   const target = c.get('target')
+  const actor = c.get('actor')
   return {
     requestId: c.get('requestId'),
     deadline,
@@ -27,6 +28,7 @@ export function buildEnvelope(c: Context<IngressEnv>, deadline: number): Request
     path: target.path,
     query: target.query,
     headers: requestHeaders(c.req.raw.headers),
+    ...(actor === undefined ? {} : { actor }),
     body: c.get('body'),
   }
 }

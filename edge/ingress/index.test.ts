@@ -6,21 +6,26 @@ import {
   type EdgePolicy,
 } from '../../core/index.js'
 import {
+  bearerToken,
   configuredPolicy,
+  openPolicy,
   policyWithAllPorts,
   recordingLink,
+  tokenServices,
   type RecordingLink,
 } from '../testing/index.js'
 import { createIngress } from './index.js'
 
 const EDGE = 'https://edge.test'
-const NOW = 1_750_000_000_000
+// Near the real clock: the token services stamp `iat` from it.
+const NOW = Date.now()
 
-function setup(policy: EdgePolicy = configuredPolicy(), link: RecordingLink = recordingLink()) {
+function setup(policy: EdgePolicy = openPolicy(), link: RecordingLink = recordingLink()) {
   let ids = 0
   const app = createIngress({
     policy,
     link,
+    tokens: tokenServices(),
     now: () => NOW,
     newRequestId: () => `req${String(++ids).padStart(8, '0')}`,
   })
@@ -108,7 +113,7 @@ describe('ingress: forwarding', () => {
     const link = recordingLink(() => {
       throw new Error('secret internal detail at /srv/app.js:12')
     })
-    const { send } = setup(configuredPolicy(), link)
+    const { send } = setup(openPolicy(), link)
     const res = await send('/demo/orders')
     const text = await res.clone().text()
     await expectProblem(res, 500, 'INTERNAL_ERROR')
@@ -122,7 +127,7 @@ describe('ingress: forwarding', () => {
       detail: '/quantity must be integer',
       body: new TextEncoder().encode('ignored'),
     }))
-    const { send } = setup(configuredPolicy(), link)
+    const { send } = setup(openPolicy(), link)
     const res = await send('/demo/orders', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -134,13 +139,13 @@ describe('ingress: forwarding', () => {
 
   it('EDGE-006 an answer for another request id is refused (502 ENVELOPE_INVALID)', async () => {
     const link = recordingLink((req) => ({ request: { ...req, requestId: 'someoneelse01' } }))
-    const { send } = setup(configuredPolicy(), link)
+    const { send } = setup(openPolicy(), link)
     await expectProblem(await send('/demo/orders'), 502, 'ENVELOPE_INVALID')
   })
 
   it('EDGE-007 HEAD and null-body statuses answer without a body', async () => {
     const link = recordingLink(() => ({ status: 204, body: new TextEncoder().encode('x') }))
-    const { send } = setup(configuredPolicy(), link)
+    const { send } = setup(openPolicy(), link)
     const res = await send('/demo/orders')
     expect(res.status).toBe(204)
     expect(await res.text()).toBe('')
@@ -403,7 +408,7 @@ describe('ingress: media type and body', () => {
   })
 
   it('BODY-101 a Content-Length over the limit is 413 before a byte is read', async () => {
-    const policy = configuredPolicy()
+    const policy = openPolicy()
     const { app, link } = setup(policy)
     const { stream, counter } = endless(new Uint8Array(1024))
     const res = await app.fetch(
@@ -419,7 +424,7 @@ describe('ingress: media type and body', () => {
   })
 
   it('BODY-102 a streamed body without Content-Length is cut off with 413 as soon as it passes the limit', async () => {
-    const policy = configuredPolicy()
+    const policy = openPolicy()
     const { app, link } = setup(policy)
     const chunk = new Uint8Array(64 * 1024)
     const { stream, counter } = endless(chunk)
@@ -486,6 +491,7 @@ describe('ingress: media type and body', () => {
 describe('ingress: headers', () => {
   it('HDR-101 internal, credential, hop-by-hop and client-address headers never reach the link', async () => {
     const { send, link } = setup()
+    const bearer = await bearerToken(['orders'])
     const res = await send('/demo/orders', {
       headers: {
         accept: 'application/json',
@@ -493,7 +499,7 @@ describe('ingress: headers', () => {
         'Portcullis-Actor': 'forged-token',
         'PORTCULLIS-Request-Id': 'forged',
         'portcullis-edge': 'other',
-        Authorization: 'Bearer client-token',
+        Authorization: `Bearer ${bearer}`,
         Connection: 'keep-alive, x-custom',
         'Keep-Alive': 'timeout=5',
         TE: 'trailers',
@@ -513,7 +519,11 @@ describe('ingress: headers', () => {
     const names = link.sent[0]!.request.headers.map(([n]) => n)
     expect(names.sort()).toEqual(['accept', 'x-custom'])
     expect(link.sent[0]!.request.headers).toContainEqual(['x-custom', 'Kept'])
-    expect(link.sent[0]!.request.actor).toBeUndefined()
+    // The actor is the access token minted for the bearer token, never the forged header.
+    const actor = link.sent[0]!.request.actor
+    expect(actor).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
+    expect(actor).not.toBe(bearer)
+    expect(actor).not.toBe('forged-token')
   })
 
   it('HDR-102 internal and hop-by-hop headers are stripped from responses; ours replace the upstream request id', async () => {
@@ -537,7 +547,7 @@ describe('ingress: headers', () => {
       ],
       body: new TextEncoder().encode('{"a":1}'),
     }))
-    const { send } = setup(configuredPolicy(), link)
+    const { send } = setup(openPolicy(), link)
     const res = await send('/demo/orders')
     expect(res.status).toBe(200)
     const names = [...res.headers.keys()].sort()
@@ -567,7 +577,7 @@ describe('ingress: link failures', () => {
     const link = recordingLink(
       () => new GatewayError('BUS_UNAVAILABLE', { reason: 'link: connect failed: 127.0.0.1:4222' }),
     )
-    const { send } = setup(configuredPolicy(), link)
+    const { send } = setup(openPolicy(), link)
     const res = await send('/demo/orders')
     const text = await res.clone().text()
     await expectProblem(res, 503, 'BUS_UNAVAILABLE')
@@ -578,7 +588,7 @@ describe('ingress: link failures', () => {
     const link = recordingLink(
       () => new GatewayError('GATEWAY_TIMEOUT', { reason: 'link: timeout' }),
     )
-    const { send } = setup(configuredPolicy(), link)
+    const { send } = setup(openPolicy(), link)
     await expectProblem(await send('/demo/orders'), 504, 'GATEWAY_TIMEOUT')
   })
 

@@ -5,18 +5,24 @@
 import { Hono } from 'hono'
 import { newRequestId as coreRequestId, readEdgePolicy } from '../../core/index.js'
 import { addressing } from './addressing.js'
+import { bearerToken } from './bearer-token.js'
 import { bodyLimit } from './body-limit.js'
 import { forward } from './forward.js'
 import { mediaType } from './media-type.js'
 import { methodCarried } from './method.js'
 import { portFirewall } from './port-firewall.js'
 import { onError } from './problem.js'
+import { jwks, JWKS_PATH } from './jwks.js'
 import { requestId } from './request-id.js'
+import { requiredClaims } from './required-claims.js'
 import { route } from './route.js'
+import { tokenExchange } from './token-exchange.js'
+import { bearerVerifier, type TokenServices } from './token-services.js'
 import type { IngressEnv, IngressOptions } from './types.js'
 import { urlLength } from './url-length.js'
 
 export type { IngressEnv, IngressOptions, Link, Target } from './types.js'
+export type { AccessTokens, BearerTokens, TokenServices } from './token-services.js'
 export { problemResponse, asGatewayError } from './problem.js'
 
 export function createIngress(options: IngressOptions): Hono<IngressEnv> {
@@ -27,12 +33,23 @@ export function createIngress(options: IngressOptions): Hono<IngressEnv> {
   app.onError(onError)
   app.use(requestId(options.newRequestId ?? coreRequestId))
   app.use(urlLength(policy))
+  const tokens = options.tokens ?? missingTokenServices()
+  app.get(JWKS_PATH, jwks(tokens.access))
   app.use(addressing(policy))
   app.use(portFirewall(policy))
   app.use(methodCarried(policy))
   app.use(route(policy))
+  app.use(bearerToken(bearerVerifier(tokens, now)))
+  app.use(requiredClaims())
+  app.use(tokenExchange(tokens.access, now))
   app.use(mediaType())
   app.use(bodyLimit(policy))
   app.all('*', forward(policy, options.link, now))
   return app
+}
+
+/** Stands in for absent token services: every use fails, so a protected route stays shut. */
+function missingTokenServices(): TokenServices {
+  const fail = () => Promise.reject(new Error('no token services bound'))
+  return { access: { mint: fail, jwks: fail }, bearer: { jwks: fail, isRevoked: fail } }
 }

@@ -3,7 +3,9 @@ import type {
   EdgePolicy,
   RequestEnvelope,
   ResponseEnvelope,
+  VerifiedToken,
 } from '../../core/index.js'
+import type { TokenServices } from './token-services.js'
 
 /**
  * The way to the bridge. `send` resolves with the final answer for the request (which may
@@ -17,6 +19,11 @@ export interface Link {
 export interface IngressOptions {
   policy: EdgePolicy
   link: Link
+  /**
+   * The token services behind the ingress's service bindings. Without them a request with
+   * an `Authorization` header, or for a route with required claims, fails 500 (closed).
+   */
+  tokens?: TokenServices
   /** Clock in epoch milliseconds; the worker passes Date.now. */
   now?: () => number
   newRequestId?: () => string
@@ -38,6 +45,10 @@ export interface IngressEnv {
     requestId: string
     target: Target
     route: CompiledRoute
+    /** The client's verified bearer token, when it sent one. */
+    bearer?: VerifiedToken
+    /** The access token minted for that bearer token: the envelope's actor. */
+    actor?: string
     body: Uint8Array
   }
 }

@@ -10,11 +10,73 @@ import {
   type RequestEnvelope,
   type ResponseEnvelope,
 } from '../../core/index.js'
-import type { Link } from '../ingress/index.js'
+import { importJWK, type CryptoKey, type JWK } from 'jose'
+import type { TestKey } from '../../core/tokens/testing.js'
+import type { Link, TokenServices } from '../ingress/index.js'
 
 /** The policy the pool was given: compiled from the repository's portcullis.config.json. */
 export function configuredPolicy(): EdgePolicy {
   return readEdgePolicy(env.POLICY)
+}
+
+/**
+ * The configured policy with no route asking for claims, for tests of the other checks: no
+ * token is needed anywhere (the token steps have tests of their own).
+ */
+export function openPolicy(): EdgePolicy {
+  const base = configuredPolicy()
+  const hosts = Object.fromEntries(
+    Object.entries(base.hosts).map(([name, table]) => [
+      name,
+      { ...table, routes: table.routes.map(({ requiredClaims: _, ...route }) => route) },
+    ]),
+  )
+  return { ...base, hosts }
+}
+
+interface BearerMint {
+  mint(request: {
+    sub: string
+    roles?: string[]
+    claims?: Record<string, unknown>
+    ttlSeconds?: number
+  }): Promise<{ token: string; expiresAt: number }>
+  revoke(jti: string, expiresAt: number): Promise<void>
+}
+
+/** The real token workers behind the pool's service bindings (auxiliary workers). */
+export function tokenServices(): TokenServices {
+  return {
+    access: env.ACCESS_TOKENS as unknown as TokenServices['access'],
+    bearer: env.BEARER_TOKENS as unknown as TokenServices['bearer'],
+  }
+}
+
+/** The bearer service itself, as the operator's tools reach it: mint and revoke. */
+export function bearerService(): BearerMint {
+  return env.BEARER_TOKENS as unknown as BearerMint
+}
+
+/** A bearer token from the real bearer service, for `sub` with `roles`. */
+export async function bearerToken(roles: string[], sub = 'alice'): Promise<string> {
+  return (await bearerService().mint({ sub, roles })).token
+}
+
+/**
+ * The bearer service's own signing key (a test-only binding of the pool, generated per run)
+ * as a `TestKey`, for tokens with the right signature and the wrong claims or header.
+ */
+export async function bearerSigningKey(): Promise<TestKey> {
+  const raw = (env as unknown as { TEST_BEARER_KEY: string }).TEST_BEARER_KEY
+  const { d: _, ...pub } = JSON.parse(raw) as JWK
+  const jwk = { ...pub, alg: 'EdDSA', use: 'sig' }
+  return {
+    kid: String(pub.kid),
+    alg: 'EdDSA',
+    privateKey: (await importJWK(JSON.parse(raw) as JWK, 'EdDSA')) as CryptoKey,
+    publicKey: (await importJWK(pub, 'EdDSA')) as CryptoKey,
+    jwk,
+  }
 }
 
 /** A host whose routes declare every port, so the firewall alone decides what passes. */

@@ -2,6 +2,8 @@
 declare module 'vitest' {
   export interface ProvidedContext {
     blackholeUrl: string
+    trapUrl: string
+    trapHitsUrl: string
   }
 }
 export {}

@@ -3,12 +3,26 @@
  * buses and both validators to the demo upstream and back, on the stack `npm start` runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTokenVerifier, ISSUERS } from '../../core/index.js'
+import { bearerTokenFor } from '../harness/tokens.js'
 import { startTestStack, type TestStack } from './test-stack.js'
 
 let stack: TestStack
+/** Headers of a client allowed to order: JSON and a bearer token with `roles.orders`. */
+let orderHeaders: Record<string, string>
+/** Every bearer token a test sent: none may ever reach the upstream. */
+const bearers: string[] = []
+
+/** A bearer token signed with the stack's own dev key, as `portcullis token` prints it. */
+async function bearer(roles: string[], sub = 'alice'): Promise<string> {
+  const token = await bearerTokenFor(stack.config.paths.keys, roles, sub)
+  bearers.push(token)
+  return token
+}
 
 beforeAll(async () => {
   stack = await startTestStack()
+  orderHeaders = { ...json, authorization: `Bearer ${await bearer(['orders'])}` }
 })
 
 afterAll(async () => {
@@ -51,7 +65,7 @@ describe('the request path', () => {
   it('E2E-002 POST a valid order: 201 with the created order', async () => {
     const res = await fetch(`${stack.url}/demo/orders`, {
       method: 'POST',
-      headers: json,
+      headers: orderHeaders,
       body: JSON.stringify({ item: "Earl Grey 'special'", quantity: 3 }),
     })
     expect(res.status).toBe(201)
@@ -82,7 +96,7 @@ describe('the request path', () => {
   ])('%s is refused with 400 and never reaches the upstream', async (_name, payload) => {
     const res = await fetch(`${stack.url}/demo/orders`, {
       method: 'POST',
-      headers: json,
+      headers: orderHeaders,
       body: JSON.stringify(payload),
     })
     expect(res.status).toBe(400)
@@ -94,7 +108,7 @@ describe('the request path', () => {
   it('BODY-306 a body that is not JSON is refused with BODY_MALFORMED', async () => {
     const res = await fetch(`${stack.url}/demo/orders`, {
       method: 'POST',
-      headers: json,
+      headers: orderHeaders,
       body: '{"item":',
     })
     expect(res.status).toBe(400)
@@ -114,9 +128,10 @@ describe('the request path', () => {
   })
 
   it('HDR-201 the client Authorization and Portcullis-* headers never reach the upstream', async () => {
+    const token = await bearer(['reader'])
     const res = await fetch(`${stack.url}/demo/orders`, {
       headers: {
-        authorization: 'Bearer secret-token',
+        authorization: `Bearer ${token}`,
         'portcullis-actor': 'forged',
         'x-custom': 'kept',
       },
@@ -126,7 +141,9 @@ describe('the request path', () => {
       (r) => r.requestId === res.headers.get('x-request-id'),
     )!
     expect(seen.headers['authorization']).toBeUndefined()
-    expect(seen.headers['portcullis-actor']).toBeUndefined()
+    // The actor is the access token the ingress minted, never the client's forged header.
+    expect(seen.headers['portcullis-actor']).not.toBe('forged')
+    expect(JSON.stringify(seen)).not.toContain(token)
     expect(seen.headers['x-custom']).toBe('kept')
     expect(seen.headers['x-request-id']).toBe(res.headers.get('x-request-id'))
   })
@@ -179,7 +196,7 @@ describe('failures on the way', () => {
     const post = (n: number) =>
       fetch(`${stack.url}/demo/orders`, {
         method: 'POST',
-        headers: json,
+        headers: orderHeaders,
         body: JSON.stringify({ item: `crash-${n}`, quantity: 1 }),
       })
     const first = Array.from({ length: 10 }, (_, n) => post(n))
@@ -198,6 +215,112 @@ describe('failures on the way', () => {
     const received = await stack.received()
     for (const id of ids) {
       expect(received.filter((r) => r.requestId === id).length).toBe(1)
+    }
+  })
+})
+
+describe('tokens end to end', () => {
+  const order = (token?: string) =>
+    fetch(`${stack.url}/demo/orders`, {
+      method: 'POST',
+      headers: token === undefined ? json : { ...json, authorization: `Bearer ${token}` },
+      body: JSON.stringify({ item: 'tea', quantity: 1 }),
+    })
+  const stats = (token?: string) =>
+    fetch(`${stack.url}/demo/admin/stats`, {
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    })
+
+  it('AUTH-201 POST /orders without a token is 401 TOKEN_MISSING with WWW-Authenticate: Bearer', async () => {
+    const before = (await stack.received()).length
+    const res = await order()
+    expect(res.status).toBe(401)
+    expect(res.headers.get('www-authenticate')).toBe('Bearer')
+    expect((await problem(res)).code).toBe('TOKEN_MISSING')
+    expect((await stack.received()).length).toBe(before)
+  })
+
+  it('AUTH-202 with roles.orders the order is created; the upstream gets an access token of the access service as Portcullis-Actor and no Authorization', async () => {
+    const token = await bearer(['orders'], 'alice')
+    const res = await order(token)
+    expect(res.status).toBe(201)
+    const seen = (await stack.received()).find(
+      (r) => r.requestId === res.headers.get('x-request-id'),
+    )!
+    expect(seen.headers['authorization']).toBeUndefined()
+    const actor = seen.headers['portcullis-actor']
+    expect(typeof actor).toBe('string')
+    const jwks = await (await fetch(`${stack.url}/.well-known/jwks.json`)).json()
+    const verifier = createTokenVerifier({
+      now: Date.now,
+      kinds: [
+        {
+          kind: 'access',
+          issuer: ISSUERS.access,
+          audience: 'portcullis',
+          algorithms: ['EdDSA'],
+          keys: { jwks },
+        },
+      ],
+    })
+    const verified = await verifier.verify(actor as string, 'access')
+    expect(verified.claims).toMatchObject({
+      iss: ISSUERS.access,
+      sub: 'alice',
+      idp: 'bearer',
+      roles: ['orders'],
+    })
+    expect(JSON.stringify(seen)).not.toContain(token)
+  })
+
+  it('AUTH-203 roles without orders are 403 CLAIMS_NOT_MET and nothing reaches the upstream', async () => {
+    const before = (await stack.received()).length
+    const res = await order(await bearer(['reader'], 'bob'))
+    expect(res.status).toBe(403)
+    expect((await problem(res)).code).toBe('CLAIMS_NOT_MET')
+    expect((await stack.received()).length).toBe(before)
+  })
+
+  it('AUTH-204 GET /admin/stats answers an admin with the order count; others get 403 or 401', async () => {
+    const res = await stats(await bearer(['admin'], 'carol'))
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { orders: number }
+    expect(Number.isInteger(body.orders)).toBe(true)
+    const orders = await stats(await bearer(['orders'], 'dave'))
+    expect(orders.status).toBe(403)
+    expect((await problem(orders)).code).toBe('CLAIMS_NOT_MET')
+    const none = await stats()
+    expect(none.status).toBe(401)
+    expect((await problem(none)).code).toBe('TOKEN_MISSING')
+  })
+
+  it('AUTH-205 an expired bearer token and garbage are 401 with their own codes, on a public route too', async () => {
+    const { mintDevToken } = await import('../../cli/commands/token.js')
+    const expired = await mintDevToken({
+      keysDir: stack.config.paths.keys,
+      sub: 'erin',
+      roles: ['orders'],
+      ttlSeconds: 60,
+      now: Date.now() - 3_600_000,
+    })
+    bearers.push(expired.token)
+    const res = await order(expired.token)
+    expect(res.status).toBe(401)
+    expect((await problem(res)).code).toBe('TOKEN_EXPIRED')
+    const garbage = await fetch(`${stack.url}/demo/orders`, {
+      headers: { authorization: 'Bearer not-a-token' },
+    })
+    expect(garbage.status).toBe(401)
+    expect(garbage.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"')
+    expect((await problem(garbage)).code).toBe('TOKEN_MALFORMED')
+  })
+
+  it('AUTH-206 no bearer token sent by any test appears in anything the upstream received', async () => {
+    const everything = JSON.stringify(await stack.received())
+    expect(bearers.length).toBeGreaterThan(3)
+    for (const token of bearers) {
+      expect(everything).not.toContain(token)
+      expect(everything).not.toContain(token.split('.')[2]!)
     }
   })
 })

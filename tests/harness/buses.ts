@@ -15,6 +15,7 @@ import {
 } from '@nats-io/nats-core'
 import { subjects, type BusName } from '../../core/index.js'
 import { loadConfig, mergeConfig, type LoadedConfig } from '../../config/index.js'
+import { ensureJwkKeys } from '../../cli/jwk-keys.js'
 import {
   ADMIN,
   describeTopology,
@@ -94,6 +95,8 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
     const config = loadConfig(configFile)
     const topology = describeTopology(config)
     const keysDir = config.paths.keys
+    // The token services' signing keys: the request validator verifies actors with them.
+    await ensureJwkKeys(keysDir)
     const keys = ensureKeys(
       keysDir,
       topology.identities.map((i) => i.id),

@@ -15,6 +15,7 @@ import {
   type ResponseEnvelope,
 } from '../../core/index.js'
 import { startBuses, type BusHarness } from '../harness/buses.js'
+import { bearerTokenFor } from '../harness/tokens.js'
 import { startWranglerDev, type WranglerDev } from '../harness/wrangler.js'
 
 const DEADLINE_MS = 3_000
@@ -102,11 +103,12 @@ describe('edge link under wrangler dev', () => {
         ['x-upstream', 'yes'],
       ],
     }))
+    const bearer = await bearerTokenFor(buses.keysDir, ['orders'])
     const res = await fetch(`${edge.url}/demo/orders?limit=2`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        authorization: 'Bearer client-token',
+        authorization: `Bearer ${bearer}`,
         'portcullis-actor': 'forged',
         'x-forwarded-for': '10.1.2.3',
         'x-request-id': 'client-chosen',
@@ -136,7 +138,10 @@ describe('edge link under wrangler dev', () => {
     })
     expect(request.edgeId).toBeUndefined()
     expect(request.replyTo).toBeUndefined()
-    expect(request.actor).toBeUndefined()
+    // The actor is the access token the ingress minted for the bearer token.
+    expect(request.actor).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
+    expect(request.actor).not.toBe('forged')
+    expect(JSON.stringify(request)).not.toContain(bearer)
     const names = request.headers.map(([n]) => n)
     expect(names).toContain('x-custom')
     for (const banned of [

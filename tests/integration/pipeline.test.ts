@@ -21,6 +21,7 @@ import { startResponseValidator } from '../../validators/response/index.js'
 import { startBackend } from '../../backend/index.js'
 import { startDemo, type DemoServer, type ReceivedRequest } from '../../demo/server.js'
 import { connectLinkWebsocket, startBuses, type BusHarness } from '../harness/buses.js'
+import { accessTokenFor } from '../harness/tokens.js'
 
 const log = createLogger((process.env.PORTCULLIS_TEST_LOG as 'debug' | undefined) ?? 'error')
 const UPSTREAM_TIMEOUT_MS = 800
@@ -29,6 +30,8 @@ let h: BusHarness
 let demo: DemoServer
 let stages: Running[] = []
 let edge: NatsConnection
+/** POST /orders needs `roles.orders`: the access token the ingress would have put in. */
+let actor: string
 
 type Call = Partial<Omit<RequestEnvelope, 'body'>> & { body?: string | Uint8Array; json?: unknown }
 
@@ -49,6 +52,7 @@ function envelope(call: Call = {}): RequestEnvelope {
     path: '/orders',
     query: '',
     headers: json !== undefined ? [['content-type', 'application/json']] : [],
+    ...(json !== undefined ? { actor } : {}),
     body: bytes,
     ...rest,
   }
@@ -74,6 +78,7 @@ async function received(): Promise<ReceivedRequest[]> {
 beforeAll(async () => {
   h = await startBuses({ upstreams: { demo: { timeoutMs: UPSTREAM_TIMEOUT_MS } } })
   demo = await startDemo(h.config, log)
+  actor = await accessTokenFor(h.keysDir, ['orders'])
   stages = await Promise.all([
     startRelay(h.config, log),
     startRequestValidator(h.config, log),

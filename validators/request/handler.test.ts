@@ -14,7 +14,17 @@ import { createRequestValidator, type RequestVerdict } from './handler.js'
 const demo = JSON.parse(
   readFileSync(new URL('../../demo/openapi.json', import.meta.url), 'utf8'),
 ) as OpenApiDocument
-const hosts = compileHosts({ demo })
+// Without the routes' required claims: the actor has tests of its own (actor.test.ts).
+const compiled = compileHosts({ demo })
+const hosts = {
+  demo: {
+    ...compiled.demo!,
+    routes: {
+      ...compiled.demo!.routes,
+      routes: compiled.demo!.routes.routes.map(({ requiredClaims: _, ...route }) => route),
+    },
+  },
+}
 const NOW = 1_700_000_000_000
 const text = (s: string) => new TextEncoder().encode(s)
 
@@ -54,8 +64,8 @@ function rejected(verdict: RequestVerdict) {
 }
 
 describe('request validator', () => {
-  it('forwards a valid request to NATS-2 with the operation stamped', () => {
-    const verdict = lab(message(request()), NOW)
+  it('forwards a valid request to NATS-2 with the operation stamped', async () => {
+    const verdict = await lab(message(request()), NOW)
     expect(verdict.kind).toBe('forward')
     if (verdict.kind !== 'forward') return
     expect(verdict.subject).toBe(subjects.cleanRequest('demo'))
@@ -66,16 +76,18 @@ describe('request validator', () => {
     expect(verdict.wire.headers.get('Nats-Msg-Id')).toBe('req0000000001')
   })
 
-  it('forwards a GET without a body', () => {
-    const verdict = lab(
+  it('forwards a GET without a body', async () => {
+    const verdict = await lab(
       message(request({ method: 'GET', path: '/orders/12', headers: [], body: new Uint8Array() })),
       NOW,
     )
     expect(verdict).toMatchObject({ kind: 'forward', operation: 'getOrder' })
   })
 
-  it('BODY-202 rejects a body that breaks the schema with the instance path and nothing more', () => {
-    const r = rejected(lab(message(request({ body: text('{"item":"tea","quantity":5000}') })), NOW))
+  it('BODY-202 rejects a body that breaks the schema with the instance path and nothing more', async () => {
+    const r = rejected(
+      await lab(message(request({ body: text('{"item":"tea","quantity":5000}') })), NOW),
+    )
     expect(r).toMatchObject({
       subject: subjects.cleanResponse('request-validator', 'demo'),
       code: 'BODY_SCHEMA_VIOLATION',
@@ -85,94 +97,103 @@ describe('request validator', () => {
     expect(r.env.request.replyTo).toBe('pc.link.inbox.local.abc1')
   })
 
-  it('BODY-203 rejects an extra property, a missing field and a wrong type', () => {
+  it('BODY-203 rejects an extra property, a missing field and a wrong type', async () => {
     for (const body of [
       '{"item":"a","quantity":1,"admin":true}',
       '{"item":"a"}',
       '{"item":"a","quantity":"1"}',
     ]) {
-      expect(rejected(lab(message(request({ body: text(body) })), NOW)).code).toBe(
+      expect(rejected(await lab(message(request({ body: text(body) })), NOW)).code).toBe(
         'BODY_SCHEMA_VIOLATION',
       )
     }
   })
 
-  it('BODY-204 rejects invalid JSON and invalid UTF-8 as malformed', () => {
-    expect(rejected(lab(message(request({ body: text('{"item":') })), NOW)).code).toBe(
+  it('BODY-204 rejects invalid JSON and invalid UTF-8 as malformed', async () => {
+    expect(rejected(await lab(message(request({ body: text('{"item":') })), NOW)).code).toBe(
       'BODY_MALFORMED',
     )
     const bad = new Uint8Array([...text('{"item":"'), 0xc3, 0x28, ...text('","quantity":1}')])
-    expect(rejected(lab(message(request({ body: bad })), NOW))).toMatchObject({
+    expect(rejected(await lab(message(request({ body: bad })), NOW))).toMatchObject({
       code: 'BODY_MALFORMED',
       detail: 'body is not valid UTF-8',
     })
   })
 
-  it('BODY-205 requires the declared body', () => {
-    expect(rejected(lab(message(request({ body: new Uint8Array() })), NOW)).code).toBe(
+  it('BODY-205 requires the declared body', async () => {
+    expect(rejected(await lab(message(request({ body: new Uint8Array() })), NOW)).code).toBe(
       'BODY_MALFORMED',
     )
   })
 
-  it('MEDIA-201 refuses a body on a route that takes none, and an undeclared media type', () => {
+  it('MEDIA-201 refuses a body on a route that takes none, and an undeclared media type', async () => {
     const get = request({ method: 'GET', path: '/orders', body: text('{}') })
-    expect(rejected(lab(message(get), NOW)).code).toBe('UNSUPPORTED_MEDIA_TYPE')
+    expect(rejected(await lab(message(get), NOW)).code).toBe('UNSUPPORTED_MEDIA_TYPE')
     for (const type of ['text/plain', 'application/xml', 'application/json; charset=latin1']) {
       const env = request({ headers: [['content-type', type]] })
-      expect(rejected(lab(message(env), NOW)).code).toBe('UNSUPPORTED_MEDIA_TYPE')
+      expect(rejected(await lab(message(env), NOW)).code).toBe('UNSUPPORTED_MEDIA_TYPE')
     }
-    expect(rejected(lab(message(request({ headers: [] })), NOW)).code).toBe(
+    expect(rejected(await lab(message(request({ headers: [] })), NOW)).code).toBe(
       'UNSUPPORTED_MEDIA_TYPE',
     )
   })
 
-  it('PORT-002 checks the port policy again: internal ports only in LAB, 666 and 888 never', () => {
+  it('PORT-002 checks the port policy again: internal ports only in LAB, 666 and 888 never', async () => {
     const internal = request({ port: 444 })
-    expect(rejected(prod(message(internal), NOW)).code).toBe('PORT_BLOCKED')
+    expect(rejected(await prod(message(internal), NOW)).code).toBe('PORT_BLOCKED')
     for (const port of [666, 888, 8080]) {
-      expect(rejected(lab(message(request({ port })), NOW)).code).toBe('PORT_BLOCKED')
+      expect(rejected(await lab(message(request({ port })), NOW)).code).toBe('PORT_BLOCKED')
     }
   })
 
-  it('ROUTE-201 checks host, route and method again', () => {
-    expect(rejected(lab(message(request({ host: 'other' })), NOW)).code).toBe('HOST_NOT_FOUND')
-    expect(rejected(lab(message(request({ path: '/admin' })), NOW)).code).toBe('ROUTE_NOT_FOUND')
-    const r = rejected(lab(message(request({ method: 'DELETE' })), NOW))
+  it('ROUTE-201 checks host, route and method again', async () => {
+    expect(rejected(await lab(message(request({ host: 'other' })), NOW)).code).toBe(
+      'HOST_NOT_FOUND',
+    )
+    expect(rejected(await lab(message(request({ path: '/admin' })), NOW)).code).toBe(
+      'ROUTE_NOT_FOUND',
+    )
+    const r = rejected(await lab(message(request({ method: 'DELETE' })), NOW))
     expect(r.code).toBe('METHOD_NOT_ALLOWED')
     expect(r.env.headers).toEqual([['allow', 'GET, POST']])
     // A route served on the default ports only does not exist on an internal port.
-    expect(rejected(lab(message(request({ port: 444 })), NOW)).code).toBe('ROUTE_NOT_FOUND')
+    expect(rejected(await lab(message(request({ port: 444 })), NOW)).code).toBe('ROUTE_NOT_FOUND')
   })
 
-  it('PATH-001 refuses dot segments, plain or encoded, before an upstream can resolve them', () => {
+  it('PATH-001 refuses dot segments, plain or encoded, before an upstream can resolve them', async () => {
     for (const path of ['/orders/..', '/orders/%2e%2E', '/orders/.']) {
       const env = request({ method: 'GET', path, headers: [], body: new Uint8Array() })
-      expect(rejected(lab(message(env), NOW)).code).toBe('ROUTE_NOT_FOUND')
+      expect(rejected(await lab(message(env), NOW)).code).toBe('ROUTE_NOT_FOUND')
     }
   })
 
-  it('BUS-201 refuses an envelope filed under another edge or host than it names', () => {
+  it('BUS-201 refuses an envelope filed under another edge or host than it names', async () => {
     const env = request()
-    expect(rejected(lab(message(env, subjects.dirtyRequest('other', 'demo')), NOW)).code).toBe(
-      'ENVELOPE_INVALID',
-    )
+    expect(
+      rejected(await lab(message(env, subjects.dirtyRequest('other', 'demo')), NOW)).code,
+    ).toBe('ENVELOPE_INVALID')
   })
 
-  it('drops what nobody can be answered for, and what is past its deadline', () => {
+  it('drops what nobody can be answered for, and what is past its deadline', async () => {
     expect(
-      lab({ subject: 'pc.dreq.local.demo', headers: undefined, data: new Uint8Array() }, NOW).kind,
+      (
+        await lab(
+          { subject: 'pc.dreq.local.demo', headers: undefined, data: new Uint8Array() },
+          NOW,
+        )
+      ).kind,
     ).toBe('drop')
     const noReply = request()
     delete noReply.replyTo
-    expect(lab(message(noReply), NOW)).toMatchObject({ kind: 'drop' })
-    expect(lab(message(request()), NOW + 10_000)).toMatchObject({
+    expect(await lab(message(noReply), NOW)).toMatchObject({ kind: 'drop' })
+    expect(await lab(message(request()), NOW + 10_000)).toMatchObject({
       kind: 'drop',
       reason: 'deadline passed',
     })
   })
 
-  it('enforces the body limit again', () => {
+  it('enforces the body limit again', async () => {
     const small = createRequestValidator({ deployment: 'LAB', hosts, maxBodyBytes: 10 })
-    expect(rejected(small(message(request()), NOW)).code).toBe('BODY_TOO_LARGE')
+    expect(rejected(await small(message(request()), NOW)).code).toBe('BODY_TOO_LARGE')
   })
 })

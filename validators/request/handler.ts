@@ -1,10 +1,12 @@
 /**
  * The request validator's verdict on one dirty request, in order: envelope shape, the
- * relay's stamps, deadline, port policy, host and route, media type, body. Pure: no I/O,
- * the clock is passed in. A forward goes to NATS-2 with the operation stamped; a reject goes
+ * relay's stamps, deadline, port policy, host and route, the actor and the route's required
+ * claims, media type, body. Pure: no I/O (the access keys are in the verifier, loaded at
+ * start), the clock is passed in. A forward goes to NATS-2 with the operation stamped; a reject goes
  * to NATS-4 as an error response and never reaches NATS-2.
  */
 import {
+  compileClaims,
   decodeRequest,
   encodeRequest,
   encodeResponse,
@@ -15,11 +17,15 @@ import {
   isPortOpen,
   matchRoute,
   subjects,
+  TokenError,
+  type ClaimsPredicate,
+  type CompiledRoute,
   type DeploymentMode,
   type ErrorCode,
   type RequestEnvelope,
   type WireMessage,
   type BusMessage,
+  type TokenVerifier,
 } from '../../core/index.js'
 import {
   describeViolation,
@@ -36,6 +42,11 @@ export interface RequestValidatorOptions {
   hosts: Record<string, HostSchemas>
   /** Body limit for routes that do not set `x-portcullis-max-body-bytes`. */
   maxBodyBytes: number
+  /**
+   * Verifies the envelope's actor as an access token (the access service's keys). Without
+   * it, a request with an actor or for a route with required claims is refused (closed).
+   */
+  accessTokens?: TokenVerifier
 }
 
 export type RequestVerdict =
@@ -50,13 +61,14 @@ export type RequestVerdict =
     }
   | { kind: 'drop'; reason: string; requestId?: string }
 
-export type RequestValidator = (msg: BusMessage, now: number) => RequestVerdict
+export type RequestValidator = (msg: BusMessage, now: number) => Promise<RequestVerdict>
 
 // Dot segments, plain or percent-encoded: an upstream could resolve them to another route.
 const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i
 
 export function createRequestValidator(options: RequestValidatorOptions): RequestValidator {
-  return (msg, now) => {
+  const checkActor = actorCheck(options.accessTokens)
+  return async (msg, now) => {
     let env: RequestEnvelope
     try {
       env = decodeRequest(msg.headers, msg.data)
@@ -78,7 +90,9 @@ export function createRequestValidator(options: RequestValidatorOptions): Reques
       reason: error.reason ?? error.detail ?? error.code,
     })
     try {
-      const operation = check(env, msg.subject, options)
+      const { operation, route } = check(env, msg.subject, options)
+      await checkActor(env, route)
+      checkBody(env, operation, route.bodyRequired)
       env.operation = operation.operation
       return {
         kind: 'forward',
@@ -100,11 +114,39 @@ function withAllow<T extends { headers: Array<[string, string]> }>(env: T, error
   return env
 }
 
+/**
+ * The actor again, on-prem: a present actor must be an access token of the gateway's access
+ * service, and a route's required claims are evaluated against its claims. No actor on such
+ * a route is TOKEN_MISSING.
+ */
+function actorCheck(verifier: TokenVerifier | undefined) {
+  const compiled = new Map<string, ClaimsPredicate>()
+  const predicateOf = (source: string) => {
+    let p = compiled.get(source)
+    if (!p) compiled.set(source, (p = compileClaims(source)))
+    return p
+  }
+  return async (env: RequestEnvelope, route: CompiledRoute): Promise<void> => {
+    const rule = route.requiredClaims
+    if (env.actor === undefined) {
+      if (rule !== undefined) throw new TokenError('TOKEN_MISSING', 'the route requires claims')
+      return
+    }
+    if (!verifier) {
+      throw new GatewayError('INTERNAL_ERROR', { reason: 'no access keys to verify the actor' })
+    }
+    const { claims } = await verifier.verify(env.actor, 'access')
+    if (rule !== undefined && !predicateOf(rule)(claims)) {
+      throw new GatewayError('CLAIMS_NOT_MET', { reason: 'required claims not met' })
+    }
+  }
+}
+
 function check(
   env: RequestEnvelope,
   subject: string,
   options: RequestValidatorOptions,
-): OperationSchemas {
+): { operation: OperationSchemas; route: CompiledRoute } {
   // Only the relay publishes on NATS-1, and it files each request under the edge it came
   // from and the host it names; anything else was not published by the relay.
   if (subject !== subjects.dirtyRequest(env.edgeId!, env.host)) {
@@ -144,8 +186,7 @@ function check(
       reason: `body of ${env.body.length} bytes over ${limit}`,
     })
   }
-  checkBody(env, op, route.bodyRequired)
-  return op
+  return { operation: op, route }
 }
 
 function checkBody(env: RequestEnvelope, op: OperationSchemas, required: boolean): void {

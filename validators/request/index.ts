@@ -1,2 +1,3 @@
 export * from './handler.js'
 export * from './start.js'
+export * from './access-keys.js'

@@ -8,6 +8,7 @@ import { connectComponent } from '../../bus/component.js'
 import { asGatewayError, startStage, type StageMessage } from '../../bus/stage.js'
 import type { Logger, Running } from '../../runtime/index.js'
 import { compileHosts } from '../lib/index.js'
+import { accessTokenVerifier, readAccessJwks } from './access-keys.js'
 import { createRequestValidator } from './handler.js'
 
 export const COMPONENT = 'request-validator'
@@ -25,6 +26,7 @@ export async function startRequestValidator(
     deployment: config.deployment,
     hosts: compileHosts(config.openapi),
     maxBodyBytes: config.edge.maxBodyBytes,
+    accessTokens: accessTokenVerifier(readAccessJwks(config.paths.keys)),
   })
   const buses = await connectComponent(config, COMPONENT, ['dreq', 'creq', 'cresp'])
 
@@ -45,7 +47,7 @@ export async function startRequestValidator(
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       deadLetter,
       async handle(msg) {
-        const verdict = validate(msg, Date.now())
+        const verdict = await validate(msg, Date.now())
         if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
         if (verdict.kind === 'forward') {
           await buses.publish('creq', verdict.subject, verdict.wire, verdict.requestId)

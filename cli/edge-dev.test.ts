@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../config/index.js'
+import { edgeDevConfig, tokenWorkerDevConfig } from './edge-dev.js'
+import { REPO_ROOT } from './root.js'
+
+const toml = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8')
+const nameOf = (text: string) => /^name\s*=\s*"([^"]+)"/m.exec(text)?.[1]
+
+describe('local edge configs', () => {
+  it('the ingress binds both token services as wrangler.toml declares them', () => {
+    const config = loadConfig(join(REPO_ROOT, 'portcullis.config.json'))
+    const generated = edgeDevConfig(config, 'ws://127.0.0.1:1') as {
+      services: Array<{ binding: string; service: string; entrypoint: string }>
+    }
+    const root = toml('wrangler.toml')
+    for (const s of generated.services) {
+      expect(root).toContain(
+        `[[services]]\nbinding = "${s.binding}"\nservice = "${s.service}"\nentrypoint = "${s.entrypoint}"`,
+      )
+    }
+    expect(generated.services.map((s) => s.binding).sort()).toEqual([
+      'ACCESS_TOKENS',
+      'BEARER_TOKENS',
+    ])
+  })
+
+  it('each token worker keeps the name of its own wrangler.toml and carries no secret', () => {
+    for (const service of ['access', 'bearer'] as const) {
+      const generated = tokenWorkerDevConfig(service)
+      expect(generated.name).toBe(nameOf(toml(`token-services/${service}/wrangler.toml`)))
+      expect(JSON.stringify(generated)).not.toMatch(/SIGNING_KEYS|"d"/)
+    }
+    expect(tokenWorkerDevConfig('bearer')).toMatchObject({
+      durable_objects: { bindings: [{ name: 'REVOCATIONS', class_name: 'Revocations' }] },
+    })
+  })
+})
