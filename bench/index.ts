@@ -18,6 +18,10 @@ import { closedLoop, httpGet, openLoop, type LoadResult, type Send } from './loa
 import { connectLinkClient } from './link-client.js'
 import { haproxyAvailable, startHaproxy } from './haproxy.js'
 import { peakResidentMb } from './memory.js'
+import { mintBearerTokens, verifyCostMicros } from './tokens.js'
+
+/** Distinct tokens for the cold run: more than it sends, so none is reused (and cached). */
+const COLD_TOKENS = 8000
 
 interface TargetResult {
   target: string
@@ -30,7 +34,7 @@ function row(cells: Array<string | number>): string {
     .map((c, i) =>
       String(c)
         .padStart(i === 0 ? 0 : 11)
-        .padEnd(i === 0 ? 10 : 0),
+        .padEnd(i === 0 ? 18 : 0),
     )
     .join(' ')
 }
@@ -69,6 +73,24 @@ export async function bench(args: string[]): Promise<number> {
     cleanup: link.close,
   })
   targets.push({ name: 'edge', send: httpGet(`${stack.url}/demo/orders`, concurrency) })
+  // With a bearer token: warm reuses one token (its access token is cached at the edge),
+  // cold sends a new token each time (verify, revocation check and a mint per request).
+  const [warmToken] = await mintBearerTokens(stack.config.paths.keys, 1)
+  targets.push({
+    name: 'edge+bearer warm',
+    send: httpGet(`${stack.url}/demo/orders`, concurrency, {
+      authorization: `Bearer ${warmToken}`,
+    }),
+  })
+  const coldTokens = await mintBearerTokens(stack.config.paths.keys, COLD_TOKENS)
+  let nextCold = 0
+  targets.push({
+    name: 'edge+bearer cold',
+    send: httpGet(`${stack.url}/demo/orders`, concurrency, () => ({
+      authorization: `Bearer ${coldTokens[nextCold++ % coldTokens.length]}`,
+    })),
+  })
+  const verifyMicros = await verifyCostMicros(stack.config.paths.keys)
 
   const results: TargetResult[] = []
   let memory: Record<string, { mb: number; processes: number }> = {}
@@ -111,6 +133,8 @@ export async function bench(args: string[]): Promise<number> {
     )
   }
   log('')
+  log(`verifying one bearer token (EdDSA, pinned verifier, Node): ${verifyMicros} µs`)
+  log('')
   log('peak resident memory (MB; a process group is summed):')
   for (const [name, m] of Object.entries(memory))
     log(`  ${name.padEnd(22)} ${m.mb}${m.processes > 1 ? ` (${m.processes} processes)` : ''}`)
@@ -120,6 +144,7 @@ export async function bench(args: string[]): Promise<number> {
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version },
     settings: { seconds, concurrency, rate },
     results: results.map((r) => ({ ...r, ratioToDirect: r.saturated.rps / direct.saturated.rps })),
+    verifyMicrosPerToken: verifyMicros,
     memoryMb: memory,
   }
   const dir = join(REPO_ROOT, 'bench', 'results')

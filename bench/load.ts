@@ -84,11 +84,14 @@ export async function openLoop(send: Send, rate: number, seconds: number): Promi
   return summarize(latencies, errors, (performance.now() - started) / 1000)
 }
 
-/** A keep-alive HTTP GET sender; a request counts when the status is `expect`. */
+/**
+ * A keep-alive HTTP GET sender; a request counts when the status is `expect`. `headers` may
+ * be a function, called per request (a fresh token each time, say).
+ */
 export function httpGet(
   url: string,
   concurrency: number,
-  headers: Record<string, string> = {},
+  headers: Record<string, string> | (() => Record<string, string>) = {},
   expect = 200,
 ): Send {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
@@ -101,7 +104,7 @@ export function httpGet(
           port: target.port,
           path: target.pathname + target.search,
           agent,
-          headers,
+          headers: typeof headers === 'function' ? headers() : headers,
         },
         (res) => {
           res.resume()
