@@ -36,4 +36,30 @@ describe('local edge configs', () => {
       durable_objects: { bindings: [{ name: 'REVOCATIONS', class_name: 'Revocations' }] },
     })
   })
+
+  it('RATE-003 the ingress gets the rate-limit bindings and quota objects wrangler.toml declares', () => {
+    const config = loadConfig(join(REPO_ROOT, 'portcullis.config.json'))
+    const generated = edgeDevConfig(config, 'ws://127.0.0.1:1') as {
+      ratelimits: Array<{
+        name: string
+        namespace_id: string
+        simple: { limit: number; period: number }
+      }>
+      durable_objects: { bindings: Array<{ name: string; class_name: string }> }
+    }
+    const root = toml('wrangler.toml')
+    expect(generated.ratelimits.length).toBeGreaterThan(0)
+    for (const r of generated.ratelimits) {
+      expect(root).toContain(
+        `[[ratelimits]]\nname = "${r.name}"\nnamespace_id = "${r.namespace_id}"\nsimple = { limit = ${r.simple.limit}, period = ${r.simple.period} }`,
+      )
+    }
+    expect(generated.durable_objects.bindings).toContainEqual({
+      name: 'RATE_QUOTA',
+      class_name: 'RateQuota',
+    })
+    expect(root).toContain(
+      '[[durable_objects.bindings]]\nname = "RATE_QUOTA"\nclass_name = "RateQuota"',
+    )
+  })
 })

@@ -11,6 +11,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
+import { rateLimitNamespaceId, rateLimitTiers } from '../core/index.js'
 import { edgePolicyOf, type LoadedConfig } from '../config/index.js'
 import { freePort } from '../runtime/index.js'
 import { edgeIdentity, readSeed } from '../topology/index.js'
@@ -66,19 +67,34 @@ export function linkUrlOf(config: LoadedConfig): string {
 
 /** wrangler.toml's worker with the bindings the config decides; the seed is not in here. */
 export function edgeDevConfig(config: LoadedConfig, linkUrl: string): Record<string, unknown> {
+  const policy = edgePolicyOf(config)
   return {
     name: 'portcullis-ingress',
     main: EDGE_MAIN,
     compatibility_date: compatibilityDate(),
-    durable_objects: { bindings: [{ name: 'LINK_POOL', class_name: 'LinkPool' }] },
-    migrations: [{ tag: 'v1', new_sqlite_classes: ['LinkPool'] }],
+    durable_objects: {
+      bindings: [
+        { name: 'LINK_POOL', class_name: 'LinkPool' },
+        { name: 'RATE_QUOTA', class_name: 'RateQuota' },
+      ],
+    },
+    migrations: [
+      { tag: 'v1', new_sqlite_classes: ['LinkPool'] },
+      { tag: 'v2', new_sqlite_classes: ['RateQuota'] },
+    ],
+    // One binding per (limit, period) the configured routes use (core/policy/rate-limit.ts).
+    ratelimits: rateLimitTiers(Object.values(policy.hosts)).map((t) => ({
+      name: t.binding,
+      namespace_id: rateLimitNamespaceId(t.limit, t.period),
+      simple: { limit: t.limit, period: t.period },
+    })),
     services: Object.values(TOKEN_WORKERS).map((w) => ({
       binding: w.binding,
       service: w.name,
       entrypoint: w.entrypoint,
     })),
     vars: {
-      POLICY: edgePolicyOf(config),
+      POLICY: policy,
       EDGE_ID: config.edge.id,
       LINK_POOL_SIZE: String(config.edge.linkPoolSize),
       LINK_URL: linkUrl,

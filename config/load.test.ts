@@ -24,7 +24,7 @@ describe('config', () => {
     expect(c.topology).toBe('isolated')
     expect(c.bus.maxDeliver).toBe(5)
     expect(c.upstreams.demo!.maxResponseBytes).toBe(900_000)
-    expect(c.routes.demo!.routes.length).toBe(5)
+    expect(c.routes.demo!.routes.length).toBe(6)
   })
 
   it('merges overrides', () => {

@@ -4,6 +4,7 @@
  * beyond the headers it documents (`X-Request-Id`, `Idempotency-Key`, `Portcullis-Actor`).
  *
  * Routes in demo/openapi.json: GET /orders, GET /orders/{id}, POST /orders, GET /admin/stats,
+ * GET /ping (rate limited at the edge),
  * and GET /debug/leak, which misbehaves on purpose (a stack trace, an undeclared field and
  * banner headers) so the response validator has something to stop.
  * Control routes, deliberately absent from the OpenAPI document so the gateway never routes
@@ -140,6 +141,7 @@ export async function startDemo(
       return order ? json(200, order) : json(404, { error: 'no such order' })
     }
     if (path === '/admin/stats' && method === 'GET') return json(200, { orders: orders.length })
+    if (path === '/ping' && method === 'GET') return json(200, { status: 'ok' })
     if (path === '/debug/leak' && method === 'GET') return leak()
     return json(404, { error: 'not found' })
   }

@@ -1,6 +1,9 @@
 // Bindings that wrangler.toml does not declare (so `wrangler types` cannot see them): the
 // CLI's generated config supplies them for local runs, a deployment sets them as vars and
-// secrets. Merged into the generated Env in worker-configuration.d.ts.
+// secrets. Merged into the generated Env in worker-configuration.d.ts. The rate-limit
+// bindings `RATE_LIMIT_<limit>_PER_<period>` follow the policy's routes, so `worker.ts` looks
+// them up by name and `settings.ts` checks that each one the policy needs is bound; the ones
+// wrangler.toml declares appear in the generated Env.
 declare namespace Cloudflare {
   interface Env {
     /** The EdgePolicy object (core/policy/edge-policy.ts), as a JSON var. */

@@ -24,6 +24,8 @@ describe('worker settings', () => {
       [{ LINK_URL: 'http://127.0.0.1:1' }, /LINK_URL/],
       [{ LINK_URL: 'ws://127.0.0.1:1/path?x' }, /LINK_URL/],
       [{ LINK_NKEY_SEED: 'not-a-seed-SUPERSECRET' }, /LINK_NKEY_SEED/],
+      [{ RATE_LIMIT_5_PER_10: undefined }, /RATE_LIMIT_5_PER_10/],
+      [{ RATE_QUOTA: undefined }, /RATE_QUOTA/],
     ]
     for (const [patch, message] of cases) {
       let error: unknown

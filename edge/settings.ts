@@ -3,7 +3,7 @@
  * worker answer 500 INTERNAL_ERROR to every request (closed by default) and names the
  * binding in the log; a secret's value is never echoed.
  */
-import { isSubjectToken, readEdgePolicy, type EdgePolicy } from '../core/index.js'
+import { isSubjectToken, rateLimitTiers, readEdgePolicy, type EdgePolicy } from '../core/index.js'
 import { MAX_POOL_SIZE } from './link/constants.js'
 
 export interface EdgeSettings {
@@ -40,5 +40,12 @@ export function readSettings(env: Env): EdgeSettings {
     fail('LINK_NKEY_SEED', 'must be an nkey seed')
   }
   if (!env.LINK_POOL) fail('LINK_POOL', 'Durable Object namespace missing')
+  // Every route's rate limit needs its binding; a quota needs the quota objects.
+  const bindings = env as unknown as Record<string, { limit?: unknown } | undefined>
+  for (const { binding } of rateLimitTiers(Object.values(policy.hosts))) {
+    if (typeof bindings[binding]?.limit !== 'function') fail(binding, 'rate-limit binding missing')
+  }
+  const quotas = Object.values(policy.hosts).some((t) => t.routes.some((r) => r.rateLimit?.quota))
+  if (quotas && !env.RATE_QUOTA) fail('RATE_QUOTA', 'Durable Object namespace missing')
   return { policy, edgeId: env.EDGE_ID, poolSize }
 }

@@ -8,9 +8,12 @@ import {
   createIngress,
   problemResponse,
   type IngressEnv,
+  type Limiter,
+  type RateLimits,
   type TokenServices,
 } from './ingress/index.js'
 import { poolLink, type PoolNamespace } from './link/client.js'
+import { quotaCounter, type QuotaNamespace } from './quota/client.js'
 import { readSettings } from './settings.js'
 
 type Ingress = { app: Hono<IngressEnv> } | { error: GatewayError }
@@ -25,7 +28,11 @@ function build(env: Env): Ingress {
       access: env.ACCESS_TOKENS as unknown as TokenServices['access'],
       bearer: env.BEARER_TOKENS as unknown as TokenServices['bearer'],
     }
-    return { app: createIngress({ policy: settings.policy, link, tokens }) }
+    const rateLimits: RateLimits = {
+      limiter: (binding) => (env as unknown as Record<string, Limiter | undefined>)[binding],
+      quota: quotaCounter(env.RATE_QUOTA as unknown as QuotaNamespace),
+    }
+    return { app: createIngress({ policy: settings.policy, link, tokens, rateLimits }) }
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e)
     console.error(JSON.stringify({ event: 'settings-refused', reason }))

@@ -1,4 +1,5 @@
 export * from './ports.js'
 export * from './routes.js'
+export * from './rate-limit.js'
 export * from './edge-policy.js'
 export * from './headers.js'

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { compileRoutes, matchRoute, type OpenApiDocument } from './routes.js'
 import { isPortOpen } from './ports.js'
+import { rateLimitTiers } from './rate-limit.js'
 
 const demo = JSON.parse(
   readFileSync(new URL('../../demo/openapi.json', import.meta.url), 'utf8'),
@@ -15,6 +16,7 @@ describe('route table', () => {
       'GET /debug/leak',
       'GET /orders',
       'GET /orders/{id}',
+      'GET /ping',
       'POST /orders',
     ])
     const post = table.routes.find((r) => r.operation === 'createOrder')!
@@ -134,6 +136,55 @@ describe('route table: x-required-claims', () => {
       expect(() => compileRoutes('x', docWith(claims))).toThrow(
         /POST \/orders \(createOrder\): x-required-claims must be a string/,
       )
+    },
+  )
+})
+
+describe('route table: x-portcullis-rate-limit', () => {
+  const docWith = (rateLimit: unknown): OpenApiDocument => ({
+    openapi: '3.1.0',
+    paths: {
+      '/orders': {
+        get: { operationId: 'listOrders' },
+        post: { operationId: 'createOrder', 'x-portcullis-rate-limit': rateLimit },
+      },
+    },
+  })
+
+  it('RATE-001 compiles limit, period and quota onto the route, and nothing on routes without one', () => {
+    const t = compileRoutes(
+      'x',
+      docWith({ limit: 5, period: 60, quota: { limit: 100, period: 86400 } }),
+    )
+    const post = t.routes.find((r) => r.operation === 'createOrder')!
+    expect(post.rateLimit).toEqual({ limit: 5, period: 60, quota: { limit: 100, period: 86400 } })
+    expect('rateLimit' in t.routes.find((r) => r.operation === 'listOrders')!).toBe(false)
+    expect(rateLimitTiers([t, table])).toEqual([
+      { binding: 'RATE_LIMIT_5_PER_10', limit: 5, period: 10 },
+      { binding: 'RATE_LIMIT_5_PER_60', limit: 5, period: 60 },
+    ])
+    expect(JSON.parse(JSON.stringify(t))).toEqual(t)
+  })
+
+  it.each([
+    [5, /must be an object/],
+    [{ limit: 5 }, /period must be 10 or 60/],
+    [{ limit: 5, period: 30 }, /period must be 10 or 60/],
+    [{ limit: 0, period: 10 }, /limit must be an integer/],
+    [{ limit: 2.5, period: 10 }, /limit must be an integer/],
+    [{ limit: '5', period: 10 }, /limit must be an integer/],
+    [{ limit: 5, period: 10, burst: 2 }, /unknown field burst/],
+    [{ limit: 5, period: 10, quota: 100 }, /quota must be an object/],
+    [{ limit: 5, period: 10, quota: { limit: -1, period: 60 } }, /quota.limit must be/],
+    [{ limit: 5, period: 10, quota: { limit: 1, period: 0 } }, /quota.period must be/],
+    [{ limit: 5, period: 10, quota: { limit: 1, period: 60, x: 1 } }, /unknown field quota.x/],
+  ])(
+    'RATE-002 a bad x-portcullis-rate-limit is refused at compile time, naming the operation: %j',
+    (value, message) => {
+      expect(() => compileRoutes('x', docWith(value))).toThrow(
+        /POST \/orders \(createOrder\): x-portcullis-rate-limit: /,
+      )
+      expect(() => compileRoutes('x', docWith(value))).toThrow(message)
     },
   )
 })

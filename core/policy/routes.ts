@@ -7,6 +7,7 @@ import { ClaimsSyntaxError, parseClaims } from '../claims/index.js'
 import { GatewayError } from '../errors/index.js'
 import { METHODS, type Method } from '../envelope/index.js'
 import { DEFAULT_PORT } from './ports.js'
+import { readRateLimit, type RouteRateLimit } from './rate-limit.js'
 
 /** OpenAPI extensions Portcullis reads from an operation. */
 export const EXTENSIONS = {
@@ -14,6 +15,8 @@ export const EXTENSIONS = {
   maxBodyBytes: 'x-portcullis-max-body-bytes',
   /** A claims expression (core/claims) the actor must satisfy. */
   requiredClaims: 'x-required-claims',
+  /** `{ limit, period: 10 | 60, quota?: { limit, period } }` (core/policy/rate-limit.ts). */
+  rateLimit: 'x-portcullis-rate-limit',
 } as const
 
 export const DEFAULT_ROUTE_PORTS: readonly number[] = [DEFAULT_PORT, 80]
@@ -36,6 +39,7 @@ export interface CompiledRoute {
    * can parse it again from this text (the table stays plain data).
    */
   requiredClaims?: string
+  rateLimit?: RouteRateLimit
 }
 
 export interface RouteTable {
@@ -145,6 +149,9 @@ export function compileRoutes(host: string, doc: OpenApiDocument): RouteTable {
       }
       const claims = requiredClaimsOf(op, where)
       if (claims !== undefined) route.requiredClaims = claims
+      if (op[EXTENSIONS.rateLimit] !== undefined) {
+        route.rateLimit = readRateLimit(op[EXTENSIONS.rateLimit], where)
+      }
       routes.push(route)
     }
   }

@@ -11,6 +11,7 @@ import { forward } from './forward.js'
 import { mediaType } from './media-type.js'
 import { methodCarried } from './method.js'
 import { portFirewall } from './port-firewall.js'
+import { rateLimit } from './rate-limit.js'
 import { onError } from './problem.js'
 import { jwks, JWKS_PATH } from './jwks.js'
 import { requestId } from './request-id.js'
@@ -23,6 +24,7 @@ import { urlLength } from './url-length.js'
 
 export type { IngressEnv, IngressOptions, Link, Target } from './types.js'
 export type { AccessTokens, BearerTokens, TokenServices } from './token-services.js'
+export type { Limiter, QuotaCounter, RateLimits } from './rate-limit.js'
 export { problemResponse, asGatewayError } from './problem.js'
 
 export function createIngress(options: IngressOptions): Hono<IngressEnv> {
@@ -40,6 +42,7 @@ export function createIngress(options: IngressOptions): Hono<IngressEnv> {
   app.use(methodCarried(policy))
   app.use(route(policy))
   app.use(bearerToken(bearerVerifier(tokens, now)))
+  app.use(rateLimit(options.rateLimits, now))
   app.use(requiredClaims())
   app.use(tokenExchange(tokens.access, now))
   app.use(mediaType())

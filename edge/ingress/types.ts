@@ -5,6 +5,7 @@ import type {
   ResponseEnvelope,
   VerifiedToken,
 } from '../../core/index.js'
+import type { RateLimits } from './rate-limit.js'
 import type { TokenServices } from './token-services.js'
 
 /**
@@ -24,6 +25,11 @@ export interface IngressOptions {
    * an `Authorization` header, or for a route with required claims, fails 500 (closed).
    */
   tokens?: TokenServices
+  /**
+   * The rate-limit bindings and the quota objects. Without them a route with
+   * `x-portcullis-rate-limit` fails 500 (closed); other routes are not affected.
+   */
+  rateLimits?: RateLimits
   /** Clock in epoch milliseconds; the worker passes Date.now. */
   now?: () => number
   newRequestId?: () => string

@@ -12,7 +12,8 @@ import {
 } from '../../core/index.js'
 import { importJWK, type CryptoKey, type JWK } from 'jose'
 import type { TestKey } from '../../core/tokens/testing.js'
-import type { Link, TokenServices } from '../ingress/index.js'
+import type { Limiter, Link, RateLimits, TokenServices } from '../ingress/index.js'
+import { quotaCounter, type QuotaNamespace } from '../quota/client.js'
 
 /** The policy the pool was given: compiled from the repository's portcullis.config.json. */
 export function configuredPolicy(): EdgePolicy {
@@ -49,6 +50,14 @@ export function tokenServices(): TokenServices {
   return {
     access: env.ACCESS_TOKENS as unknown as TokenServices['access'],
     bearer: env.BEARER_TOKENS as unknown as TokenServices['bearer'],
+  }
+}
+
+/** The pool's real rate-limit bindings (wrangler.toml's) and quota objects. */
+export function rateLimits(): RateLimits {
+  return {
+    limiter: (binding) => (env as unknown as Record<string, Limiter | undefined>)[binding],
+    quota: quotaCounter(env.RATE_QUOTA as unknown as QuotaNamespace),
   }
 }
 

@@ -315,6 +315,27 @@ describe('tokens end to end', () => {
     expect((await problem(garbage)).code).toBe('TOKEN_MALFORMED')
   })
 
+  it('RATE-201 GET /ping beyond its 5 per 10 s is 429 RATE_LIMITED with Retry-After; nothing more reaches the upstream', async () => {
+    // A subject of its own: its own budget. The binding's windows follow the clock, so the
+    // burst starts early in one.
+    const headers = { authorization: `Bearer ${await bearer([], 'rate-demo')}` }
+    const into = Date.now() % 10_000
+    if (into > 5_000) await new Promise((r) => setTimeout(r, 10_050 - into))
+    const before = (await stack.received()).filter((r) => r.path === '/ping').length
+    const statuses: number[] = []
+    for (let i = 0; i < 7; i++) {
+      statuses.push((await fetch(`${stack.url}/demo/ping`, { headers })).status)
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429])
+    const res = await fetch(`${stack.url}/demo/ping`, { headers })
+    expect(res.status).toBe(429)
+    expect((await problem(res)).code).toBe('RATE_LIMITED')
+    expect(res.headers.get('retry-after')).toBe('10')
+    expect(res.headers.get('ratelimit')).toBe('"burst";r=0;t=10')
+    const after = (await stack.received()).filter((r) => r.path === '/ping').length
+    expect(after - before).toBe(5)
+  })
+
   it('AUTH-206 no bearer token sent by any test appears in anything the upstream received', async () => {
     const everything = JSON.stringify(await stack.received())
     expect(bearers.length).toBeGreaterThan(3)
