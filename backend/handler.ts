@@ -15,6 +15,7 @@ import {
   type ResponseEnvelope,
   type WireMessage,
   type BusMessage,
+  failureReason,
 } from '../core/index.js'
 import type { OnceMemory } from './once.js'
 import { toUpstreamRequest, type UpstreamRequest } from './request.js'
@@ -81,7 +82,7 @@ export function createBackendHandler(options: BackendOptions): BackendHandler {
     try {
       env = decodeRequest(msg.headers, msg.data)
     } catch (e) {
-      return { kind: 'drop', reason: e instanceof GatewayError ? (e.reason ?? e.code) : String(e) }
+      return { kind: 'drop', reason: failureReason(e) }
     }
     const { requestId } = env
     if (!env.replyTo) return { kind: 'drop', reason: 'request has no reply stamp', requestId }

@@ -21,7 +21,7 @@ import {
   type JsMsg,
   type PubAck,
 } from '@nats-io/jetstream'
-import { GatewayError, type BusName, type WireMessage } from '../core/index.js'
+import { failureReason, GatewayError, type BusName, type WireMessage } from '../core/index.js'
 import type { Logger } from '../runtime/index.js'
 import type { Topology } from '../topology/index.js'
 
@@ -82,10 +82,7 @@ export function nakDelay(deliveryCount: number, ackWaitMs: number): number {
   return Math.min(NAK_BASE_DELAY_MS * 2 ** exp, ackWaitMs)
 }
 
-function reasonOf(e: unknown): string {
-  if (e instanceof GatewayError) return e.reason ? `${e.code}: ${e.reason}` : e.code
-  return e instanceof Error ? e.message : String(e)
-}
+const reasonOf = failureReason
 
 export async function startStage(opts: StageOptions): Promise<Stage> {
   const { log, name } = opts

@@ -29,6 +29,7 @@ import {
   type ResponseStage,
   type WireMessage,
   type BusMessage,
+  failureReason,
 } from '../../core/index.js'
 
 export interface LinkMessage {
@@ -81,7 +82,7 @@ export interface RelayHandler {
   busUnavailable(request: RequestEnvelope, reason: string): WireMessage
 }
 
-const reasonOf = (e: unknown) => (e instanceof GatewayError ? (e.reason ?? e.code) : String(e))
+const reasonOf = failureReason
 
 export function createRelay(options: RelayOptions): RelayHandler {
   return {

@@ -101,3 +101,9 @@ export function problemFor(code: ErrorCode, requestId: string, detail?: string):
   if (detail) problem.detail = detail.slice(0, 500)
   return problem
 }
+
+/** The reason of a failure for logs and the audit trail: a gateway error's reason, else its text. */
+export function failureReason(e: unknown): string {
+  if (e instanceof GatewayError) return e.reason ? `${e.code}: ${e.reason}` : e.code
+  return e instanceof Error ? e.message : String(e)
+}

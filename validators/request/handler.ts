@@ -26,6 +26,7 @@ import {
   type WireMessage,
   type BusMessage,
   type TokenVerifier,
+  failureReason,
 } from '../../core/index.js'
 import {
   describeViolation,
@@ -73,7 +74,7 @@ export function createRequestValidator(options: RequestValidatorOptions): Reques
     try {
       env = decodeRequest(msg.headers, msg.data)
     } catch (e) {
-      return { kind: 'drop', reason: e instanceof GatewayError ? (e.reason ?? e.code) : String(e) }
+      return { kind: 'drop', reason: failureReason(e) }
     }
     const { requestId } = env
     if (!env.edgeId || !env.replyTo) {

@@ -17,6 +17,7 @@ import {
   type ResponseEnvelope,
   type WireMessage,
   type BusMessage,
+  failureReason,
 } from '../../core/index.js'
 import {
   describeViolation,
@@ -66,7 +67,7 @@ export function createResponseValidator(options: ResponseValidatorOptions): Resp
     try {
       env = decodeResponse(msg.headers, msg.data)
     } catch (e) {
-      return { kind: 'drop', reason: e instanceof GatewayError ? (e.reason ?? e.code) : String(e) }
+      return { kind: 'drop', reason: failureReason(e) }
     }
     const { request } = env
     const requestId = request.requestId
