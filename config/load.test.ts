@@ -63,4 +63,52 @@ describe('config', () => {
       readEdgePolicy({ ...policy, hosts: { 'a.b': { host: 'a.b', routes: [] } } }),
     ).toThrow(/host name/)
   })
+
+  describe('identity providers and token settings', () => {
+    const provider = {
+      issuer: 'https://login.corp.test/',
+      audience: 'portcullis-api',
+      algorithms: ['RS256'],
+      jwksUrl: 'https://login.corp.test/jwks',
+      roles: { claim: 'groups', map: { 'gw-admins': 'admin' } },
+    }
+
+    it('carries providers and token settings into the edge policy', () => {
+      const c = loadConfig(repoConfig, {
+        tokens: { accessTtlSeconds: 120, jwks: { cooldownSeconds: 5 } },
+        identityProviders: { corp: provider },
+      })
+      const policy = readEdgePolicy(JSON.parse(JSON.stringify(edgePolicyOf(c))))
+      expect(policy.tokens).toMatchObject({ accessTtlSeconds: 120, clockSkewSeconds: 30 })
+      expect(policy.tokens!.jwks.cooldownSeconds).toBe(5)
+      expect(policy.identityProviders).toEqual({ corp: provider })
+    })
+
+    it.each([
+      ['IDP-401 an HMAC algorithm', { algorithms: ['HS256'] }, 'identityProviders.corp'],
+      [
+        'IDP-402 a plain-http JWKS URL',
+        { jwksUrl: 'http://login.corp.test/jwks' },
+        'identityProviders.corp',
+      ],
+      ['IDP-403 an unknown provider field', { jku: 'https://x.test' }, 'identityProviders.corp'],
+      ['IDP-404 a provider without an audience', { audience: undefined }, 'identityProviders.corp'],
+    ])('%s stops the start, naming the provider', (_, change, key) => {
+      const bad = { ...provider, ...change }
+      expect(keyOf(() => loadConfig(repoConfig, { identityProviders: { corp: bad } }))).toBe(key)
+    })
+
+    it('IDP-405 an upstream named like the token endpoint (oauth2) is refused', () => {
+      const upstream = { baseUrl: 'http://127.0.0.1:1', openapi: 'demo/openapi.json' }
+      expect(keyOf(() => loadConfig(repoConfig, { upstreams: { oauth2: upstream } }))).toBe(
+        'upstreams.oauth2',
+      )
+    })
+
+    it('refuses an access-token lifetime beyond 15 minutes', () => {
+      expect(keyOf(() => loadConfig(repoConfig, { tokens: { accessTtlSeconds: 901 } }))).toBe(
+        'tokens.accessTtlSeconds',
+      )
+    })
+  })
 })

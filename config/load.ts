@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import {
   compileRoutes,
+  readIdentityProviders,
   type EdgePolicy,
   type OpenApiDocument,
   type RouteTable,
@@ -29,6 +30,9 @@ export interface LoadedConfig extends Config {
   openapi: Record<string, OpenApiDocument>
   routes: Record<string, RouteTable>
 }
+
+/** First path segments the edge answers itself (`POST /oauth2/token`). */
+const RESERVED_HOST_NAMES = ['oauth2']
 
 const validate = new Ajv2020({ useDefaults: true, allErrors: false, strict: true }).compile(
   configSchema,
@@ -63,7 +67,27 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
   const base = dirname(file)
   const openapi: Record<string, OpenApiDocument> = {}
   const routes: Record<string, RouteTable> = {}
+  for (const name of Object.keys(config.identityProviders)) {
+    try {
+      readIdentityProviders(
+        { [name]: config.identityProviders[name] },
+        config.tokens.clockSkewSeconds,
+      )
+    } catch (e) {
+      const message = (e as Error).message.replace(/^identity provider [^:]+: /, '')
+      throw new ConfigError(`identityProviders.${name}`, message)
+    }
+  }
+  const issuers = new Map<string, string>()
+  for (const [name, p] of Object.entries(config.identityProviders)) {
+    const other = issuers.get(p.issuer)
+    if (other) throw new ConfigError(`identityProviders.${name}.issuer`, `also used by ${other}`)
+    issuers.set(p.issuer, name)
+  }
   for (const [host, upstream] of Object.entries(config.upstreams)) {
+    if (RESERVED_HOST_NAMES.includes(host)) {
+      throw new ConfigError(`upstreams.${host}`, `the name ${host} is reserved for the gateway`)
+    }
     const docPath = resolve(base, upstream.openapi)
     let doc: OpenApiDocument
     try {
@@ -119,5 +143,11 @@ export function edgePolicyOf(config: LoadedConfig): EdgePolicy {
       deadlineMs: config.edge.deadlineMs,
     },
     hosts: config.routes,
+    tokens: {
+      accessTtlSeconds: config.tokens.accessTtlSeconds,
+      clockSkewSeconds: config.tokens.clockSkewSeconds,
+      jwks: { ...config.tokens.jwks },
+    },
+    identityProviders: config.identityProviders,
   }
 }

@@ -79,6 +79,71 @@ export const configSchema = {
         ackWaitMs: { ...ms(500, 300_000), default: 3_000 },
       },
     },
+    tokens: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        accessTtlSeconds: { type: 'integer', minimum: 1, maximum: 900, default: 60 },
+        bearerTtlSeconds: {
+          type: 'integer',
+          minimum: 60,
+          maximum: 90 * 86_400,
+          default: 30 * 86_400,
+        },
+        clockSkewSeconds: { type: 'integer', minimum: 0, maximum: 300, default: 30 },
+        jwks: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            cooldownSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 30 },
+            refreshSeconds: { type: 'integer', minimum: 1, maximum: 86_400, default: 600 },
+            maxStaleSeconds: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 30 * 86_400,
+              default: 86_400,
+            },
+            fetchTimeoutMs: { ...ms(100, 30_000), default: 5000 },
+          },
+        },
+      },
+    },
+    identityProviders: {
+      type: 'object',
+      default: {},
+      propertyNames: name,
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['issuer', 'audience', 'algorithms', 'jwksUrl'],
+        properties: {
+          issuer: { type: 'string', minLength: 1 },
+          audience: {
+            anyOf: [
+              { type: 'string', minLength: 1 },
+              { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+            ],
+          },
+          algorithms: { type: 'array', minItems: 1, items: { type: 'string' } },
+          jwksUrl: { type: 'string', minLength: 1 },
+          subjectPrefix: { type: 'string', maxLength: 64 },
+          roles: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['claim'],
+            properties: {
+              claim: { type: 'string', minLength: 1 },
+              map: { type: 'object', additionalProperties: { type: 'string' } },
+            },
+          },
+          claims: { type: 'object', additionalProperties: { type: 'string' } },
+          maxLifetimeSeconds: { type: 'integer', minimum: 1 },
+          exchangeTtlSeconds: { type: 'integer', minimum: 1, maximum: 30 * 86_400 },
+        },
+      },
+    },
     demo: {
       type: 'object',
       additionalProperties: false,

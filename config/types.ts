@@ -1,4 +1,4 @@
-import type { DeploymentMode } from '../core/index.js'
+import type { DeploymentMode, IdentityProviderConfig } from '../core/index.js'
 
 export const TOPOLOGY_MODES = ['isolated', 'single-nats', 'single-validation'] as const
 export type TopologyMode = (typeof TOPOLOGY_MODES)[number]
@@ -43,6 +43,19 @@ export interface Config {
     maxDeliver: number
     ackWaitMs: number
   }
+  tokens: {
+    accessTtlSeconds: number
+    /** Default lifetime of a bearer token minted by `portcullis token`. */
+    bearerTtlSeconds: number
+    clockSkewSeconds: number
+    jwks: {
+      cooldownSeconds: number
+      refreshSeconds: number
+      maxStaleSeconds: number
+      fetchTimeoutMs: number
+    }
+  }
+  identityProviders: Record<string, IdentityProviderConfig>
   demo: { port: number }
   paths: { keys: string; data: string }
 }

@@ -88,7 +88,7 @@ export async function token(
       keysDir: config.paths.keys,
       sub,
       ...(roles && { roles }),
-      ...(ttlSeconds && { ttlSeconds }),
+      ttlSeconds: ttlSeconds ?? config.tokens.bearerTtlSeconds,
     })
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e)

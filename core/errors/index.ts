@@ -8,6 +8,26 @@
 
 export const ERROR_TABLE = {
   BAD_REQUEST: { status: 400, title: 'The request is malformed' },
+  EXCHANGE_REQUEST_INVALID: {
+    status: 400,
+    title: 'The token exchange request is invalid',
+    oauthError: 'invalid_request',
+  },
+  EXCHANGE_GRANT_UNSUPPORTED: {
+    status: 400,
+    title: 'The grant type is not supported',
+    oauthError: 'unsupported_grant_type',
+  },
+  EXCHANGE_TARGET_INVALID: {
+    status: 400,
+    title: 'The requested audience is not served',
+    oauthError: 'invalid_target',
+  },
+  EXCHANGE_SUBJECT_TOKEN_INVALID: {
+    status: 400,
+    title: 'The subject token was not accepted',
+    oauthError: 'invalid_request',
+  },
   BODY_MALFORMED: { status: 400, title: 'The request body could not be parsed' },
   BODY_SCHEMA_VIOLATION: { status: 400, title: 'The request body does not match the schema' },
   QUERY_SCHEMA_VIOLATION: { status: 400, title: 'The query does not match the schema' },
@@ -41,7 +61,7 @@ export const ERROR_TABLE = {
   BUS_UNAVAILABLE: { status: 503, title: 'The gateway cannot reach its bus' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream service did not answer in time' },
   GATEWAY_TIMEOUT: { status: 504, title: 'The request did not complete in time' },
-} as const satisfies Record<string, { status: number; title: string }>
+} as const satisfies Record<string, { status: number; title: string; oauthError?: string }>
 
 export type ErrorCode = keyof typeof ERROR_TABLE
 
@@ -86,18 +106,21 @@ export interface Problem {
   code: ErrorCode
   requestId: string
   detail?: string
+  /** The RFC 6749 error code, on the answers of the token endpoint. */
+  error?: string
 }
 
 /** The client-facing body for a code: generic title, stable code, the request id. */
 export function problemFor(code: ErrorCode, requestId: string, detail?: string): Problem {
-  const { status, title } = ERROR_TABLE[code]
+  const entry: { status: number; title: string; oauthError?: string } = ERROR_TABLE[code]
   const problem: Problem = {
     type: PROBLEM_TYPE_BASE + code.toLowerCase().replaceAll('_', '-'),
-    title,
-    status,
+    title: entry.title,
+    status: entry.status,
     code,
     requestId,
   }
+  if (entry.oauthError) problem.error = entry.oauthError
   if (detail) problem.detail = detail.slice(0, 500)
   return problem
 }

@@ -6,6 +6,7 @@
 import { DEPLOYMENT_MODES, type DeploymentMode } from './ports.js'
 import type { RouteTable } from './routes.js'
 import { isSubjectToken } from '../subjects/index.js'
+import { readIdentityProviders, type IdentityProviderConfig } from '../tokens/index.js'
 
 export interface EdgeLimits {
   /** Longest URL accepted, in bytes (414 beyond). */
@@ -16,11 +17,44 @@ export interface EdgeLimits {
   deadlineMs: number
 }
 
+/** Lifetimes and key-set timing of the edge's token steps. */
+export interface EdgeTokenSettings {
+  /** Lifetime of a minted access token (never beyond the caller's own token). */
+  accessTtlSeconds: number
+  clockSkewSeconds: number
+  /** Pinned JWKS URLs of identity providers: at most one fetch per cooldown, and so on. */
+  jwks: {
+    cooldownSeconds: number
+    refreshSeconds: number
+    maxStaleSeconds: number
+    fetchTimeoutMs: number
+  }
+}
+
+export const EDGE_TOKEN_DEFAULTS: EdgeTokenSettings = {
+  accessTtlSeconds: 60,
+  clockSkewSeconds: 30,
+  jwks: { cooldownSeconds: 30, refreshSeconds: 600, maxStaleSeconds: 86_400, fetchTimeoutMs: 5000 },
+}
+
+const TOKEN_RANGES = {
+  accessTtlSeconds: [1, 900],
+  clockSkewSeconds: [0, 300],
+  cooldownSeconds: [1, 3600],
+  refreshSeconds: [1, 86_400],
+  maxStaleSeconds: [1, 30 * 86_400],
+  fetchTimeoutMs: [100, 30_000],
+} as const
+
 export interface EdgePolicy {
   version: 1
   deployment: DeploymentMode
   limits: EdgeLimits
   hosts: Record<string, RouteTable>
+  /** Defaults to EDGE_TOKEN_DEFAULTS. */
+  tokens?: EdgeTokenSettings
+  /** External issuers whose tokens the edge accepts, by provider name. */
+  identityProviders?: Record<string, IdentityProviderConfig>
 }
 
 function fail(what: string): never {
@@ -50,5 +84,58 @@ export function readEdgePolicy(value: unknown): EdgePolicy {
     if (!table || table.host !== name || !Array.isArray(table.routes))
       fail(`hosts.${name} is malformed`)
   }
-  return p as EdgePolicy
+  const tokens = readTokenSettings(p.tokens)
+  try {
+    readIdentityProviders(p.identityProviders, tokens.clockSkewSeconds)
+  } catch (e) {
+    fail((e as Error).message)
+  }
+  return { ...(p as EdgePolicy), tokens }
+}
+
+/** The policy's token settings, or the defaults for a policy that sets none. */
+export function tokenSettingsOf(policy: EdgePolicy): EdgeTokenSettings {
+  return policy.tokens ?? EDGE_TOKEN_DEFAULTS
+}
+
+function inRange(value: unknown, [min, max]: readonly [number, number], what: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    fail(`${what} must be an integer from ${min} to ${max}`)
+  }
+  return value as number
+}
+
+function readTokenSettings(value: unknown): EdgeTokenSettings {
+  if (value === undefined) return EDGE_TOKEN_DEFAULTS
+  const t = value as Partial<EdgeTokenSettings> | null
+  if (!t || typeof t !== 'object' || !t.jwks || typeof t.jwks !== 'object') {
+    fail('tokens must be { accessTtlSeconds, clockSkewSeconds, jwks }')
+  }
+  const r = TOKEN_RANGES
+  return {
+    accessTtlSeconds: inRange(t.accessTtlSeconds, r.accessTtlSeconds, 'tokens.accessTtlSeconds'),
+    clockSkewSeconds: inRange(t.clockSkewSeconds, r.clockSkewSeconds, 'tokens.clockSkewSeconds'),
+    jwks: {
+      cooldownSeconds: inRange(
+        t.jwks.cooldownSeconds,
+        r.cooldownSeconds,
+        'tokens.jwks.cooldownSeconds',
+      ),
+      refreshSeconds: inRange(
+        t.jwks.refreshSeconds,
+        r.refreshSeconds,
+        'tokens.jwks.refreshSeconds',
+      ),
+      maxStaleSeconds: inRange(
+        t.jwks.maxStaleSeconds,
+        r.maxStaleSeconds,
+        'tokens.jwks.maxStaleSeconds',
+      ),
+      fetchTimeoutMs: inRange(
+        t.jwks.fetchTimeoutMs,
+        r.fetchTimeoutMs,
+        'tokens.jwks.fetchTimeoutMs',
+      ),
+    },
+  }
 }

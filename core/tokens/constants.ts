@@ -69,6 +69,9 @@ export const KEYSET_DEFAULTS = {
  */
 export const KID_PATTERN = /^[A-Za-z0-9._~+=:-]{1,128}$/
 
+/** A role name: a plain word, so a claim rule can name it (`roles.orders`). */
+export const ROLE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
 /** Claim names a kind may require: plain names, not paths or expressions. */
 export const CLAIM_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/
 

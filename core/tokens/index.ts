@@ -4,6 +4,7 @@ export {
   ISSUERS,
   KEYSET_DEFAULTS,
   KIND_DEFAULTS,
+  ROLE_NAME_PATTERN,
   TOKEN_KIND_NAMES,
   type TokenAlgorithm,
   type TokenKindName,
@@ -25,6 +26,16 @@ export {
   type PinnedKeySetOptions,
 } from './keyset.js'
 export { readBearerToken } from './bearer.js'
+export {
+  externalKindOf,
+  IDENTITY_PROVIDER_DEFAULTS,
+  IDENTITY_PROVIDER_LIMITS,
+  mapExternalIdentity,
+  readIdentityProviders,
+  type IdentityProvider,
+  type IdentityProviderConfig,
+  type MappedIdentity,
+} from './identity-providers.js'
 export {
   createTokenVerifier,
   type ExpectedKinds,

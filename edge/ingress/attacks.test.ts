@@ -22,6 +22,7 @@ function countingServices() {
   const tokens: TokenServices = {
     access: real.access,
     bearer: {
+      mint: (request) => real.bearer.mint(request),
       jwks: () => {
         counts.jwks++
         return real.bearer.jwks()

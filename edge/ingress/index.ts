@@ -3,9 +3,15 @@
  * over the link. Pure: no clock, no I/O of its own (the link and `now` are passed in).
  */
 import { Hono } from 'hono'
-import { newRequestId as coreRequestId, readEdgePolicy } from '../../core/index.js'
+import {
+  newRequestId as coreRequestId,
+  readEdgePolicy,
+  readIdentityProviders,
+  tokenSettingsOf,
+} from '../../core/index.js'
 import { addressing } from './addressing.js'
-import { bearerToken } from './bearer-token.js'
+import { authorization, callerMapper } from './authorization.js'
+import { callerVerifier } from './caller-verifier.js'
 import { bodyLimit } from './body-limit.js'
 import { forward } from './forward.js'
 import { mediaType } from './media-type.js'
@@ -16,13 +22,15 @@ import { onError } from './problem.js'
 import { jwks, JWKS_PATH } from './jwks.js'
 import { requestId } from './request-id.js'
 import { requiredClaims } from './required-claims.js'
-import { route } from './route.js'
+import { methodNotAllowed, route } from './route.js'
 import { tokenExchange } from './token-exchange.js'
-import { bearerVerifier, type TokenServices } from './token-services.js'
+import { jwksFetcher } from './jwks-fetch.js'
+import { TOKEN_ENDPOINT_PATH, tokenEndpoint } from './token-endpoint.js'
+import type { TokenServices } from './token-services.js'
 import type { IngressEnv, IngressOptions } from './types.js'
 import { urlLength } from './url-length.js'
 
-export type { IngressEnv, IngressOptions, Link, Target } from './types.js'
+export type { Caller, IngressEnv, IngressOptions, Link, Target } from './types.js'
 export type { AccessTokens, BearerTokens, TokenServices } from './token-services.js'
 export type { Limiter, QuotaCounter, RateLimits } from './rate-limit.js'
 export { problemResponse, asGatewayError } from './problem.js'
@@ -31,22 +39,36 @@ export function createIngress(options: IngressOptions): Hono<IngressEnv> {
   // Wrong options fail at start, not per request.
   const policy = readEdgePolicy(options.policy)
   const now = options.now ?? Date.now
+  const settings = tokenSettingsOf(policy)
+  const providers = readIdentityProviders(policy.identityProviders, settings.clockSkewSeconds)
+  const tokens = options.tokens ?? missingTokenServices()
+  const verifier = callerVerifier({
+    services: tokens,
+    providers,
+    settings,
+    fetchJwks: options.fetchJwks ?? jwksFetcher(settings.jwks.fetchTimeoutMs),
+    now,
+  })
   const app = new Hono<IngressEnv>()
   app.onError(onError)
   app.use(requestId(options.newRequestId ?? coreRequestId))
   app.use(urlLength(policy))
-  const tokens = options.tokens ?? missingTokenServices()
   app.get(JWKS_PATH, jwks(tokens.access))
+  app.post(TOKEN_ENDPOINT_PATH, tokenEndpoint({ verifier, providers, bearer: tokens.bearer, now }))
+  app.all(TOKEN_ENDPOINT_PATH, () => {
+    throw methodNotAllowed(['POST'], 'the token endpoint takes POST only')
+  })
   app.use(addressing(policy))
   app.use(portFirewall(policy))
   app.use(methodCarried(policy))
   app.use(route(policy))
-  app.use(bearerToken(bearerVerifier(tokens, now)))
+  // Cheap refusals first: a request the route cannot take costs no verification or mint.
+  app.use(mediaType())
+  app.use(authorization(verifier, callerMapper(providers)))
   app.use(rateLimit(options.rateLimits, now))
   app.use(requiredClaims())
-  app.use(tokenExchange(tokens.access, now))
-  app.use(mediaType())
   app.use(bodyLimit(policy))
+  app.use(tokenExchange(tokens.access, settings.accessTtlSeconds, now))
   app.all('*', forward(policy, options.link, now))
   return app
 }
@@ -54,5 +76,8 @@ export function createIngress(options: IngressOptions): Hono<IngressEnv> {
 /** Stands in for absent token services: every use fails, so a protected route stays shut. */
 function missingTokenServices(): TokenServices {
   const fail = () => Promise.reject(new Error('no token services bound'))
-  return { access: { mint: fail, jwks: fail }, bearer: { jwks: fail, isRevoked: fail } }
+  return {
+    access: { mint: fail, jwks: fail },
+    bearer: { mint: fail, jwks: fail, isRevoked: fail },
+  }
 }

@@ -37,9 +37,9 @@ export interface RateLimits {
 /** Seconds a client waits when the quota could not be counted. */
 const QUOTA_UNAVAILABLE_RETRY_SECONDS = 1
 
-function clientKey(c: { get(key: 'bearer'): IngressEnv['Variables']['bearer'] }, headers: Headers) {
-  const bearer = c.get('bearer')
-  if (bearer) return `sub:${JSON.stringify([bearer.issuer, bearer.claims.sub])}`
+function clientKey(c: { get(key: 'caller'): IngressEnv['Variables']['caller'] }, headers: Headers) {
+  const caller = c.get('caller')
+  if (caller) return `sub:${JSON.stringify([caller.idp, caller.sub])}`
   const ip = headers.get('cf-connecting-ip')?.trim()
   return ip ? `ip:${ip}` : 'anonymous'
 }

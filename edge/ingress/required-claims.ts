@@ -1,5 +1,6 @@
 /**
- * The route's `x-required-claims` over the verified token's claims: no token on such a
+ * The route's `x-required-claims` over the caller's claims (a bearer token's, or an external
+ * token's after its provider's mapping: the same claims the access token will carry): no token on such a
  * route is 401 TOKEN_MISSING (with `WWW-Authenticate: Bearer`), claims that do not satisfy
  * it 403 CLAIMS_NOT_MET. The request validator checks the same rule again on-prem.
  */
@@ -18,9 +19,9 @@ export function requiredClaims() {
   return createMiddleware<IngressEnv>(async (c, next) => {
     const rule = c.get('route').requiredClaims
     if (rule !== undefined) {
-      const bearer = c.get('bearer')
-      if (!bearer) throw new TokenError('TOKEN_MISSING', 'the route requires claims')
-      if (!predicateOf(rule)(bearer.claims)) {
+      const caller = c.get('caller')
+      if (!caller) throw new TokenError('TOKEN_MISSING', 'the route requires claims')
+      if (!predicateOf(rule)(caller.claims)) {
         throw new GatewayError('CLAIMS_NOT_MET', { reason: 'required claims not met' })
       }
     }

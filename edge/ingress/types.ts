@@ -3,7 +3,6 @@ import type {
   EdgePolicy,
   RequestEnvelope,
   ResponseEnvelope,
-  VerifiedToken,
 } from '../../core/index.js'
 import type { RateLimits } from './rate-limit.js'
 import type { TokenServices } from './token-services.js'
@@ -30,6 +29,11 @@ export interface IngressOptions {
    * `x-portcullis-rate-limit` fails 500 (closed); other routes are not affected.
    */
   rateLimits?: RateLimits
+  /**
+   * Fetches an identity provider's pinned JWKS URL and returns the body text. The worker
+   * uses `fetch` with the policy's timeout; tests pass a local stand-in.
+   */
+  fetchJwks?: (url: string) => Promise<string>
   /** Clock in epoch milliseconds; the worker passes Date.now. */
   now?: () => number
   newRequestId?: () => string
@@ -45,15 +49,29 @@ export interface Target {
   query: string
 }
 
+/** Who a verified `Authorization` token stands for, in the gateway's own terms. */
+export interface Caller {
+  /** A bearer token's `sub`, or an external token's under its provider's prefix. */
+  sub: string
+  /** `bearer`, or the identity provider's name. */
+  idp: string
+  /** What claim rules see and the access token carries: `sub`, `idp`, `roles` and more. */
+  claims: Record<string, unknown>
+  /** One entry of the access-token cache per presented token. */
+  cacheKey: string
+  /** When the presented token expires, in epoch milliseconds. */
+  expiresAtMs: number
+}
+
 /** What the checks learn about a request, in the order they learn it. */
 export interface IngressEnv {
   Variables: {
     requestId: string
     target: Target
     route: CompiledRoute
-    /** The client's verified bearer token, when it sent one. */
-    bearer?: VerifiedToken
-    /** The access token minted for that bearer token: the envelope's actor. */
+    /** The verified caller, when the client sent a token. */
+    caller?: Caller
+    /** The access token minted for the caller: the envelope's actor. */
     actor?: string
     body: Uint8Array
   }

@@ -1,6 +1,7 @@
 /**
  * The bearer token's shape, in one place for the bearer worker and the operator CLI:
- * iss `bearer.token.core`, aud `portcullis`, sub, roles, iat, exp, jti, plus the caller's
+ * iss `bearer.token.core`, aud `portcullis`, sub, idp (when the token exchange names the
+ * identity provider), roles, iat, exp, jti, plus the caller's
  * extra claims minus the reserved names (and `roles`, which has its own field).
  */
 import { BEARER, RESERVED_CLAIMS } from './constants.js'
@@ -19,6 +20,8 @@ import { signToken, type MintResult } from './sign.js'
 
 export interface BearerMintRequest {
   sub: string
+  /** The identity provider the subject came from (the token exchange sets it). */
+  idp?: string
   roles?: string[]
   claims?: Record<string, unknown>
   ttlSeconds?: number
@@ -39,6 +42,7 @@ export function bearerClaims(
     iss: BEARER.issuer,
     aud: BEARER.audience,
     sub: nameOf('sub', request.sub),
+    ...(request.idp !== undefined && { idp: nameOf('idp', request.idp) }),
     roles: rolesOf(request.roles),
     iat: now,
     exp: now + ttl,

@@ -22,6 +22,12 @@ describe('token shapes', () => {
     })
   })
 
+  it('a bearer token from the token exchange names its identity provider as idp', () => {
+    const payload = bearerClaims({ sub: 'corp:alice', idp: 'corp', claims: { idp: 'x' } }, NOW)
+    expect(payload.idp).toBe('corp')
+    expect(() => bearerClaims({ sub: 'a', idp: ' corp' }, NOW)).toThrow(/idp must be/)
+  })
+
   it('an access token carries exactly iss, aud, sub, idp, iat, exp, jti and the extra claims', () => {
     expect(
       accessClaims({ sub: 'alice', aud: 'demo', idp: 'bearer.token.core' }, NOW, 'J'),

@@ -3,7 +3,12 @@
  * CLI. Issuers and lifetime caps come from core, where the verifiers read them, so a minted
  * token and the check that accepts it cannot drift apart.
  */
-import { INTERNAL_ALGORITHMS, ISSUERS, KIND_DEFAULTS } from '../../core/tokens/constants.js'
+import {
+  INTERNAL_ALGORITHMS,
+  ISSUERS,
+  KIND_DEFAULTS,
+  ROLE_NAME_PATTERN,
+} from '../../core/tokens/constants.js'
 
 export const ACCESS = {
   issuer: ISSUERS.access,
@@ -36,7 +41,7 @@ export const KID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 export const JTI_PATTERN = /^[A-Za-z0-9_-]{16,64}$/
 
 /** A role name: a plain word, so a claim rule can name it (`roles.orders`). */
-export const ROLE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+export const ROLE_PATTERN = ROLE_NAME_PATTERN
 
 export const LIMITS = {
   /** `sub`, `aud`, `idp`: printable, at most this many characters. */
