@@ -3,6 +3,9 @@
  * buses and both validators to the demo upstream and back, on the stack `npm start` runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { jetstreamManager, type StoredMsg } from '@nats-io/jetstream'
+import { decodeJwt } from 'jose'
+import { connectAs } from '../../bus/index.js'
 import { createTokenVerifier, ISSUERS } from '../../core/index.js'
 import { bearerTokenFor } from '../harness/tokens.js'
 import { startTestStack, type TestStack } from './test-stack.js'
@@ -334,6 +337,39 @@ describe('tokens end to end', () => {
     expect(res.headers.get('ratelimit')).toBe('"burst";r=0;t=10')
     const after = (await stack.received()).filter((r) => r.path === '/ping').length
     expect(after - before).toBe(5)
+  })
+
+  it('AUTH-207 a bearer token never reaches NATS-1: the raw message waiting on the dirty-request bus carries only the access token', async () => {
+    const token = await bearer(['orders'], 'nats-one')
+    await stack.killComponent('request-validator')
+    const nc = await connectAs({
+      topology: stack.topology,
+      keysDir: stack.config.paths.keys,
+      identity: 'admin',
+      server: 'dreq',
+    })
+    try {
+      const pending = order(token)
+      const jsm = await jetstreamManager(nc)
+      let raw: StoredMsg | null = null
+      for (let i = 0; i < 300 && !raw; i++) {
+        const info = await jsm.streams.info('DREQ')
+        if (info.state.messages > 0) {
+          raw = await jsm.streams.getMessage('DREQ', { seq: info.state.last_seq })
+        } else await new Promise((r) => setTimeout(r, 10))
+      }
+      expect(raw).not.toBeNull()
+      const headers = [...(raw!.header ?? [])]
+      const text = new TextDecoder().decode(raw!.data) + JSON.stringify(headers)
+      expect(text).not.toContain(token.split('.')[2]!)
+      expect(headers.map(([name]) => name.toLowerCase())).not.toContain('authorization')
+      const actor = decodeJwt(raw!.header!.get('Portcullis-Actor'))
+      expect(actor).toMatchObject({ iss: ISSUERS.access, sub: 'nats-one' })
+      await stack.startComponent('request-validator')
+      expect((await pending).status).toBe(201)
+    } finally {
+      await nc.close()
+    }
   })
 
   it('AUTH-206 no bearer token sent by any test appears in anything the upstream received', async () => {
