@@ -11,6 +11,7 @@ const onPrem = [
   'backend',
   'demo',
   'cli',
+  'deploy',
 ]
 
 export default defineConfig({

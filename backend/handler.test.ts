@@ -85,6 +85,18 @@ describe('backend connector handler', () => {
     expect(env.request.replyTo).toBe('pc.link.inbox.local.a1')
   })
 
+  it('BUS-208 takes its host from the subject: a request naming or filed under another host is dropped, the upstream never called', async () => {
+    const { handle } = handlerFor(demo.url)
+    const naming = await handle(message(request({ host: 'other' })), Date.now())
+    expect(naming).toMatchObject({ kind: 'drop' })
+    const filed = { ...message(request()), subject: subjects.cleanRequest('other') }
+    expect(await handle(filed, Date.now())).toMatchObject({ kind: 'drop' })
+    const caller = message(request())
+    caller.headers.set('Portcullis-Caller', 'backend-other')
+    expect(published(await handle(caller, Date.now())).request.host).toBe('demo')
+    expect(await received()).toHaveLength(1)
+  })
+
   it('BACKEND-002 sends the request id, the idempotency key, the actor and the raw body', async () => {
     const { handle } = handlerFor(demo.url)
     const env = request({

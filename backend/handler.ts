@@ -9,6 +9,7 @@ import {
   errorResponse,
   GatewayError,
   hasExpired,
+  parseCleanRequest,
   subjects,
   type ErrorCode,
   type RequestEnvelope,
@@ -56,11 +57,6 @@ export function createBackendHandler(options: BackendOptions): BackendHandler {
 
   const produce = async (env: RequestEnvelope, now: number): Promise<Answer> => {
     try {
-      if (env.host !== options.host) {
-        throw new GatewayError('ENVELOPE_INVALID', {
-          reason: `request for ${env.host} reached ${options.host}`,
-        })
-      }
       const result = await options.call(toUpstreamRequest(env, options.upstream, now))
       return {
         response: {
@@ -86,6 +82,17 @@ export function createBackendHandler(options: BackendOptions): BackendHandler {
     }
     const { requestId } = env
     if (!env.replyTo) return { kind: 'drop', reason: 'request has no reply stamp', requestId }
+    // The host is the subject's (only the request validator publishes on NATS-2, and this
+    // connector's consumer holds only its own host's subject). A request that names another
+    // host is dropped: answering it would publish for a host this connector does not serve.
+    const filed = parseCleanRequest(msg.subject)?.host
+    if (filed !== options.host || env.host !== filed) {
+      return {
+        kind: 'drop',
+        reason: `request for host ${env.host} filed under ${filed ?? 'no host'}`,
+        requestId,
+      }
+    }
     if (options.memory.isDelivered(requestId, now)) {
       return { kind: 'drop', reason: 'answer already on NATS-3', requestId }
     }

@@ -5,7 +5,9 @@
  *   pipeline  the on-prem path driven by a Node link client (the edge's path without workerd),
  *   edge      the full path through local workerd (wrangler dev),
  * each closed-loop with N in flight and open-loop at a fixed rate; then the peak resident
- * memory of every component. Results go to bench/results/<time>.json and a table.
+ * memory of every component. Before the stack starts, the request validator's own cost per
+ * process (bench/validator.ts). Results go to bench/results/<time>.json and a table.
+ * `--only validator` measures the validator alone, without starting the stack.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -19,6 +21,7 @@ import { connectLinkClient } from './link-client.js'
 import { haproxyAvailable, startHaproxy } from './haproxy.js'
 import { peakResidentMb } from './memory.js'
 import { mintBearerTokens, verifyCostMicros } from './tokens.js'
+import { benchRequestValidator, type ValidatorResult } from './validator.js'
 
 /** Distinct tokens for the cold run: more than it sends, so none is reused (and cached). */
 const COLD_TOKENS = 8000
@@ -44,6 +47,15 @@ export async function bench(args: string[]): Promise<number> {
   const concurrency = Number(flag(args, 'concurrency', '64'))
   const rate = Number(flag(args, 'rate', '500'))
   const log = (line: string) => process.stdout.write(line + '\n')
+
+  // On a quiet machine, before the stack takes the cores.
+  log('measuring the request validator (pure handler, one process)...')
+  const validator = await benchRequestValidator(REPO_ROOT, Math.min(seconds, 3))
+  printValidator(validator, log)
+  if (flag(args, 'only') === 'validator') {
+    writeReport({ kind: 'validator', validator }, log)
+    return 0
+  }
 
   log(`starting the stack (${os.cpus().length} cores)...`)
   // Per-request info lines (the demo logs each request) would be measured as gateway cost.
@@ -139,18 +151,40 @@ export async function bench(args: string[]): Promise<number> {
   for (const [name, m] of Object.entries(memory))
     log(`  ${name.padEnd(22)} ${m.mb}${m.processes > 1 ? ` (${m.processes} processes)` : ''}`)
 
+  writeReport(
+    {
+      settings: { seconds, concurrency, rate },
+      results: results.map((r) => ({
+        ...r,
+        ratioToDirect: r.saturated.rps / direct.saturated.rps,
+      })),
+      verifyMicrosPerToken: verifyMicros,
+      validator,
+      memoryMb: memory,
+    },
+    log,
+  )
+  return 0
+}
+
+function printValidator(results: ValidatorResult[], log: (line: string) => void): void {
+  log('')
+  const line = (cells: Array<string | number>) =>
+    cells.map((c, i) => (i === 0 ? String(c).padEnd(30) : String(c).padStart(9))).join(' ')
+  log(line(['request validator, one process', 'verdict', 'msg/s', 'p50 µs', 'p99 µs']))
+  for (const r of results) log(line([r.message, r.verdict, r.perSecond, r.p50Us, r.p99Us]))
+  log('')
+}
+
+function writeReport(body: Record<string, unknown>, log: (line: string) => void): void {
   const report = {
     when: new Date().toISOString(),
     machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version },
-    settings: { seconds, concurrency, rate },
-    results: results.map((r) => ({ ...r, ratioToDirect: r.saturated.rps / direct.saturated.rps })),
-    verifyMicrosPerToken: verifyMicros,
-    memoryMb: memory,
+    ...body,
   }
   const dir = join(REPO_ROOT, 'bench', 'results')
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `${report.when.replace(/[:.]/g, '-')}.json`)
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n')
   log(`\nwritten to ${file}`)
-  return 0
 }

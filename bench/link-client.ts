@@ -1,11 +1,9 @@
 /**
  * The edge's path without workerd: a Node client that speaks to the link exactly as the
- * edge's Durable Object does (WebSocket, the edge's nkey, its own request subject), so the
+ * edge's Durable Object does (WebSocket, the edge's credentials, its own request subject), so the
  * on-prem pipeline can be measured on its own.
  */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { nkeyAuthenticator, wsconnect, type NatsConnection } from '@nats-io/nats-core'
+import { credsAuthenticator, wsconnect, type NatsConnection } from '@nats-io/nats-core'
 import {
   decodeResponse,
   encodeRequest,
@@ -14,7 +12,7 @@ import {
   type RequestEnvelope,
 } from '../core/index.js'
 import type { LoadedConfig } from '../config/index.js'
-import { edgeIdentity } from '../topology/index.js'
+import { edgeIdentity, readCreds } from '../topology/index.js'
 
 async function ensureWebSocket(): Promise<void> {
   if (typeof globalThis.WebSocket === 'undefined') {
@@ -31,10 +29,10 @@ export interface LinkClient {
 export async function connectLinkClient(config: LoadedConfig): Promise<LinkClient> {
   await ensureWebSocket()
   const edgeId = config.edge.id
-  const seed = readFileSync(join(config.paths.keys, 'nkeys', `${edgeIdentity(edgeId)}.nk`))
+  const creds = readCreds(config.paths.keys, edgeIdentity(edgeId), 'link')
   const nc: NatsConnection = await wsconnect({
     servers: `ws://${config.bus.host}:${config.bus.ports.linkWebsocket}`,
-    authenticator: nkeyAuthenticator(new Uint8Array(seed)),
+    authenticator: credsAuthenticator(creds),
     inboxPrefix: subjects.linkInbox(edgeId),
     name: 'bench-link-client',
   })

@@ -1,11 +1,12 @@
 /**
- * How an on-prem component connects to one bus: as its own nkey identity, with its inbox
- * under the prefix its grant allows, and reconnecting for as long as it runs.
+ * How an on-prem component connects to one bus: as its own identity with the credentials
+ * issued for that bus (a user JWT and its seed), with its inbox under the prefix its grant
+ * allows, and reconnecting for as long as it runs.
  */
-import { nkeyAuthenticator, type NatsConnection } from '@nats-io/nats-core'
+import { credsAuthenticator, type NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
 import type { BusName } from '../core/index.js'
-import { inboxPrefixOf, readSeed, serverUrl, type Topology } from '../topology/index.js'
+import { inboxPrefixOf, readCreds, serverUrl, type Topology } from '../topology/index.js'
 
 const PING_INTERVAL_MS = 30_000
 const RECONNECT_WAIT_MS = 250
@@ -26,11 +27,14 @@ export async function connectAs(opts: ConnectAsOptions): Promise<NatsConnection>
     // Fail here with a clear line instead of retrying an authorization error forever.
     throw new Error(`identity ${identity} has no grant on the ${server} bus`)
   }
-  const seed = readSeed(opts.keysDir, identity)
+  // Read once now, so a missing or unreadable file fails here naming its path; and again on
+  // every (re)connect, so credentials renewed or rotated on disk are used without a restart.
+  readCreds(opts.keysDir, identity, server)
   return connect({
     servers: serverUrl(topology, server),
     name: opts.name ?? `${identity}@${server}`,
-    authenticator: nkeyAuthenticator(seed),
+    // One read per attempt, so the JWT and the seed always come from the same file.
+    authenticator: (nonce) => credsAuthenticator(readCreds(opts.keysDir, identity, server))(nonce),
     inboxPrefix: inboxPrefixOf(identity),
     pingInterval: PING_INTERVAL_MS,
     maxReconnectAttempts: -1,

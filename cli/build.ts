@@ -18,11 +18,17 @@ export const PROCESS_MAINS = [
 ] as const
 export type ProcessMain = (typeof PROCESS_MAINS)[number]
 
-/** Builds every process into `outDir`; returns the path of each bundle by its main. */
-export async function buildProcesses(outDir: string): Promise<Record<ProcessMain, string>> {
+/**
+ * Builds every process (or the given mains) into `outDir`, each at its path in the repository
+ * with `.mjs` for `.ts`; returns the path of each bundle by its main.
+ */
+export async function buildProcesses<Main extends string = ProcessMain>(
+  outDir: string,
+  mains: readonly Main[] = PROCESS_MAINS as readonly string[] as readonly Main[],
+): Promise<Record<Main, string>> {
   mkdirSync(outDir, { recursive: true })
   await build({
-    entryPoints: PROCESS_MAINS.map((main) => join(REPO_ROOT, main)),
+    entryPoints: mains.map((main) => join(REPO_ROOT, main)),
     outbase: REPO_ROOT,
     outdir: outDir,
     outExtension: { '.js': '.mjs' },
@@ -38,6 +44,6 @@ export async function buildProcesses(outDir: string): Promise<Record<ProcessMain
     },
   })
   return Object.fromEntries(
-    PROCESS_MAINS.map((main) => [main, join(outDir, main.replace(/\.ts$/, '.mjs'))]),
-  ) as Record<ProcessMain, string>
+    mains.map((main) => [main, join(outDir, main.replace(/\.ts$/, '.mjs'))]),
+  ) as Record<Main, string>
 }

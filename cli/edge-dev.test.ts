@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../config/index.js'
-import { edgeDevConfig, tokenWorkerDevConfig } from './edge-dev.js'
+import { describeTopology, ensureCredentials, readCreds } from '../topology/index.js'
+import { edgeDevConfig, linkEnvOf, tokenWorkerDevConfig } from './edge-dev.js'
 import { REPO_ROOT } from './root.js'
 
 const toml = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8')
@@ -35,6 +37,22 @@ describe('local edge configs', () => {
     expect(tokenWorkerDevConfig('bearer')).toMatchObject({
       durable_objects: { bindings: [{ name: 'REVOCATIONS', class_name: 'Revocations' }] },
     })
+  })
+
+  it("the link credentials go on one env-file line that wrangler's reader turns back into the file", async () => {
+    const config = loadConfig(join(REPO_ROOT, 'portcullis.config.json'))
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-edge-env-'))
+    try {
+      await ensureCredentials(dir, describeTopology(config), { ttlSeconds: 600 })
+      const line = linkEnvOf(dir, config.edge.id)
+      const m = /^LINK_CREDS="([^"\n]*)"\n$/.exec(line)
+      expect(m).not.toBeNull()
+      // What wrangler's env-file parser does to a double-quoted value.
+      const value = m![1]!.replace(/\\n/g, '\n')
+      expect(value).toBe(new TextDecoder().decode(readCreds(dir, 'edge-local', 'link')))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('RATE-003 the ingress gets the rate-limit bindings and quota objects wrangler.toml declares', () => {

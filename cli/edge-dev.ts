@@ -3,7 +3,7 @@
  * `wrangler dev` (the ingress's config first: it is the one that serves), each config
  * generated into a folder of the stack's own (so `.wrangler/` and the Durable Object state
  * never land in the repository). Secrets never go into a config: wrangler prints plain vars
- * in its banner. The link's nkey seed reaches the ingress through `--env-file`; each token
+ * in its banner. The link's credentials reach the ingress through `--env-file`; each token
  * worker's signing keys through a `.dev.vars` next to its config (wrangler reads that file
  * for the other configs, which get no `--env-file`). wrangler and workerd run in one
  * process group.
@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path'
 import { rateLimitNamespaceId, rateLimitTiers } from '../core/index.js'
 import { edgePolicyOf, type LoadedConfig } from '../config/index.js'
 import { freePort } from '../runtime/index.js'
-import { edgeIdentity, readSeed } from '../topology/index.js'
+import { edgeIdentity, readCreds } from '../topology/index.js'
 import { devVarsOf, ensureJwkKeys, type JwkService } from './jwk-keys.js'
 import { spawnComponent, type ManagedProcess } from './processes.js'
 import { REPO_ROOT } from './root.js'
@@ -65,7 +65,7 @@ export function linkUrlOf(config: LoadedConfig): string {
   return `ws://${config.bus.host}:${config.bus.ports.linkWebsocket}`
 }
 
-/** wrangler.toml's worker with the bindings the config decides; the seed is not in here. */
+/** wrangler.toml's worker with the bindings the config decides; the credentials are not in here. */
 export function edgeDevConfig(config: LoadedConfig, linkUrl: string): Record<string, unknown> {
   const policy = edgePolicyOf(config)
   return {
@@ -128,6 +128,16 @@ function writeTokenWorker(dir: string, keysDir: string, service: JwkService): st
   return configPath
 }
 
+/**
+ * The env file line carrying the edge's link credentials. A creds file spans lines; wrangler's
+ * env-file reader turns `\n` back into line breaks inside a double-quoted value.
+ */
+export function linkEnvOf(keysDir: string, edgeId: string): string {
+  const creds = new TextDecoder().decode(readCreds(keysDir, edgeIdentity(edgeId), 'link'))
+  if (/["\\]/.test(creds)) throw new Error('the link credentials hold a quote or a backslash')
+  return `LINK_CREDS="${creds.replace(/\r?\n/g, '\\n')}"\n`
+}
+
 export async function startEdgeDev(opts: EdgeDevOptions): Promise<EdgeDev> {
   const dir = resolve(opts.dir ?? opts.config.paths.data, 'edge')
   mkdirSync(dir, { recursive: true, mode: 0o700 })
@@ -135,9 +145,7 @@ export async function startEdgeDev(opts: EdgeDevOptions): Promise<EdgeDev> {
   const envPath = join(dir, 'link.env')
   const linkUrl = opts.linkUrl ?? linkUrlOf(opts.config)
   writeFileSync(configPath, JSON.stringify(edgeDevConfig(opts.config, linkUrl), null, 2) + '\n')
-  const seed = readSeed(opts.keysDir, edgeIdentity(opts.config.edge.id))
-  writeFileSync(envPath, `LINK_NKEY_SEED=${new TextDecoder().decode(seed)}\n`, { mode: 0o600 })
-  seed.fill(0)
+  writeFileSync(envPath, linkEnvOf(opts.keysDir, opts.config.edge.id), { mode: 0o600 })
   chmodSync(envPath, 0o600)
   await ensureJwkKeys(opts.keysDir)
   const tokenConfigs = (['access', 'bearer'] as const).map((s) =>

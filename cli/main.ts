@@ -22,6 +22,10 @@ const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise
     about: 'show which components of the local stack answer',
     run: async (a) => (await import('./commands/status.js')).status(a),
   },
+  topology: {
+    about: 'show who may publish and subscribe what on each bus: --json, --markdown',
+    run: async (a) => (await import('./commands/topology.js')).topology(a),
+  },
   bench: {
     about: 'measure the request path and write bench/results/*.json',
     run: async (a) => (await import('../bench/index.js')).bench(a),
@@ -31,7 +35,7 @@ const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise
 function help(): void {
   process.stdout.write('usage: portcullis <command> [--config portcullis.config.json]\n\n')
   for (const [name, c] of Object.entries(COMMANDS))
-    process.stdout.write(`  ${name.padEnd(8)} ${c.about}\n`)
+    process.stdout.write(`  ${name.padEnd(9)} ${c.about}\n`)
 }
 
 const [name, ...args] = process.argv.slice(2)

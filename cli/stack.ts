@@ -5,7 +5,6 @@
  * validator, and the edge under `wrangler dev`. Everything listens on the configured
  * loopback ports; a component that fails to start stops the whole start, naming it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import type { NatsConnection } from '@nats-io/nats-core'
@@ -14,11 +13,11 @@ import { OVERRIDES_ENV, READY_LINE } from '../runtime/index.js'
 import {
   ADMIN,
   describeTopology,
-  ensureKeys,
+  ensureCredentials,
   provisionStreams,
-  renderServerConfig,
-  serverPaths,
+  readTrust,
   startNatsServer,
+  writeServerConfig,
   type Topology,
 } from '../topology/index.js'
 import { connectAs } from '../bus/index.js'
@@ -130,26 +129,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // The token services' signing keys first: the edge's workers and the request validator
   // (which verifies access tokens) read them.
   await ensureJwkKeys(config.paths.keys)
-  const keys = ensureKeys(
-    config.paths.keys,
-    topology.identities.map((i) => i.id),
-  )
-  const natsDir = join(config.paths.data, 'nats')
-  mkdirSync(natsDir, { recursive: true })
+  // Every identity's key and bus credentials (renewed when due), the operator and accounts.
+  await ensureCredentials(config.paths.keys, topology, {
+    ttlSeconds: config.bus.credentialsTtlSeconds,
+  })
 
   const components: Component[] = topology.servers.map((server) => ({
     name: `nats-${server.name}`,
     start: () => {
-      const { storeDir, confPath } = serverPaths(config.paths.data, server.name)
-      writeFileSync(
-        confPath,
-        renderServerConfig(topology, server, keys, {
-          storeDir,
-          maxPayloadBytes: config.bus.maxPayloadBytes,
-          streamMaxBytes: config.bus.streamMaxBytes,
-        }),
-        { mode: 0o600 },
-      )
+      // Read at each start: `portcullis keys rotate` may have revoked keys since.
+      const trust = readTrust(config.paths.keys, topology)
+      const { confPath } = writeServerConfig(config, topology, server, trust)
       return startNatsServer({
         name: `nats-${server.name}`,
         confPath,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, edgePolicyOf, loadConfig } from './index.js'
-import { readEdgePolicy } from '../core/index.js'
+import { DEFAULT_REQUEST_VALIDATION, readEdgePolicy } from '../core/index.js'
 
 const repoConfig = new URL('../portcullis.config.json', import.meta.url).pathname
 
@@ -24,7 +24,8 @@ describe('config', () => {
     expect(c.topology).toBe('isolated')
     expect(c.bus.maxDeliver).toBe(5)
     expect(c.upstreams.demo!.maxResponseBytes).toBe(900_000)
-    expect(c.routes.demo!.routes.length).toBe(6)
+    expect(c.routes.demo!.routes.length).toBe(9)
+    expect(c.validation).toMatchObject(DEFAULT_REQUEST_VALIDATION)
   })
 
   it('merges overrides', () => {
@@ -43,6 +44,9 @@ describe('config', () => {
     [{ upstreams: { demo: { openapi: 'missing.json' } } }, 'upstreams.demo.openapi'],
     [{ bus: { ports: { dreq: 7422, creq: 7422 } } }, 'bus.ports.creq'],
     [{ topology: 'mesh' }, 'topology'],
+    [{ validation: { headers: { unknown: 'ignore' } } }, 'validation.headers.unknown'],
+    [{ validation: { json: { maxDepth: 0 } } }, 'validation.json.maxDepth'],
+    [{ validation: { headers: { allow: ['X-Upper'] } } }, 'validation.headers.allow.0'],
   ])('CONF-001 refuses %j, naming %s', (overrides, key) => {
     expect(keyOf(() => loadConfig(repoConfig, overrides))).toBe(key)
   })

@@ -3,11 +3,79 @@
  * so a typo never silently falls back to a default.
  */
 import { TOPOLOGY_MODES } from './types.js'
-import { DEPLOYMENT_MODES } from '../core/index.js'
+import {
+  COOKIE_SAME_SITE,
+  DEFAULT_REQUEST_VALIDATION,
+  DEFAULT_RESPONSE_VALIDATION,
+  DEPLOYMENT_MODES,
+  UNDECLARED_FIELDS_POLICIES,
+} from '../core/index.js'
 
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const
 const ms = (min: number, max: number) => ({ type: 'integer', minimum: min, maximum: max }) as const
 const name = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } as const
+const count = (min: number, max: number, fallback: number) =>
+  ({ type: 'integer', minimum: min, maximum: max, default: fallback }) as const
+const flag = (fallback: boolean) => ({ type: 'boolean', default: fallback }) as const
+const section = <P extends Record<string, unknown>>(properties: P) =>
+  ({ type: 'object', additionalProperties: false, default: {}, properties }) as const
+
+/** `validation.response`: the response validator's options (core/policy/response-validation.ts). */
+const R = DEFAULT_RESPONSE_VALIDATION
+const responseValidation = section({
+  undeclaredFields: { enum: UNDECLARED_FIELDS_POLICIES, default: R.undeclaredFields },
+  allowLeaks: {
+    type: 'array',
+    uniqueItems: true,
+    // Checked against the signature table when the response validator starts.
+    items: { type: 'string', pattern: '^[a-z0-9-]+(?:/[a-z0-9-]+)?$' },
+    default: R.allowLeaks,
+  },
+  cookieSameSite: { enum: COOKIE_SAME_SITE, default: R.cookieSameSite },
+  maxJsonDepth: count(1, 1000, R.maxJsonDepth),
+})
+
+/** The `validation` section: the request validator's limits (core/policy/validation.ts). */
+const V = DEFAULT_REQUEST_VALIDATION
+const validation = section({
+  headers: section({
+    maxCount: count(1, 100, V.headers.maxCount),
+    maxNameBytes: count(1, 256, V.headers.maxNameBytes),
+    maxValueBytes: count(1, 8192, V.headers.maxValueBytes),
+    maxTotalBytes: count(1, 819_200, V.headers.maxTotalBytes),
+    allow: {
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'string', pattern: "^[a-z0-9!#$%&'+.^_`|~-]+\\*?$" },
+      default: V.headers.allow,
+    },
+    unknown: { enum: ['refuse', 'drop'], default: V.headers.unknown },
+    allowNonAscii: flag(V.headers.allowNonAscii),
+  }),
+  path: section({
+    maxSegments: count(1, 1024, V.path.maxSegments),
+    maxSegmentBytes: count(1, 8192, V.path.maxSegmentBytes),
+    allowEncodedSlash: flag(V.path.allowEncodedSlash),
+  }),
+  query: section({
+    maxParameters: count(0, 1024, V.query.maxParameters),
+    maxNameBytes: count(1, 8192, V.query.maxNameBytes),
+    maxValueBytes: count(0, 8192, V.query.maxValueBytes),
+  }),
+  json: section({
+    maxDepth: count(1, 1000, V.json.maxDepth),
+    maxStringLength: count(0, 1_000_000, V.json.maxStringLength),
+    maxArrayLength: count(0, 1_000_000, V.json.maxArrayLength),
+    maxObjectKeys: count(0, 1_000_000, V.json.maxObjectKeys),
+    forbiddenKeys: {
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'string' },
+      default: V.json.forbiddenKeys,
+    },
+  }),
+  response: responseValidation,
+})
 
 export const configSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -24,6 +92,7 @@ export const configSchema = {
       default: {},
       properties: {
         id: { ...name, default: 'local' },
+        peers: { type: 'array', items: name, uniqueItems: true, maxItems: 64, default: [] },
         port: { ...port, default: 8787 },
         deadlineMs: { ...ms(100, 120_000), default: 15_000 },
         maxUrlBytes: { type: 'integer', minimum: 256, maximum: 16_384, default: 8192 },
@@ -77,6 +146,12 @@ export const configSchema = {
         streamMaxMessages: { type: 'integer', minimum: 100, default: 1_000_000 },
         maxDeliver: { type: 'integer', minimum: 1, maximum: 100, default: 5 },
         ackWaitMs: { ...ms(500, 300_000), default: 3_000 },
+        credentialsTtlSeconds: {
+          type: 'integer',
+          minimum: 60,
+          maximum: 366 * 86_400,
+          default: 30 * 86_400,
+        },
       },
     },
     tokens: {
@@ -144,6 +219,7 @@ export const configSchema = {
         },
       },
     },
+    validation,
     demo: {
       type: 'object',
       additionalProperties: false,

@@ -1,4 +1,9 @@
-import type { DeploymentMode, IdentityProviderConfig } from '../core/index.js'
+import type {
+  DeploymentMode,
+  IdentityProviderConfig,
+  RequestValidationPolicy,
+  ResponseValidationPolicy,
+} from '../core/index.js'
 
 export const TOPOLOGY_MODES = ['isolated', 'single-nats', 'single-validation'] as const
 export type TopologyMode = (typeof TOPOLOGY_MODES)[number]
@@ -26,6 +31,11 @@ export interface Config {
   topology: TopologyMode
   edge: {
     id: string
+    /**
+     * Further edge deployments that may use the link, each its own identity `edge-<id>` that
+     * may publish only its own request subject and read only its own inbox.
+     */
+    peers: string[]
     port: number
     deadlineMs: number
     maxUrlBytes: number
@@ -42,6 +52,8 @@ export interface Config {
     streamMaxMessages: number
     maxDeliver: number
     ackWaitMs: number
+    /** Lifetime of each component's bus credentials (user JWT); renewed by `portcullis keys`. */
+    credentialsTtlSeconds: number
   }
   tokens: {
     accessTtlSeconds: number
@@ -56,6 +68,11 @@ export interface Config {
     }
   }
   identityProviders: Record<string, IdentityProviderConfig>
+  /** The request validator's limits and options (core/policy/validation.ts). */
+  validation: RequestValidationPolicy & {
+    /** The response validator's options (core/policy/response-validation.ts). */
+    response: ResponseValidationPolicy
+  }
   demo: { port: number }
   paths: { keys: string; data: string }
 }

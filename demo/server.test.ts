@@ -63,6 +63,29 @@ describe('demo upstream', () => {
     expect(JSON.parse(body)).toHaveProperty('debug')
   })
 
+  it('adds a note to an order, and 404 for a missing one', async () => {
+    const res = await post('/orders/1/notes', { text: 'ring twice', author: 'Ann', tags: ['door'] })
+    expect(res.status).toBe(201)
+    expect(await res.json()).toEqual({
+      id: '1',
+      orderId: '1',
+      text: 'ring twice',
+      author: 'Ann',
+      tags: ['door'],
+    })
+    expect((await post('/orders/99/notes', { text: 'x', author: 'y' })).status).toBe(404)
+  })
+
+  it('searches orders by item, sorted and limited', async () => {
+    const res = await fetch(`${demo.url}/search?q=GET&sort=item&limit=1`)
+    const found = (await res.json()) as { orders: Array<{ item: string }> }
+    expect(found.orders.map((o) => o.item)).toEqual(['gadget'])
+    const [seen] = (
+      (await (await fetch(`${demo.url}/_demo/received`)).json()) as { requests: ReceivedRequest[] }
+    ).requests
+    expect(seen).toMatchObject({ path: '/search', query: 'q=GET&sort=item&limit=1' })
+  })
+
   it('records what it received, but not its control requests', async () => {
     await post(
       '/orders',
@@ -95,5 +118,28 @@ describe('demo upstream', () => {
     started = Date.now()
     await fetch(`${demo.url}/orders`)
     expect(Date.now() - started).toBeLessThan(140)
+  })
+
+  it('answers the next request with exactly what it was told, once', async () => {
+    const next = {
+      status: 418,
+      headers: { 'content-type': 'text/plain', 'set-cookie': ['a=1', 'b=2'] },
+      body: 'short and stout',
+    }
+    expect((await post('/_demo/control', { next })).status).toBe(200)
+    const told = await fetch(`${demo.url}/orders`)
+    expect(told.status).toBe(418)
+    expect(told.headers.getSetCookie()).toEqual(['a=1', 'b=2'])
+    expect(await told.text()).toBe('short and stout')
+    expect((await fetch(`${demo.url}/orders`)).status).toBe(200)
+    for (const bad of [{ next: { status: 99 } }, { next: { status: 200, body: 1 } }, { x: 1 }]) {
+      expect((await post('/_demo/control', bad)).status).toBe(400)
+    }
+  })
+
+  it('sets a session cookie without its attributes and answers with an internal field', async () => {
+    const res = await fetch(`${demo.url}/session`)
+    expect(res.headers.get('set-cookie')).toMatch(/^session=\w+; Path=\/; SameSite=None$/)
+    expect(await res.json()).toMatchObject({ user: 'demo', internalId: 'u-1932' })
   })
 })

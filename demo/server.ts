@@ -3,12 +3,15 @@
  * traffic. It is the operator's side of the wall: it trusts nothing about the gateway
  * beyond the headers it documents (`X-Request-Id`, `Idempotency-Key`, `Portcullis-Actor`).
  *
- * Routes in demo/openapi.json: GET /orders, GET /orders/{id}, POST /orders, GET /admin/stats,
- * GET /ping (rate limited at the edge),
- * and GET /debug/leak, which misbehaves on purpose (a stack trace, an undeclared field and
- * banner headers) so the response validator has something to stop.
+ * Routes in demo/openapi.json: GET /orders, GET /orders/{id}, POST /orders,
+ * POST /orders/{id}/notes, GET /search, GET /admin/stats, GET /ping (rate limited at the edge),
+ * GET /session (a cookie without flags and an internal field: the response validator hardens
+ * the one and drops the other), and GET /debug/leak, which misbehaves on purpose (a stack
+ * trace, an undeclared field and banner headers) so the response validator has something to
+ * stop.
  * Control routes, deliberately absent from the OpenAPI document so the gateway never routes
- * them: GET /_demo/received, POST /_demo/control {"delayMs": n}, POST /_demo/reset.
+ * them: GET /_demo/received, POST /_demo/control {"delayMs"?: n, "next"?: {status, headers,
+ * body}} (the next request gets exactly that answer), POST /_demo/reset.
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -27,8 +30,18 @@ export interface ReceivedRequest {
   idempotencyKey?: string
   method: string
   path: string
+  /** The raw query, without the `?`. */
+  query: string
   headers: Record<string, string | string[] | undefined>
   body: string
+}
+
+export interface Note {
+  id: string
+  orderId: string
+  text: string
+  author: string
+  tags?: string[]
 }
 
 export interface DemoServer extends Running {
@@ -51,11 +64,15 @@ const SEED: ReadonlyArray<Omit<Order, 'createdAt'>> = [
 
 interface Answer {
   status: number
-  headers: Record<string, string>
+  headers: Record<string, string | string[]>
   body: string
 }
 
-const json = (status: number, value: unknown, headers: Record<string, string> = {}): Answer => ({
+const json = (
+  status: number,
+  value: unknown,
+  headers: Record<string, string | string[]> = {},
+): Answer => ({
   status,
   headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(value),
@@ -63,6 +80,39 @@ const json = (status: number, value: unknown, headers: Record<string, string> = 
 
 function one(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
+}
+
+/** A `/_demo/control` body, or undefined when it is not one. */
+function readControl(text: string): { delayMs?: number; next?: Answer } | undefined {
+  let input: unknown
+  try {
+    input = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined
+  const { delayMs, next, ...rest } = input as Record<string, unknown>
+  if (Object.keys(rest).length > 0) return undefined
+  const out: { delayMs?: number; next?: Answer } = {}
+  if (delayMs !== undefined) {
+    if (!Number.isInteger(delayMs) || (delayMs as number) < 0) return undefined
+    out.delayMs = delayMs as number
+  }
+  if (next !== undefined) {
+    if (typeof next !== 'object' || next === null) return undefined
+    const { status, headers = {}, body = '', ...more } = next as Record<string, unknown>
+    if (Object.keys(more).length > 0 || typeof body !== 'string') return undefined
+    if (!Number.isInteger(status) || (status as number) < 100 || (status as number) > 599) {
+      return undefined
+    }
+    if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return undefined
+    const valid = Object.values(headers).every(
+      (v) => typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')),
+    )
+    if (!valid) return undefined
+    out.next = { status: status as number, headers: headers as Answer['headers'], body }
+  }
+  return out
 }
 
 /** Serves the demo upstream on 127.0.0.1 (never on another interface) at `config.demo.port`. */
@@ -74,8 +124,11 @@ export async function startDemo(
   const now = options.now ?? Date.now
   let orders: Order[] = []
   let nextId = 0
+  let notes: Note[] = []
   let received: ReceivedRequest[] = []
   let delayMs = 0
+  /** The answer the next routed request gets instead of its own (`/_demo/control` `next`). */
+  let next: Answer | undefined
   /** Idempotency-Key -> the answer given for it (a promise while the first is in progress). */
   let replies = new Map<string, Promise<Answer>>()
 
@@ -83,8 +136,10 @@ export async function startDemo(
     const createdAt = new Date(now()).toISOString()
     orders = SEED.map((o) => ({ ...o, createdAt }))
     nextId = SEED.length + 1
+    notes = []
     received = []
     delayMs = 0
+    next = undefined
     replies = new Map()
   }
   reset()
@@ -110,6 +165,34 @@ export async function startDemo(
     return json(201, order)
   }
 
+  const addNote = (orderId: string, body: string): Answer => {
+    if (!orders.some((o) => o.id === orderId)) return json(404, { error: 'no such order' })
+    let input: { text?: unknown; author?: unknown; tags?: unknown }
+    try {
+      input = (JSON.parse(body) ?? {}) as typeof input
+    } catch {
+      return json(400, { error: 'body is not JSON' })
+    }
+    const { text, author, tags } = input
+    if (typeof text !== 'string' || typeof author !== 'string') {
+      return json(400, { error: 'text and author are required' })
+    }
+    const note: Note = { id: String(notes.length + 1), orderId, text, author }
+    if (Array.isArray(tags)) note.tags = tags.map(String)
+    notes.push(note)
+    return json(201, note)
+  }
+
+  const search = (query: URLSearchParams): Answer => {
+    const q = (query.get('q') ?? '').toLowerCase()
+    let found = orders.filter((o) => o.item.toLowerCase().includes(q))
+    const sort = query.get('sort')
+    if (sort === 'item') found = [...found].sort((a, b) => a.item.localeCompare(b.item))
+    if (sort === 'quantity') found = [...found].sort((a, b) => a.quantity - b.quantity)
+    const limit = Number(query.get('limit') ?? found.length)
+    return json(200, { orders: found.slice(0, limit) })
+  }
+
   const leak = (): Answer => {
     const err = new Error('connect ECONNREFUSED 10.0.3.7:5432')
     return json(
@@ -122,8 +205,16 @@ export async function startDemo(
     )
   }
 
-  const route = async (req: http.IncomingMessage, path: string, body: string): Promise<Answer> => {
+  const route = async (
+    req: http.IncomingMessage,
+    path: string,
+    query: URLSearchParams,
+    body: string,
+  ): Promise<Answer> => {
     const method = req.method ?? 'GET'
+    if (path === '/search' && method === 'GET') return search(query)
+    const note = /^\/orders\/([^/]+)\/notes$/.exec(path)
+    if (note && method === 'POST') return addNote(note[1]!, body)
     if (path === '/orders' && method === 'GET') return json(200, { orders })
     if (path === '/orders' && method === 'POST') {
       const key = one(req.headers['idempotency-key'])
@@ -143,6 +234,14 @@ export async function startDemo(
     if (path === '/admin/stats' && method === 'GET') return json(200, { orders: orders.length })
     if (path === '/ping' && method === 'GET') return json(200, { status: 'ok' })
     if (path === '/debug/leak' && method === 'GET') return leak()
+    if (path === '/session' && method === 'GET') {
+      const expiresAt = new Date(now() + 3_600_000).toISOString()
+      return json(
+        200,
+        { user: 'demo', expiresAt, internalId: 'u-1932' },
+        { 'set-cookie': `session=s${now().toString(36)}; Path=/; SameSite=None` },
+      )
+    }
     return json(404, { error: 'not found' })
   }
 
@@ -153,14 +252,16 @@ export async function startDemo(
       return json(200, { reset: true })
     }
     if (path === '/_demo/control' && method === 'POST') {
-      try {
-        const value = (JSON.parse(body) as { delayMs?: unknown }).delayMs
-        if (!Number.isInteger(value) || (value as number) < 0) throw new Error('delayMs')
-        delayMs = value as number
-        return json(200, { delayMs })
-      } catch {
-        return json(400, { error: 'expected {"delayMs": <non-negative integer>}' })
+      const control = readControl(body)
+      if (!control) {
+        return json(400, {
+          error:
+            'expected {"delayMs"?: <non-negative integer>, "next"?: {"status": <100-599>, "headers"?: {<name>: <string or strings>}, "body"?: <string>}}',
+        })
       }
+      if (control.delayMs !== undefined) delayMs = control.delayMs
+      if (control.next) next = control.next
+      return json(200, { delayMs, next: next !== undefined })
     }
     return undefined
   }
@@ -186,7 +287,13 @@ export async function startDemo(
           const ctl = path.startsWith('/_demo/') ? control(method, path, body) : undefined
           if (ctl) answer = ctl
           else {
-            const seen: ReceivedRequest = { method, path, headers: { ...req.headers }, body }
+            const seen: ReceivedRequest = {
+              method,
+              path,
+              query: q < 0 ? '' : url.slice(q + 1),
+              headers: { ...req.headers },
+              body,
+            }
             const requestId = one(req.headers['x-request-id'])
             const idempotencyKey = one(req.headers['idempotency-key'])
             if (requestId) seen.requestId = requestId
@@ -194,7 +301,11 @@ export async function startDemo(
             received.push(seen)
             if (received.length > MAX_RECEIVED) received.shift()
             if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs))
-            answer = await route(req, path, body)
+            const canned = next
+            next = undefined
+            answer =
+              canned ??
+              (await route(req, path, new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), body))
           }
         }
         if (res.destroyed) return

@@ -10,8 +10,8 @@ declare namespace Cloudflare {
     POLICY: unknown
     /** ws://host:port of the link server's websocket listener. */
     LINK_URL: string
-    /** Secret: the nkey seed text of the edge's link identity. */
-    LINK_NKEY_SEED: string
+    /** Secret: the creds file text (user JWT and nkey seed) of the edge's link identity. */
+    LINK_CREDS: string
     /** Service binding to the access-token worker's `AccessTokenService`. */
     ACCESS_TOKENS: Fetcher
     /** Service binding to the bearer-token worker's `BearerTokenService`. */

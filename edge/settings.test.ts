@@ -13,7 +13,7 @@ describe('worker settings', () => {
     expect(Object.keys(settings.policy.hosts)).toContain('demo')
   })
 
-  it('ENV-102 a missing or malformed binding is refused by name; a seed is never echoed', () => {
+  it('ENV-102 a missing or malformed binding is refused by name; a secret is never echoed', () => {
     const cases: Array<[Partial<Env>, RegExp]> = [
       [{ POLICY: undefined }, /POLICY/],
       [{ POLICY: { version: 2 } }, /POLICY.*version/],
@@ -23,7 +23,9 @@ describe('worker settings', () => {
       [{ LINK_POOL_SIZE: 'four' }, /LINK_POOL_SIZE/],
       [{ LINK_URL: 'http://127.0.0.1:1' }, /LINK_URL/],
       [{ LINK_URL: 'ws://127.0.0.1:1/path?x' }, /LINK_URL/],
-      [{ LINK_NKEY_SEED: 'not-a-seed-SUPERSECRET' }, /LINK_NKEY_SEED/],
+      [{ LINK_CREDS: 'not-creds-SUPERSECRET' }, /LINK_CREDS/],
+      [{ LINK_CREDS: 'SUAASUPERSECRETSEEDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, /LINK_CREDS/],
+      [{ LINK_CREDS: undefined }, /LINK_CREDS/],
       [{ RATE_LIMIT_5_PER_10: undefined }, /RATE_LIMIT_5_PER_10/],
       [{ RATE_QUOTA: undefined }, /RATE_QUOTA/],
     ]

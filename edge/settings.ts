@@ -12,6 +12,15 @@ export interface EdgeSettings {
   poolSize: number
 }
 
+/** The shape of a `.creds` file: a user JWT block and a user seed block. */
+function isUserCreds(text: string): boolean {
+  const jwt =
+    /-----BEGIN NATS USER JWT-----\r?\n\s*[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\s*\r?\n\s*------END NATS USER JWT------/
+  const seed =
+    /-----BEGIN USER NKEY SEED-----\r?\n\s*SU[A-Z2-7]{50,}\s*\r?\n\s*------END USER NKEY SEED------/
+  return jwt.test(text) && seed.test(text)
+}
+
 function fail(binding: string, what: string): never {
   throw new TypeError(`binding ${binding}: ${what}`)
 }
@@ -33,11 +42,8 @@ export function readSettings(env: Env): EdgeSettings {
   if (typeof env.LINK_URL !== 'string' || !/^wss?:\/\/[^\s/?#]+\/?$/.test(env.LINK_URL)) {
     fail('LINK_URL', 'must be ws://host:port or wss://host:port')
   }
-  if (
-    typeof env.LINK_NKEY_SEED !== 'string' ||
-    !/^S[A-Z2-7]{55,}$/.test(env.LINK_NKEY_SEED.trim())
-  ) {
-    fail('LINK_NKEY_SEED', 'must be an nkey seed')
+  if (typeof env.LINK_CREDS !== 'string' || !isUserCreds(env.LINK_CREDS)) {
+    fail('LINK_CREDS', 'must be a NATS user creds file (a user JWT and its nkey seed)')
   }
   if (!env.LINK_POOL) fail('LINK_POOL', 'Durable Object namespace missing')
   // Every route's rate limit needs its binding; a quota needs the quota objects.

@@ -31,13 +31,17 @@ const NAMED = new RegExp(
   'g',
 )
 
+/**
+ * Test files, and case tables (`*.cases.ts`): one table of attacks that several test files
+ * run (a unit runner and an integration runner) keeps its ids in one place.
+ */
 function testFiles(dir: string): string[] {
   const out: string[] = []
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (SKIP.has(entry.name)) continue
     const path = join(dir, entry.name)
     if (entry.isDirectory()) out.push(...testFiles(path))
-    else if (entry.name.endsWith('.test.ts')) out.push(path)
+    else if (entry.name.endsWith('.test.ts') || entry.name.endsWith('.cases.ts')) out.push(path)
   }
   return out
 }

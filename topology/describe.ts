@@ -4,7 +4,7 @@
  * on each server. Server configs, stream provisioning, component connections and the
  * permission tests are all generated from this; nothing is written by hand per deployment.
  */
-import { subjects, type BusName } from '../core/index.js'
+import { patternsOverlap, subjects, type BusName } from '../core/index.js'
 import { ConfigError, type Config, type TopologyMode } from '../config/index.js'
 
 export type ComponentKind =
@@ -90,9 +90,12 @@ export function consumerRights(stream: string, consumer: string): string[] {
   ]
 }
 
-export function describeTopology(
-  config: Pick<Config, 'topology' | 'edge' | 'upstreams' | 'bus'>,
-): Topology {
+/** What the topology is described from: the config's edge ids, upstream hosts and buses. */
+export type TopologyConfig = Pick<Config, 'topology' | 'upstreams' | 'bus'> & {
+  edge: Pick<Config['edge'], 'id'> & Partial<Pick<Config['edge'], 'peers'>>
+}
+
+export function describeTopology(config: TopologyConfig): Topology {
   if (config.topology !== 'isolated') {
     throw new ConfigError(
       'topology',
@@ -100,9 +103,14 @@ export function describeTopology(
     )
   }
   const hosts = Object.keys(config.upstreams).sort()
-  const edge = edgeIdentity(config.edge.id)
+  const peers = config.edge.peers ?? []
+  if (peers.includes(config.edge.id)) {
+    throw new ConfigError('edge.peers', `edge ${config.edge.id} is this deployment's own edge id`)
+  }
+  // Each edge deployment is its own identity, pinned to its own request subject and inbox.
+  const edges = [config.edge.id, ...peers]
   const identities: Identity[] = [
-    { id: edge, kind: 'edge', edgeId: config.edge.id },
+    ...edges.map((edgeId): Identity => ({ id: edgeIdentity(edgeId), kind: 'edge', edgeId })),
     { id: 'relay', kind: 'relay' },
     { id: 'request-validator', kind: 'request-validator' },
     ...hosts.map((host): Identity => ({ id: backendIdentity(host), kind: 'backend', host })),
@@ -173,12 +181,12 @@ export function describeTopology(
       websocketPort: config.bus.ports.linkWebsocket,
       jetstream: false,
       grants: [
-        {
-          identity: edge,
-          publish: [subjects.linkRequest(config.edge.id)],
-          subscribe: [`${subjects.linkInbox(config.edge.id)}.>`],
+        ...edges.map((edgeId): Grant => ({
+          identity: edgeIdentity(edgeId),
+          publish: [subjects.linkRequest(edgeId)],
+          subscribe: [`${subjects.linkInbox(edgeId)}.>`],
           websocketOnly: true,
-        },
+        })),
         {
           identity: 'relay',
           publish: [subjects.linkInboxAll],
@@ -257,7 +265,26 @@ export function describeTopology(
     },
   ]
 
+  assertTrustRootUngranted(servers)
   return { mode: config.topology, host: config.bus.host, servers, streams, identities }
+}
+
+/**
+ * Refuses a topology in which any grant, however wide its wildcards, could publish or
+ * subscribe on a trust-root subject: that traffic is no component's to touch.
+ */
+export function assertTrustRootUngranted(servers: ServerSpec[]): void {
+  for (const server of servers) {
+    for (const grant of server.grants) {
+      for (const pattern of [...grant.publish, ...grant.subscribe]) {
+        if (patternsOverlap(pattern, subjects.trustRootAll)) {
+          throw new Error(
+            `grant ${pattern} of ${grant.identity} on ${server.name} reaches the trust root`,
+          )
+        }
+      }
+    }
+  }
 }
 
 /** The servers an identity connects to, in the order of the request path. */

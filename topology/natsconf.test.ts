@@ -1,6 +1,11 @@
-import { describe, expect, it } from 'vitest'
-import { createUser } from '@nats-io/nkeys'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { decode, encodeAccount, encodeOperator, type Account } from '@nats-io/jwt'
+import { createAccount, createOperator } from '@nats-io/nkeys'
 import { describeTopology, type ServerSpec, type Topology } from './describe.js'
+import { ensureCredentials, serverTrust, type BusTrust, type ServerTrust } from './credentials.js'
 import { renderServerConfig, serverPaths, type RenderOptions } from './natsconf.js'
 
 const config = {
@@ -30,14 +35,23 @@ const config = {
     streamMaxMessages: 1_000_000,
     maxDeliver: 5,
     ackWaitMs: 3000,
+    credentialsTtlSeconds: 86_400,
   },
 } as const
 
 const topology = describeTopology(structuredClone(config) as Parameters<typeof describeTopology>[0])
-const keys = Object.fromEntries(
-  topology.identities.map((i) => [i.id, { publicKey: createUser().getPublicKey() }]),
-)
 const opts = { storeDir: '/var/lib/portcullis/nats/dreq', maxPayloadBytes: 2_097_152 }
+let dir: string
+let trust: BusTrust
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'portcullis-natsconf-'))
+  trust = (await ensureCredentials(dir, topology, { ttlSeconds: 3600 })).trust
+})
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true })
+})
 
 function server(name: string): ServerSpec {
   return topology.servers.find((s) => s.name === name)!
@@ -46,8 +60,8 @@ function server(name: string): ServerSpec {
 function render(
   spec: ServerSpec,
   t: Topology = topology,
-  k = keys,
   o: RenderOptions = opts,
+  k: ServerTrust = serverTrust(trust, spec.name),
 ): string {
   return renderServerConfig(t, spec, k, o)
 }
@@ -67,79 +81,86 @@ describe('renderServerConfig', () => {
     expect(dreq).toMatch(/max_memory_store: \d+/)
     // One stream of 1 GiB plus 1 GiB of headroom.
     expect(dreq).toContain(`max_file_store: ${2 * 1024 ** 3}`)
-    expect(
-      render(server('dreq'), topology, keys, { ...opts, streamMaxBytes: 4 * 1024 ** 3 }),
-    ).toContain(`max_file_store: ${5 * 1024 ** 3}`)
+    expect(render(server('dreq'), topology, { ...opts, streamMaxBytes: 4 * 1024 ** 3 })).toContain(
+      `max_file_store: ${5 * 1024 ** 3}`,
+    )
     const link = render(server('link'))
     expect(link).not.toContain('jetstream')
     expect(link).toContain('websocket {\n  listen: "127.0.0.1:7421"\n  no_tls: true\n}')
   })
 
-  it('renders one nkey user per grant with quoted allow-lists and no deny rules', () => {
+  it('trusts one operator and preloads only its own account and the system account', () => {
     for (const spec of topology.servers) {
       const text = render(spec)
-      expect(text).not.toMatch(/deny/)
-      expect(text.match(/nkey: "U[A-Z2-7]{55}"/g)).toHaveLength(spec.grants.length)
-      for (const g of spec.grants) {
-        expect(text).toContain(`nkey: "${keys[g.identity]!.publicKey}"`)
-        expect(text).toContain(
-          `publish: { allow: ${JSON.stringify(g.publish).replaceAll(',', ', ')} }`,
-        )
-        expect(text).toContain(
-          `subscribe: { allow: ${JSON.stringify(g.subscribe).replaceAll(',', ', ')} }`,
-        )
-      }
+      const account = trust.accounts[spec.name]!
+      expect(text).toContain(`operator: "${trust.operatorJwt}"\n`)
+      expect(text).toContain(`system_account: "${trust.system.publicKey}"\n`)
+      expect(text).toContain('resolver: MEMORY\n')
+      expect(text).toContain(`  ${account.publicKey}: "${account.jwt}"\n`)
+      expect(text).toContain(`  ${trust.system.publicKey}: "${trust.system.jwt}"\n`)
+      // No other bus's account: credentials issued on one bus are unknown to the others.
+      for (const other of topology.servers.filter((o) => o.name !== spec.name))
+        expect(text).not.toContain(trust.accounts[other.name]!.publicKey)
     }
-    expect(render(server('dreq'))).toContain('"$JS.API.CONSUMER.MSG.NEXT.DREQ.request-validator"')
   })
 
-  it('pins the edge to WebSocket and every other user to plain TCP', () => {
-    const link = render(server('link'))
-    expect(link.match(/allowed_connection_types: \["WEBSOCKET"\]/g)).toHaveLength(1)
-    const edgeUser = link.slice(link.indexOf('# edge-local'), link.indexOf('# relay'))
-    expect(edgeUser).toContain('allowed_connection_types: ["WEBSOCKET"]')
-    for (const spec of topology.servers.filter((s) => s.name !== 'link')) {
+  it('holds no user, key, password or permission: those are in the signed user JWTs', () => {
+    for (const spec of topology.servers) {
       const text = render(spec)
-      expect(text).not.toContain('WEBSOCKET')
-      expect(text.match(/allowed_connection_types: \["STANDARD"\]/g)).toHaveLength(
-        spec.grants.length,
-      )
+      const keysOnly = text.replace(/"[^"]*"/g, '""').replace(/#.*$/gm, '')
+      expect(keysOnly).not.toMatch(/authorization|users|nkey|password|permissions|deny|allow/)
+      expect(text).not.toMatch(/\bS[UAO][A-Z2-7]{50,}/)
     }
+  })
+
+  it('enables JetStream in the accounts of JetStream buses only', () => {
+    for (const spec of topology.servers) {
+      const limits = decode<Account>(trust.accounts[spec.name]!.jwt).nats.limits!
+      expect(limits.disk_storage).toBe(spec.jetstream ? -1 : undefined)
+      expect(limits.disallow_bearer).toBe(true)
+    }
+    expect(decode<Account>(trust.system.jwt).nats.limits!.disk_storage).toBeUndefined()
   })
 
   it('escapes quotes and backslashes in paths and refuses control characters', () => {
-    expect(
-      render(server('dreq'), topology, keys, { ...opts, storeDir: '/tmp/a "b"\\c' }),
-    ).toContain('store_dir: "/tmp/a \\"b\\"\\\\c"')
-    expect(() =>
-      render(server('dreq'), topology, keys, { ...opts, storeDir: '/tmp/a\n}\nx' }),
-    ).toThrow(/control character/)
+    expect(render(server('dreq'), topology, { ...opts, storeDir: '/tmp/a "b"\\c' })).toContain(
+      'store_dir: "/tmp/a \\"b\\"\\\\c"',
+    )
+    expect(() => render(server('dreq'), topology, { ...opts, storeDir: '/tmp/a\n}\nx' })).toThrow(
+      /control character/,
+    )
   })
 
-  it('refuses an empty allow-list, which nats-server would read as "allow everything"', () => {
-    const spec = structuredClone(server('dreq'))
-    spec.grants[0]!.subscribe = []
-    expect(() => render(spec)).toThrow(/empty subscribe list/)
-  })
-
-  it('refuses subjects, hosts and keys that do not fit', () => {
-    const bad = structuredClone(server('dreq'))
-    bad.grants[0]!.publish = ['pc.dreq.> ] } x']
-    expect(() => render(bad)).toThrow(/bad subject/)
+  it('refuses a host that does not fit', () => {
     expect(() => render(server('dreq'), { ...topology, host: '127.0.0.1" x' })).toThrow(
       /bad bus host/,
     )
-    expect(() =>
-      render(server('dreq'), topology, { ...keys, relay: { publicKey: 'SUAAA' } }),
-    ).toThrow(/not a public user nkey/)
-    const { relay: _relay, ...missing } = keys
-    expect(() => render(server('dreq'), topology, missing)).toThrow(/no key for identity relay/)
   })
 
-  it('refuses a WebSocket-only user on a server without a WebSocket listener', () => {
-    const spec = structuredClone(server('dreq'))
-    spec.grants[0]!.websocketOnly = true
-    expect(() => render(spec)).toThrow(/WebSocket-only/)
+  it('refuses trust material that does not chain to the operator', async () => {
+    const dreq = server('dreq')
+    const own = serverTrust(trust, 'dreq')
+    const stranger = createAccount()
+    const foreign = await encodeAccount('dreq', stranger, {}, { signer: createOperator() })
+    const cases: Array<[ServerTrust, RegExp]> = [
+      [{ ...own, operatorJwt: 'not.a.jwt' }, /operator JWT is not a valid/],
+      [
+        { ...own, operatorJwt: await encodeOperator('x', createOperator()) },
+        /names another system account/,
+      ],
+      [
+        { ...own, account: { ...own.account, publicKey: stranger.getPublicKey() } },
+        /not this operator's dreq/,
+      ],
+      [
+        { ...own, account: { name: 'dreq', publicKey: stranger.getPublicKey(), jwt: foreign } },
+        /not this operator's dreq/,
+      ],
+      [{ ...own, account: { ...own.account, publicKey: 'UABC' } }, /not a public account key/],
+      [{ ...own, account: { ...own.account, name: 'dreq\n}' } }, /bad account name/],
+    ]
+    for (const [bad, message] of cases)
+      expect(() => render(dreq, topology, opts, bad)).toThrow(message)
   })
 })
 

@@ -1,10 +1,16 @@
 /**
- * Renders one nats-server (2.9) config from the topology description. Every user is an nkey
- * user whose permissions are allow-lists copied from its grant; nothing here decides policy.
+ * Renders one nats-server (2.9) config from the topology description, in operator mode: the
+ * server trusts one operator and preloads its bus's account and the system account into a
+ * memory resolver. It holds no user list and no secret: users are the JWTs the account
+ * signed (credentials.ts), whose permissions are the grants; nothing here decides policy.
  */
 import { join } from 'node:path'
+import { decode, type Account, type ClaimsData, type Operator } from '@nats-io/jwt'
 import type { BusName } from '../core/index.js'
-import type { Grant, ServerSpec, Topology } from './describe.js'
+import type { Config } from '../config/index.js'
+import type { ServerSpec, Topology } from './describe.js'
+import { serverTrust, type BusTrust, type ServerTrust } from './credentials.js'
+import { writePrivateFile } from './keys.js'
 
 const MiB = 1024 * 1024
 const GiB = 1024 * MiB
@@ -33,10 +39,8 @@ export function serverPaths(
   }
 }
 
-/** Subjects in grants: NATS tokens plus wildcards, nothing a config parser could misread. */
-const SUBJECT = /^[A-Za-z0-9_$-]+(?:\.(?:[A-Za-z0-9_$-]+|\*|>))*$|^>$/
 const HOST = /^[A-Za-z0-9.:-]+$/
-const PUBLIC_USER_KEY = /^U[A-Z2-7]{55}$/
+const ACCOUNT_KEY = /^A[A-Z2-7]{55}$/
 
 function str(value: string): string {
   // nats-server reads JSON-style double-quoted strings; control characters never belong here.
@@ -45,72 +49,49 @@ function str(value: string): string {
   return JSON.stringify(value)
 }
 
-function list(values: string[]): string {
-  return `[${values.map(str).join(', ')}]`
+function claims<T>(jwt: string, what: string): ClaimsData<T> {
+  try {
+    return decode<T>(jwt)
+  } catch {
+    throw new Error(`${what} is not a valid signed JWT`)
+  }
 }
 
-function allowList(server: ServerSpec, grant: Grant, kind: 'publish' | 'subscribe'): string[] {
-  const subjects = grant[kind]
-  // nats-server reads an empty allow-list as "no restriction": refuse to render one.
-  if (subjects.length === 0) {
-    throw new Error(`grant of ${grant.identity} on ${server.name} has an empty ${kind} list`)
+/**
+ * Refuses trust material that does not chain: a self-signed operator naming the system
+ * account, and accounts signed by that operator with the public keys they claim.
+ */
+function checkTrust(server: ServerSpec, trust: ServerTrust): void {
+  const op = claims<Operator>(trust.operatorJwt, 'the operator JWT')
+  if (op.iss !== op.sub || op.nats.type !== 'operator') {
+    throw new Error('the operator JWT is not a self-signed operator')
   }
-  for (const s of subjects) {
-    if (!SUBJECT.test(s))
-      throw new Error(
-        `grant of ${grant.identity} on ${server.name}: bad subject ${JSON.stringify(s)}`,
-      )
+  if (op.nats.system_account !== trust.system.publicKey) {
+    throw new Error('the operator JWT names another system account')
   }
-  return subjects
-}
-
-function renderUser(
-  server: ServerSpec,
-  grant: Grant,
-  keys: Record<string, { publicKey: string }>,
-): string[] {
-  if (grant.websocketOnly && server.websocketPort === undefined) {
-    throw new Error(
-      `${grant.identity} is WebSocket-only but ${server.name} has no WebSocket listener`,
-    )
+  for (const account of [trust.account, trust.system]) {
+    if (!/^[A-Za-z0-9_-]+$/.test(account.name)) {
+      throw new Error(`bad account name ${JSON.stringify(account.name)}`)
+    }
+    if (!ACCOUNT_KEY.test(account.publicKey)) {
+      throw new Error(`account ${account.name} of ${server.name}: not a public account key`)
+    }
+    const c = claims<Account>(account.jwt, `the ${account.name} account JWT`)
+    if (c.sub !== account.publicKey || c.iss !== op.sub || c.nats.type !== 'account') {
+      throw new Error(`the ${account.name} account JWT is not this operator's ${account.name}`)
+    }
   }
-  const publicKey = keys[grant.identity]?.publicKey
-  if (!publicKey) throw new Error(`no key for identity ${grant.identity} (server ${server.name})`)
-  if (!PUBLIC_USER_KEY.test(publicKey)) {
-    throw new Error(`key of ${grant.identity} is not a public user nkey`)
-  }
-  const lines = [
-    '    {',
-    `      # ${grant.identity}`,
-    `      nkey: ${str(publicKey)}`,
-    '      permissions: {',
-    `        publish: { allow: ${list(allowList(server, grant, 'publish'))} }`,
-    `        subscribe: { allow: ${list(allowList(server, grant, 'subscribe'))} }`,
-    '      }',
-  ]
-  // Every user is pinned to the one transport its grant names, so the link's WebSocket
-  // listener admits only the edge identity and the edge identity nothing else.
-  lines.push(
-    `      allowed_connection_types: ${list([grant.websocketOnly ? 'WEBSOCKET' : 'STANDARD'])}`,
-  )
-  lines.push('    }')
-  return lines
 }
 
 export function renderServerConfig(
   topology: Topology,
   server: ServerSpec,
-  keys: Record<string, { publicKey: string }>,
+  trust: ServerTrust,
   opts: RenderOptions,
 ): string {
   if (!HOST.test(topology.host)) throw new Error(`bad bus host ${JSON.stringify(topology.host)}`)
   if (server.grants.length === 0) throw new Error(`server ${server.name} has no users`)
-  const seen = new Set<string>()
-  for (const g of server.grants) {
-    if (seen.has(g.identity))
-      throw new Error(`identity ${g.identity} granted twice on ${server.name}`)
-    seen.add(g.identity)
-  }
+  checkTrust(server, trust)
   const hostPort = (port: number) => str(`${topology.host}:${port}`)
   const out = [
     `# ${server.name}: generated from the ${topology.mode} topology description; do not edit.`,
@@ -132,12 +113,34 @@ export function renderServerConfig(
   if (server.websocketPort !== undefined) {
     out.push('websocket {', `  listen: ${hostPort(server.websocketPort)}`, '  no_tls: true', '}')
   }
+  // Users, their permissions and connection types live in the user JWTs the account signed.
   out.push(
-    'authorization {',
-    '  users: [',
-    ...server.grants.flatMap((g) => renderUser(server, g, keys)),
-    '  ]',
+    `operator: ${str(trust.operatorJwt)}`,
+    `system_account: ${str(trust.system.publicKey)}`,
+    'resolver: MEMORY',
+    'resolver_preload: {',
+    `  # ${trust.account.name}`,
+    `  ${trust.account.publicKey}: ${str(trust.account.jwt)}`,
+    `  # ${trust.system.name}: needed by JetStream; it has no users`,
+    `  ${trust.system.publicKey}: ${str(trust.system.jwt)}`,
     '}',
   )
   return out.join('\n') + '\n'
+}
+
+/** Renders and writes one server's config under the data folder; returns its paths. */
+export function writeServerConfig(
+  config: Pick<Config, 'bus' | 'paths'>,
+  topology: Topology,
+  server: ServerSpec,
+  trust: BusTrust,
+): { confPath: string; storeDir: string } {
+  const paths = serverPaths(config.paths.data, server.name)
+  const text = renderServerConfig(topology, server, serverTrust(trust, server.name), {
+    storeDir: paths.storeDir,
+    maxPayloadBytes: config.bus.maxPayloadBytes,
+    streamMaxBytes: config.bus.streamMaxBytes,
+  })
+  writePrivateFile(paths.confPath, text)
+  return paths
 }

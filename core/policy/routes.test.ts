@@ -17,7 +17,10 @@ describe('route table', () => {
       'GET /orders',
       'GET /orders/{id}',
       'GET /ping',
+      'GET /search',
+      'GET /session',
       'POST /orders',
+      'POST /orders/{id}/notes',
     ])
     const post = table.routes.find((r) => r.operation === 'createOrder')!
     expect(post.mediaTypes).toEqual(['application/json'])

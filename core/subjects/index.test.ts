@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { edgeIdOfLinkRequest, isInboxOf, parseCleanResponse, subjects } from './index.js'
+import {
+  edgeIdOfLinkRequest,
+  isInboxOf,
+  parseCleanRequest,
+  parseCleanResponse,
+  parseDirtyRequest,
+  parseDirtyResponse,
+  patternsOverlap,
+  subjects,
+} from './index.js'
 
 describe('subjects', () => {
   it('lays out every bus under its own prefix', () => {
@@ -40,5 +49,52 @@ describe('subjects', () => {
       host: 'demo',
     })
     expect(parseCleanResponse('pc.cresp.backend.demo')).toBeUndefined()
+  })
+
+  it('BUS-203 reads the certified caller only from a well-formed subject of its own bus', () => {
+    expect(parseDirtyRequest('pc.dreq.local.demo')).toEqual({ edgeId: 'local', host: 'demo' })
+    expect(parseCleanRequest('pc.creq.demo')).toEqual({ host: 'demo' })
+    expect(parseDirtyResponse('pc.dresp.demo')).toEqual({ host: 'demo' })
+    for (const bad of [
+      'pc.dreq.local',
+      'pc.dreq.local.demo.x',
+      'pc.dreq.Local.demo',
+      'pc.creq.local.demo',
+      'pc.dresp.demo',
+      'pc-trust.dreq.local.demo',
+      'xx.dreq.local.demo',
+    ]) {
+      expect(parseDirtyRequest(bad), bad).toBeUndefined()
+    }
+    for (const bad of ['pc.creq', 'pc.creq.demo.x', 'pc.creq.*', 'pc.dresp.demo', 'pc.creq.']) {
+      expect(parseCleanRequest(bad), bad).toBeUndefined()
+    }
+    for (const bad of ['pc.dresp', 'pc.dresp.demo.x', 'pc.dresp.>', 'pc.creq.demo']) {
+      expect(parseDirtyResponse(bad), bad).toBeUndefined()
+    }
+    expect(parseCleanResponse('pc.cresp.response-validator.demo.x')).toBeUndefined()
+    expect(parseCleanResponse('pc.cresp.response-validator.*')).toBeUndefined()
+  })
+
+  it('BUS-204 the trust root has a top-level segment of its own: no gateway wildcard reaches it', () => {
+    expect(subjects.trustRoot('keys')).toBe('pc-trust.keys')
+    const gatewayWide = ['pc.>', 'pc.*.>', 'pc.link.>', 'pc.cresp.*.*', '_i.relay.>', '$JS.API.>']
+    for (const grant of gatewayWide) {
+      expect(patternsOverlap(grant, subjects.trustRootAll), grant).toBe(false)
+    }
+    // What would reach it, so the topology's own check has something to find.
+    for (const grant of ['>', '*.>', 'pc-trust.*', 'pc-trust.keys', '*.keys']) {
+      expect(patternsOverlap(grant, subjects.trustRootAll), grant).toBe(true)
+    }
+  })
+
+  it('decides whether two subject patterns can match one subject', () => {
+    expect(patternsOverlap('a.b', 'a.b')).toBe(true)
+    expect(patternsOverlap('a.*', 'a.b')).toBe(true)
+    expect(patternsOverlap('a.*', 'a.b.c')).toBe(false)
+    expect(patternsOverlap('a.>', 'a')).toBe(false)
+    expect(patternsOverlap('a.>', 'a.b.c')).toBe(true)
+    expect(patternsOverlap('*.b', 'a.>')).toBe(true)
+    expect(patternsOverlap('a.b', 'a.c')).toBe(false)
   })
 })

@@ -1,7 +1,8 @@
 /**
- * The subject layout of every bus. Subjects carry the identities the brokers certify:
- * the edge id on the link, the upstream host on the clean buses, the publishing stage on
- * the last bus. Receivers take these from the subject, never from a header.
+ * The subject layout of every bus. Subjects carry the identities the brokers certify: the
+ * edge id on the link and NATS-1, the upstream host on NATS-2 and NATS-3, the publishing
+ * stage on NATS-4. Each such segment is pinned by the publisher's grant, so receivers take
+ * the caller from the subject (the parsers below), never from a header or envelope field.
  */
 
 /** Names that appear as one subject token: lowercase, digits, dashes. */
@@ -17,6 +18,11 @@ function token(kind: string, value: string): string {
 }
 
 const ROOT = 'pc'
+/**
+ * Trust-root traffic (design: port 666) has a top-level segment of its own, so that no grant
+ * on the gateway's subjects (`pc.>`), however wide, can reach it.
+ */
+export const TRUST_ROOT = 'pc-trust'
 
 /** The five buses of the isolated topology. */
 export const BUSES = ['link', 'dreq', 'creq', 'dresp', 'cresp'] as const
@@ -52,15 +58,42 @@ export const subjects = {
   cleanResponseAll: `${ROOT}.cresp.>`,
   /** Everything one stage may publish on NATS-4. */
   cleanResponseOf: (stage: ResponseStage) => `${ROOT}.cresp.${stage}.*`,
+
+  /** Trust-root traffic: granted to no component (the topology refuses a grant reaching it). */
+  trustRoot: (channel: string) => `${TRUST_ROOT}.${token('channel', channel)}`,
+  trustRootAll: `${TRUST_ROOT}.>`,
 } as const
+
+/** The tokens of `subject` when it is `pc.<bus>.<n tokens>`, each a subject token. */
+function tokensOf(subject: string, bus: string, n: number): string[] | undefined {
+  const parts = subject.split('.')
+  if (parts.length !== n + 2 || parts[0] !== ROOT || parts[1] !== bus) return undefined
+  const rest = parts.slice(2)
+  return rest.every(isSubjectToken) ? rest : undefined
+}
 
 /** Parses `pc.link.req.<edge>`; undefined when the subject is not a link request. */
 export function edgeIdOfLinkRequest(subject: string): string | undefined {
-  const parts = subject.split('.')
-  if (parts.length !== 4 || parts[0] !== ROOT || parts[1] !== 'link' || parts[2] !== 'req') {
-    return undefined
-  }
-  return isSubjectToken(parts[3]!) ? parts[3] : undefined
+  const t = tokensOf(subject, 'link', 2)
+  return t?.[0] === 'req' ? t[1] : undefined
+}
+
+/** Parses `pc.dreq.<edge>.<host>`: the edge the relay certified, the host it filed under. */
+export function parseDirtyRequest(subject: string): { edgeId: string; host: string } | undefined {
+  const t = tokensOf(subject, 'dreq', 2)
+  return t && { edgeId: t[0]!, host: t[1]! }
+}
+
+/** Parses `pc.creq.<host>`: the host whose backend connector alone may read it. */
+export function parseCleanRequest(subject: string): { host: string } | undefined {
+  const t = tokensOf(subject, 'creq', 1)
+  return t && { host: t[0]! }
+}
+
+/** Parses `pc.dresp.<host>`: the host whose backend connector alone may publish it. */
+export function parseDirtyResponse(subject: string): { host: string } | undefined {
+  const t = tokensOf(subject, 'dresp', 1)
+  return t && { host: t[0]! }
 }
 
 /** True when `reply` is an inbox of `edgeId` (so a reply can only reach the edge that asked). */
@@ -69,13 +102,29 @@ export function isInboxOf(reply: string, edgeId: string): boolean {
   return reply.startsWith(prefix) && /^[A-Za-z0-9.]+$/.test(reply.slice(prefix.length))
 }
 
-/** Parses `pc.cresp.<stage>.<host>`. */
+/** Parses `pc.cresp.<stage>.<host>`: the stage is the publisher the broker certified. */
 export function parseCleanResponse(
   subject: string,
 ): { stage: ResponseStage; host: string } | undefined {
-  const parts = subject.split('.')
-  if (parts.length !== 4 || parts[0] !== ROOT || parts[1] !== 'cresp') return undefined
-  const stage = parts[2]
+  const t = tokensOf(subject, 'cresp', 2)
+  const stage = t?.[0]
   if (stage !== 'response-validator' && stage !== 'request-validator') return undefined
-  return isSubjectToken(parts[3]!) ? { stage, host: parts[3]! } : undefined
+  return { stage, host: t![1]! }
+}
+
+/**
+ * True when some subject matches both patterns (`*` one token, `>` one or more trailing
+ * tokens), as nats-server reads them. Used to prove that no grant reaches the trust root.
+ */
+export function patternsOverlap(a: string, b: string): boolean {
+  const x = a.split('.')
+  const y = b.split('.')
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const p = x[i]
+    const q = y[i]
+    if (p === '>' || q === '>') return p !== undefined && q !== undefined
+    if (p === undefined || q === undefined) return false
+    if (p !== '*' && q !== '*' && p !== q) return false
+  }
+  return true
 }

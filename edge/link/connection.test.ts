@@ -1,9 +1,9 @@
 import { describe, expect, inject, it } from 'vitest'
-import { createUser } from '@nats-io/nkeys'
+import { env } from 'cloudflare:workers'
 import { GatewayError, type RequestEnvelope } from '../../core/index.js'
 import { LinkConnection } from './connection.js'
 
-const seed = new TextDecoder().decode(createUser().getSeed())
+const creds = env.LINK_CREDS
 const request: RequestEnvelope = {
   requestId: 'abcdefgh02',
   deadline: Date.now() + 60_000,
@@ -30,7 +30,7 @@ describe('link connection (wsconnect inside workerd)', () => {
   it('LINK-401 a refused connect is BUS_UNAVAILABLE at once', async () => {
     const link = new LinkConnection({
       url: 'ws://127.0.0.1:9',
-      seed,
+      creds,
       edgeId: 'local',
       name: 'test',
     })
@@ -41,7 +41,7 @@ describe('link connection (wsconnect inside workerd)', () => {
 
   it('LINK-402 a connect that never completes is cut at the request deadline', async () => {
     const url = inject('blackholeUrl')
-    const link = new LinkConnection({ url, seed, edgeId: 'local', name: 'test' })
+    const link = new LinkConnection({ url, creds, edgeId: 'local', name: 'test' })
     const { code, ms } = await failureOf(link.request(request, 400))
     expect(code).toBe('BUS_UNAVAILABLE')
     expect(ms).toBeGreaterThanOrEqual(300)

@@ -1,15 +1,16 @@
 /**
  * One NATS connection to the link server over WebSocket, opened on first use and shared by
- * every request the pool object serves. The edge authenticates with its nkey (the server's
- * nonce is signed; the seed never leaves the object) and replies arrive under the edge's
- * own inbox prefix, the only subjects its identity may subscribe to.
+ * every request the pool object serves. The edge authenticates with its credentials: the
+ * user JWT the link's account signed for it (its permissions, WebSocket only, an expiry) and
+ * its nkey, which signs the server's nonce and never leaves the object. Replies arrive under
+ * the edge's own inbox prefix, the only subjects its identity may subscribe to.
  *
  * A first connect never takes longer than the request that waits for it has left; while
  * the connection is down and reconnecting, new requests fail at once with BUS_UNAVAILABLE
  * instead of queueing into a dead socket. Requests already in flight keep their own timeout,
  * since the answer can still arrive once the client has reconnected.
  */
-import { nkeyAuthenticator, wsconnect, type NatsConnection } from '@nats-io/nats-core'
+import { credsAuthenticator, wsconnect, type NatsConnection } from '@nats-io/nats-core'
 import {
   GatewayError,
   decodeResponse,
@@ -23,8 +24,8 @@ import { Replies } from './replies.js'
 
 export interface LinkSettings {
   url: string
-  /** The nkey seed text of the edge's link identity. */
-  seed: string
+  /** The creds file text (user JWT and nkey seed) of the edge's link identity. */
+  creds: string
   edgeId: string
   /** Shown by the server for this connection. */
   name: string
@@ -95,13 +96,13 @@ export class LinkConnection {
   }
 
   async #open(): Promise<NatsConnection> {
-    const { url, seed, edgeId, name } = this.#settings
+    const { url, creds, edgeId, name } = this.#settings
     let nc: NatsConnection
     try {
       nc = await wsconnect({
         servers: url,
         name,
-        authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)),
+        authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
         inboxPrefix: subjects.linkInbox(edgeId),
         pingInterval: PING_INTERVAL_MS,
         reconnect: true,

@@ -16,7 +16,7 @@ export class LinkPool extends DurableObject<Env> {
     try {
       this.#link ??= new LinkConnection({
         url: this.env.LINK_URL,
-        seed: this.env.LINK_NKEY_SEED,
+        creds: this.env.LINK_CREDS,
         edgeId: this.env.EDGE_ID,
         name: `edge-${this.env.EDGE_ID}/${this.ctx.id.toString().slice(0, 12)}`,
       })

@@ -1,15 +1,17 @@
 /**
  * Real buses for tests: the five nats-servers of the isolated topology on free loopback
- * ports, generated from the default config (plus overrides) with fresh keys in a temp dir,
- * streams provisioned. One harness per test file; `stop()` leaves nothing behind.
+ * ports, generated from the default config (plus overrides) with fresh keys and credentials
+ * in a temp dir, streams provisioned. One harness per test file; `stop()` leaves nothing
+ * behind.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
-  nkeyAuthenticator,
+  credsAuthenticator,
   wsconnect,
+  type Authenticator,
   type NatsConnection,
   type WsConnectionOptions,
 } from '@nats-io/nats-core'
@@ -18,15 +20,18 @@ import { loadConfig, mergeConfig, type LoadedConfig } from '../../config/index.j
 import { ensureJwkKeys } from '../../cli/jwk-keys.js'
 import {
   ADMIN,
+  applyAccountChanges,
   describeTopology,
-  ensureKeys,
+  ensureCredentials,
   inboxPrefixOf,
   provisionStreams,
-  readSeed,
-  renderServerConfig,
-  serverPaths,
+  readCreds,
+  rotateIdentity,
+  serversOf,
   startNatsServer,
+  writeServerConfig,
   type NatsServerProcess,
+  type Rotation,
   type Topology,
 } from '../../topology/index.js'
 import { connectAs } from '../../bus/index.js'
@@ -48,6 +53,13 @@ export interface BusHarness {
   connect(identity: string, server: BusName): Promise<NatsConnection>
   stopServer(name: BusName): Promise<void>
   startServer(name: BusName): Promise<void>
+  /** The running server's process, if it runs. */
+  server(name: BusName): NatsServerProcess | undefined
+  /**
+   * `rotateIdentity`, then the new account JWTs written to the configs and pushed to the
+   * running servers, as `portcullis keys rotate` does.
+   */
+  rotate(identity: string): Promise<Rotation>
   stop(): Promise<void>
 }
 
@@ -97,21 +109,11 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
     const keysDir = config.paths.keys
     // The token services' signing keys: the request validator verifies actors with them.
     await ensureJwkKeys(keysDir)
-    const keys = ensureKeys(
-      keysDir,
-      topology.identities.map((i) => i.id),
-    )
-
+    const credentialOptions = { ttlSeconds: config.bus.credentialsTtlSeconds }
+    const { trust } = await ensureCredentials(keysDir, topology, credentialOptions)
     const confs = new Map<BusName, { confPath: string; port: number }>()
     for (const spec of topology.servers) {
-      const { confPath, storeDir } = serverPaths(config.paths.data, spec.name)
-      mkdirSync(dirname(confPath), { recursive: true, mode: 0o700 })
-      const text = renderServerConfig(topology, spec, keys, {
-        storeDir,
-        maxPayloadBytes: config.bus.maxPayloadBytes,
-        streamMaxBytes: config.bus.streamMaxBytes,
-      })
-      writeFileSync(confPath, text, { mode: 0o600 })
+      const { confPath } = writeServerConfig(config, topology, spec, trust)
       confs.set(spec.name, { confPath, port: spec.port })
     }
 
@@ -151,7 +153,23 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
     await Promise.all(topology.servers.map((s) => startServer(s.name)))
     await provisionStreams(topology, config.bus, (server) => connect(ADMIN, server))
 
-    return { config, topology, dir, keysDir, configFile, connect, stopServer, startServer, stop }
+    return {
+      config,
+      topology,
+      dir,
+      keysDir,
+      configFile,
+      connect,
+      stopServer,
+      startServer,
+      server: (name) => servers.get(name),
+      async rotate(identity) {
+        const rotation = await rotateIdentity(keysDir, topology, identity, credentialOptions)
+        await applyAccountChanges(config, topology, rotation.result)
+        return rotation
+      },
+      stop,
+    }
   } catch (e) {
     await stop()
     throw e
@@ -173,6 +191,22 @@ async function webSocketClass(): Promise<typeof WebSocket> {
 }
 
 /**
+ * What `identity` presents to `server`: its credentials for that server, or, where the
+ * topology gives it none, the credentials it holds for another bus (the closest thing it
+ * could try). Read at each connect, so rotated credentials are used.
+ */
+export function authenticatorOf(
+  h: Pick<BusHarness, 'topology' | 'keysDir'>,
+  identity: string,
+  server: BusName,
+): Authenticator {
+  const own = serversOf(h.topology, identity).map((s) => s.name)
+  const bus = own.includes(server) ? server : own[0]
+  if (!bus) throw new Error(`identity ${identity} has no credentials on any bus`)
+  return (nonce) => credsAuthenticator(readCreds(h.keysDir, identity, bus))(nonce)
+}
+
+/**
  * Connects to the link over WebSocket as `identity` (none: an anonymous client), the way the
  * edge does: one attempt, no reconnect, so a refusal surfaces as the rejected promise. An
  * edge identity uses its link inbox prefix; any other identity its usual one.
@@ -189,7 +223,7 @@ export async function connectLinkWebsocket(
     name: `test:${identity ?? 'anonymous'}@link-ws`,
     ...(identity
       ? {
-          authenticator: nkeyAuthenticator(readSeed(h.keysDir, identity)),
+          authenticator: authenticatorOf(h, identity, 'link'),
           inboxPrefix: edge?.edgeId ? subjects.linkInbox(edge.edgeId) : inboxPrefixOf(identity),
         }
       : {}),

@@ -137,7 +137,7 @@ describe('the on-prem request path', () => {
 
   it('PIPE-002 refuses a leaking response: 502, and no trace of the leak reaches the edge', async () => {
     const res = await send(envelope({ path: '/debug/leak' }))
-    expect(res).toMatchObject({ status: 502, error: 'RESPONSE_SCHEMA_VIOLATION' })
+    expect(res).toMatchObject({ status: 502, error: 'RESPONSE_LEAK' })
     expect(res.detail).toBeUndefined()
     expect(res.body.length).toBe(0)
     const everything = JSON.stringify(res.headers) + bodyText(res)

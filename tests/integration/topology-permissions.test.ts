@@ -5,7 +5,7 @@
  * (who reads and writes which bus), not from the grants under test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Empty, errors, nkeyAuthenticator, type NatsConnection } from '@nats-io/nats-core'
+import { Empty, errors, type NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { subjects, type BusName } from '../../core/index.js'
@@ -13,11 +13,15 @@ import {
   ADMIN,
   consumerRights,
   inboxPrefixOf,
-  readSeed,
   serverUrl,
   type ServerSpec,
 } from '../../topology/index.js'
-import { connectLinkWebsocket, startBuses, type BusHarness } from '../harness/buses.js'
+import {
+  authenticatorOf,
+  connectLinkWebsocket,
+  startBuses,
+  type BusHarness,
+} from '../harness/buses.js'
 
 let h: BusHarness
 const dialed: NatsConnection[] = []
@@ -64,7 +68,7 @@ function connectRefused(identity: string, server: BusName, transport: Transport)
       ? connectLinkWebsocket(h, identity)
       : connect({
           servers: serverUrl(h.topology, server),
-          authenticator: nkeyAuthenticator(readSeed(h.keysDir, identity)),
+          authenticator: authenticatorOf(h, identity, server),
           inboxPrefix: inboxPrefixOf(identity),
           ...ONCE,
         }),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
+  DEFAULT_REQUEST_VALIDATION,
   decodeResponse,
   encodeRequest,
   ISSUERS,
@@ -9,7 +10,7 @@ import {
   type RequestEnvelope,
 } from '../../core/index.js'
 import { jwksOf, sign, testKey, TestClock, type TestKey } from '../../core/tokens/testing.js'
-import { compileHosts } from '../lib/index.js'
+import { compileRequestHosts } from '../lib/index.js'
 import { accessTokenVerifier } from './access-keys.js'
 import { createRequestValidator, type RequestVerdict } from './handler.js'
 
@@ -18,7 +19,7 @@ import { createRequestValidator, type RequestVerdict } from './handler.js'
 const demo = JSON.parse(
   readFileSync(new URL('../../demo/openapi.json', import.meta.url), 'utf8'),
 ) as OpenApiDocument
-const hosts = compileHosts({ demo })
+const hosts = compileRequestHosts({ demo }, DEFAULT_REQUEST_VALIDATION)
 const clock = new TestClock()
 const text = (s: string) => new TextEncoder().encode(s)
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
+  DEFAULT_REQUEST_VALIDATION,
   decodeRequest,
   decodeResponse,
   encodeRequest,
@@ -8,14 +9,14 @@ import {
   type OpenApiDocument,
   type RequestEnvelope,
 } from '../../core/index.js'
-import { compileHosts } from '../lib/index.js'
+import { compileRequestHosts } from '../lib/index.js'
 import { createRequestValidator, type RequestVerdict } from './handler.js'
 
 const demo = JSON.parse(
   readFileSync(new URL('../../demo/openapi.json', import.meta.url), 'utf8'),
 ) as OpenApiDocument
 // Without the routes' required claims: the actor has tests of its own (actor.test.ts).
-const compiled = compileHosts({ demo })
+const compiled = compileRequestHosts({ demo }, DEFAULT_REQUEST_VALIDATION)
 const hosts = {
   demo: {
     ...compiled.demo!,
@@ -163,15 +164,41 @@ describe('request validator', () => {
   it('PATH-001 refuses dot segments, plain or encoded, before an upstream can resolve them', async () => {
     for (const path of ['/orders/..', '/orders/%2e%2E', '/orders/.']) {
       const env = request({ method: 'GET', path, headers: [], body: new Uint8Array() })
-      expect(rejected(await lab(message(env), NOW)).code).toBe('ROUTE_NOT_FOUND')
+      expect(rejected(await lab(message(env), NOW))).toMatchObject({
+        code: 'PATH_NOT_CANONICAL',
+        status: 400,
+      })
     }
   })
 
   it('BUS-201 refuses an envelope filed under another edge or host than it names', async () => {
     const env = request()
+    // Another host: answered to the edge the subject certifies.
     expect(
-      rejected(await lab(message(env, subjects.dirtyRequest('other', 'demo')), NOW)).code,
+      rejected(await lab(message(env, subjects.dirtyRequest('local', 'other')), NOW)).code,
     ).toBe('ENVELOPE_INVALID')
+    // Another edge: its inbox is not the certified edge's, so nothing is answered at all.
+    expect(await lab(message(env, subjects.dirtyRequest('other', 'demo')), NOW)).toMatchObject({
+      kind: 'drop',
+      requestId: env.requestId,
+    })
+  })
+
+  it('BUS-206 takes the caller edge from the subject, never from the envelope or a caller header', async () => {
+    // The relay certified edge `peer`; the envelope claims `local` and carries local's inbox.
+    const claimed = await lab(message(request(), subjects.dirtyRequest('peer', 'demo')), NOW)
+    expect(claimed).toMatchObject({ kind: 'drop' })
+    expect(claimed.kind === 'drop' && claimed.reason).toContain('subject edge peer')
+    // Headers that claim a caller change nothing: the subject's edge and inbox are kept.
+    const msg = message(request())
+    msg.headers.set('Portcullis-Caller', 'edge-peer')
+    msg.headers.set('Portcullis-Edge-Id', 'peer')
+    msg.headers.set('Portcullis-Stage', 'relay')
+    const verdict = await lab(msg, NOW)
+    if (verdict.kind !== 'forward') throw new Error(verdict.kind)
+    const env = decodeRequest(verdict.wire.headers, verdict.wire.data)
+    expect(env).toMatchObject({ edgeId: 'local', replyTo: 'pc.link.inbox.local.abc1' })
+    expect(verdict.wire.headers.has('Portcullis-Caller')).toBe(false)
   })
 
   it('drops what nobody can be answered for, and what is past its deadline', async () => {

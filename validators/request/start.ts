@@ -7,7 +7,7 @@ import type { LoadedConfig } from '../../config/index.js'
 import { connectComponent } from '../../bus/component.js'
 import { asGatewayError, startStage, type StageMessage } from '../../bus/stage.js'
 import type { Logger, Running } from '../../runtime/index.js'
-import { compileHosts } from '../lib/index.js'
+import { compileRequestHosts } from '../lib/index.js'
 import { accessTokenVerifier, readAccessJwks } from './access-keys.js'
 import { createRequestValidator } from './handler.js'
 
@@ -24,8 +24,9 @@ export async function startRequestValidator(
 ): Promise<Running> {
   const validate = createRequestValidator({
     deployment: config.deployment,
-    hosts: compileHosts(config.openapi),
+    hosts: compileRequestHosts(config.openapi, config.validation),
     maxBodyBytes: config.edge.maxBodyBytes,
+    policy: config.validation,
     accessTokens: accessTokenVerifier(readAccessJwks(config.paths.keys)),
   })
   const buses = await connectComponent(config, COMPONENT, ['dreq', 'creq', 'cresp'])

@@ -11,13 +11,16 @@ import {
   type RequestContext,
   type ResponseEnvelope,
 } from '../../core/index.js'
-import { compileHosts } from '../lib/index.js'
+import { compileHosts, compileResponseRulesFor } from '../lib/index.js'
 import { createResponseValidator, type ResponseVerdict } from './handler.js'
 
 const demo = JSON.parse(
   readFileSync(new URL('../../demo/openapi.json', import.meta.url), 'utf8'),
 ) as OpenApiDocument
-const validate = createResponseValidator({ hosts: compileHosts({ demo }) })
+const validate = createResponseValidator({
+  hosts: compileHosts({ demo }),
+  rules: compileResponseRulesFor({ demo }),
+})
 const NOW = 1_700_000_000_000
 const text = (s: string) => new TextEncoder().encode(s)
 
@@ -81,8 +84,8 @@ describe('response validator', () => {
     expect(env.body.length).toBe(0)
   })
 
-  it('RESP-002 refuses a leaking body: the violating body never goes on and the detail is generic', () => {
-    const leak = '{"status":"ok","debug":{"stack":"Error: x\\n    at /srv/app/db.js:10:5"}}'
+  it('RESP-002 refuses a body with an undeclared member: the violating body never goes on and the detail is generic', () => {
+    const leak = '{"status":"ok","debug":{"build":"1234"}}'
     const verdict = validate(
       message(
         response({
@@ -97,9 +100,7 @@ describe('response validator', () => {
     expect(env.detail).toBeUndefined()
     expect(env.body.length).toBe(0)
     expect(env.headers).toEqual([])
-    expect(verdict.kind === 'publish' && verdict.reason).toBe(
-      '/ must NOT have additional properties',
-    )
+    expect(verdict.kind === 'publish' && verdict.reason).toBe('undeclared member /debug')
   })
 
   it('RESP-003 refuses malformed JSON, an undeclared media type and an undeclared body', () => {
@@ -133,8 +134,9 @@ describe('response validator', () => {
     expect(env.headers).toEqual([
       ['content-type', 'application/json'],
       ['cache-control', 'no-store'],
-      ['set-cookie', 'a=1'],
-      ['set-cookie', 'b=2'],
+      ['set-cookie', 'a=1; HttpOnly; Secure; SameSite=Strict'],
+      ['set-cookie', 'b=2; HttpOnly; Secure; SameSite=Strict'],
+      ['x-content-type-options', 'nosniff'],
     ])
   })
 
@@ -162,8 +164,24 @@ describe('response validator', () => {
   })
 
   it('BUS-202 refuses a response filed under another host than it names', () => {
-    const env = out(validate(message(response(), subjects.dirtyResponse('other')), NOW))
-    expect(env.error).toBe('ENVELOPE_INVALID')
+    // The backend of `other` answering a request of `demo`: dropped, never answered, so one
+    // host's connector cannot reach another host's clients, not even with an error.
+    expect(validate(message(response(), subjects.dirtyResponse('other')), NOW)).toMatchObject({
+      kind: 'drop',
+      requestId: 'req0000000001',
+    })
+    expect(validate(message(response(), 'pc.dresp.demo.x'), NOW).kind).toBe('drop')
+  })
+
+  it('BUS-207 takes the caller host from the subject, never from a caller header', () => {
+    const msg = message(response())
+    msg.headers.set('Portcullis-Caller', 'backend-other')
+    msg.headers.set('Portcullis-Stage', 'request-validator')
+    const env = out(validate(msg, NOW))
+    expect(env).toMatchObject({ status: 200, request: { host: 'demo', edgeId: 'local' } })
+    // The claim travels no further than the validator.
+    const verdict = validate(msg, NOW)
+    expect(verdict.kind === 'publish' && verdict.wire.headers.has('Portcullis-Caller')).toBe(false)
   })
 
   it('drops what cannot be answered and what is past its deadline', () => {

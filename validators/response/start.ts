@@ -7,7 +7,7 @@ import type { LoadedConfig } from '../../config/index.js'
 import { connectComponent } from '../../bus/component.js'
 import { asGatewayError, startStage, type StageMessage } from '../../bus/stage.js'
 import type { Logger, Running } from '../../runtime/index.js'
-import { compileHosts } from '../lib/index.js'
+import { compileHosts, compileResponseRulesFor } from '../lib/index.js'
 import { createResponseValidator } from './handler.js'
 
 export const COMPONENT = 'response-validator'
@@ -21,7 +21,10 @@ export async function startResponseValidator(
   log: Logger,
   options: ResponseValidatorRunOptions = {},
 ): Promise<Running> {
-  const validate = createResponseValidator({ hosts: compileHosts(config.openapi) })
+  const validate = createResponseValidator({
+    hosts: compileHosts(config.openapi),
+    rules: compileResponseRulesFor(config.openapi, config.validation.response),
+  })
   const buses = await connectComponent(config, COMPONENT, ['dresp', 'cresp'])
 
   const deadLetter = async (msg: StageMessage, error: unknown) => {
@@ -46,6 +49,8 @@ export async function startResponseValidator(
         await buses.publish('cresp', verdict.subject, verdict.wire, verdict.requestId)
         const fields = { requestId: verdict.requestId, status: verdict.status, code: verdict.code }
         if (verdict.refused) log.info('refuse', { ...fields, reason: verdict.reason })
+        else if (verdict.dropped)
+          log.info('pass', { ...fields, dropped: verdict.dropped.join(' ') })
         else log.debug('pass', fields)
       },
     })

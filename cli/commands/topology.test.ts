@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../../config/index.js'
+import {
+  accessTable,
+  describeTopology,
+  renderAccessMarkdown,
+  renderAccessText,
+  type AccessTable,
+} from '../../topology/index.js'
+import { REPO_ROOT } from '../root.js'
+import { topology } from './topology.js'
+
+let dir: string
+let configPath: string
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'portcullis-topology-'))
+  configPath = join(dir, 'portcullis.config.json')
+  const openapi = resolve(REPO_ROOT, 'demo/openapi.json')
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      edge: { id: 'paris' },
+      upstreams: {
+        demo: { baseUrl: 'http://127.0.0.1:8790', openapi },
+        shop: { baseUrl: 'http://127.0.0.1:8791', openapi },
+      },
+    }),
+  )
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+async function run(...args: string[]) {
+  let out = ''
+  let err = ''
+  const code = await topology(args, {
+    out: { write: (t: string) => (out += t) },
+    err: { write: (t: string) => (err += t) },
+  })
+  return { code, out, err }
+}
+
+describe('portcullis topology', () => {
+  const expected = () => accessTable(describeTopology(loadConfig(configPath)))
+
+  it('prints the plain-text table of the configured topology', async () => {
+    const { code, out, err } = await run('--config', configPath)
+    expect({ code, err }).toEqual({ code: 0, err: '' })
+    expect(out).toBe(renderAccessText(expected()))
+    expect(out).toContain('edge-paris')
+    expect(out).toContain('backend-shop')
+  })
+
+  it('prints JSON with --json and Markdown with --markdown', async () => {
+    const json = await run('--json', '--config', configPath)
+    expect(json.code).toBe(0)
+    const parsed = JSON.parse(json.out) as AccessTable
+    expect(parsed).toEqual(expected())
+    expect(parsed.rows.filter((r) => r.identity === 'backend-shop').map((r) => r.server)).toEqual([
+      'creq',
+      'dresp',
+    ])
+    const markdown = await run('--config', configPath, '--markdown')
+    expect(markdown.out).toBe(renderAccessMarkdown(expected()))
+  })
+
+  it('refuses both formats at once and unknown flags with exit code 2', async () => {
+    for (const args of [['--json', '--markdown'], ['--yaml']]) {
+      const { code, out, err } = await run(...args, '--config', configPath)
+      expect(code, args.join(' ')).toBe(2)
+      expect(out).toBe('')
+      expect(err).toMatch(/^usage: portcullis topology/)
+    }
+  })
+
+  it('names the topology mode it cannot describe yet, as a config error', async () => {
+    const other = join(dir, 'single.json')
+    writeFileSync(
+      other,
+      JSON.stringify({
+        topology: 'single-nats',
+        upstreams: {
+          demo: {
+            baseUrl: 'http://127.0.0.1:8790',
+            openapi: resolve(REPO_ROOT, 'demo/openapi.json'),
+          },
+        },
+      }),
+    )
+    await expect(run('--config', other)).rejects.toThrow(ConfigError)
+  })
+})

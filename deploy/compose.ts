@@ -1,0 +1,275 @@
+/**
+ * The pod's compose file, generated from the config and the topology description so the two
+ * cannot drift: one service per nats-server of the topology, one per on-prem identity (the
+ * admin identity is the one-shot `provision` step), the demo upstream when an upstream points
+ * at it, and `pod`, which holds the network namespace they all share and publishes the link's
+ * WebSocket port, the only port that leaves the pod.
+ */
+import { basename, dirname, relative, resolve, posix } from 'node:path'
+import { stringify } from 'yaml'
+import { loadConfig, type LoadedConfig } from '../config/index.js'
+import { OVERRIDES_ENV } from '../runtime/index.js'
+import { describeTopology, serverPaths, serversOf, type Identity } from '../topology/index.js'
+import {
+  bundlePath,
+  CONFIG_DIR,
+  DATA_DIR,
+  IMAGE,
+  KEYS_DIR,
+  NATS_ENTRY,
+  type ImageMain,
+} from './image.js'
+
+/**
+ * What every container's config differs in from the host's, passed to each the same way.
+ * All services share one network namespace, so the servers listen on every interface of it
+ * (the link's WebSocket listener must be reachable through the published port) and the
+ * clients dial the same host they name; keys and stores sit at the image's paths.
+ */
+export const POD_OVERRIDES = {
+  bus: { host: '0.0.0.0' },
+  paths: { keys: KEYS_DIR, data: DATA_DIR },
+} as const
+
+/** The service that owns the pod's network namespace. */
+export const POD_SERVICE = 'pod'
+export const POD_NETWORK = 'pod'
+export const PROVISION_SERVICE = 'provision'
+export const DEMO_SERVICE = 'demo'
+
+export interface Mount {
+  type: 'bind' | 'volume'
+  source: string
+  target: string
+  read_only?: boolean
+}
+
+export interface Port {
+  target: number
+  published: string
+  host_ip: string
+  protocol: 'tcp'
+}
+
+export type Condition = 'service_started' | 'service_completed_successfully'
+
+export interface Service {
+  image: string
+  build?: { context: string; dockerfile: string }
+  pull_policy: 'build' | 'never'
+  command: string[]
+  environment?: Record<string, string>
+  network_mode?: string
+  networks?: string[]
+  ports?: Port[]
+  volumes?: Mount[]
+  depends_on?: Record<string, { condition: Condition }>
+  init: true
+  restart: 'unless-stopped' | 'no'
+  read_only: true
+  tmpfs: string[]
+  cap_drop: ['ALL']
+  security_opt: ['no-new-privileges:true']
+}
+
+export interface ComposeFile {
+  name: string
+  services: Record<string, Service>
+  networks: Record<string, { driver: 'bridge' }>
+  volumes: Record<string, Record<string, never>>
+}
+
+export function natsService(server: string): string {
+  return `nats-${server}`
+}
+
+/** The stage each on-prem identity runs as; undefined for an identity that is not in the pod. */
+function mainOf(identity: Identity): { main: ImageMain; args: string[] } | undefined {
+  switch (identity.kind) {
+    case 'edge':
+      return undefined // runs at the edge and reaches the pod through the published port
+    case 'admin':
+      return { main: 'deploy/pod/provision.ts', args: [] }
+    case 'relay':
+      return { main: 'bridge/relay/main.ts', args: [] }
+    case 'request-validator':
+      return { main: 'validators/request/main.ts', args: [] }
+    case 'backend':
+      if (!identity.host) throw new Error(`backend identity ${identity.id} names no host`)
+      return { main: 'backend/main.ts', args: ['--host', identity.host] }
+    case 'response-validator':
+      return { main: 'validators/response/main.ts', args: [] }
+    default: {
+      const kind: never = identity.kind
+      throw new Error(`no pod service for identity kind ${String(kind)}`)
+    }
+  }
+}
+
+/** An upstream the demo upstream serves: a loopback base URL on the demo's port. */
+function servesDemo(config: LoadedConfig): boolean {
+  return Object.values(config.upstreams).some((u) => {
+    const url = new URL(u.baseUrl)
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80))
+    return ['127.0.0.1', 'localhost'].includes(url.hostname) && port === config.demo.port
+  })
+}
+
+export interface PodOptions {
+  /** The config file the pod runs; its folder anchors its relative paths, as on the host. */
+  configFile: string
+  /** The folder the compose file is written to: bind-mount sources are relative to it. */
+  composeDir: string
+  /** The repository, the image's build context. */
+  repoRoot: string
+}
+
+export function podCompose(opts: PodOptions): ComposeFile {
+  const host = loadConfig(opts.configFile)
+  const config = loadConfig(opts.configFile, POD_OVERRIDES)
+  const topology = describeTopology(config)
+  const fromCompose = (path: string) => {
+    const r = relative(opts.composeDir, path)
+    return r.startsWith('.') || r.startsWith('/') ? r : `./${r}`
+  }
+  const configTarget = posix.join(CONFIG_DIR, basename(config.file))
+  const documents = new Map<string, string>()
+  for (const u of Object.values(host.upstreams)) {
+    // The container resolves the same relative path against its own config folder.
+    documents.set(posix.resolve(CONFIG_DIR, u.openapi), resolve(dirname(host.file), u.openapi))
+  }
+  const readOnly: Mount[] = [
+    { type: 'bind', source: fromCompose(host.file), target: configTarget, read_only: true },
+    ...[...documents].map(([target, source]): Mount => ({
+      type: 'bind',
+      source: fromCompose(source),
+      target,
+      read_only: true,
+    })),
+    { type: 'bind', source: fromCompose(host.paths.keys), target: KEYS_DIR, read_only: true },
+  ]
+  const hardened = (): Pick<
+    Service,
+    'init' | 'read_only' | 'tmpfs' | 'cap_drop' | 'security_opt'
+  > => ({
+    init: true,
+    read_only: true,
+    tmpfs: ['/tmp'],
+    cap_drop: ['ALL'],
+    security_opt: ['no-new-privileges:true'],
+  })
+  const member = (
+    command: string[],
+    extra: Partial<Service> = {},
+    restart: Service['restart'] = 'unless-stopped',
+  ): Service => ({
+    image: IMAGE,
+    pull_policy: 'never',
+    command,
+    environment: { [OVERRIDES_ENV]: JSON.stringify(POD_OVERRIDES) },
+    network_mode: `service:${POD_SERVICE}`,
+    volumes: [...readOnly, ...(extra.volumes ?? [])],
+    ...(extra.depends_on && { depends_on: extra.depends_on }),
+    restart,
+    ...hardened(),
+  })
+  const node = (main: ImageMain, args: string[]) => [
+    'node',
+    '--enable-source-maps',
+    bundlePath(main),
+    '--config',
+    configTarget,
+    ...args,
+  ]
+
+  const link = topology.servers.find((s) => s.websocketPort !== undefined)
+  const services: Record<string, Service> = {
+    [POD_SERVICE]: {
+      image: IMAGE,
+      build: { context: fromCompose(opts.repoRoot), dockerfile: 'deploy/Dockerfile' },
+      pull_policy: 'build',
+      command: ['sleep', 'infinity'],
+      networks: [POD_NETWORK],
+      ...(link?.websocketPort !== undefined && {
+        ports: [
+          {
+            target: link.websocketPort,
+            published: String(link.websocketPort),
+            host_ip: '127.0.0.1',
+            protocol: 'tcp',
+          },
+        ],
+      }),
+      restart: 'unless-stopped',
+      ...hardened(),
+    },
+  }
+  const volumes: ComposeFile['volumes'] = {}
+  for (const server of topology.servers) {
+    const name = natsService(server.name)
+    // Its config, pid file and JetStream store: the only place a server writes.
+    volumes[name] = {}
+    const folder = posix.dirname(serverPaths(config.paths.data, server.name).confPath)
+    services[name] = member(['sh', NATS_ENTRY, '--config', configTarget, '--server', server.name], {
+      volumes: [{ type: 'volume', source: name, target: folder }],
+    })
+  }
+  const started = (identity: string) =>
+    Object.fromEntries(
+      serversOf(topology, identity).map((s) => [
+        natsService(s.name),
+        { condition: 'service_started' as const },
+      ]),
+    )
+  const add = (name: string, service: Service) => {
+    if (services[name]) throw new Error(`two pod services named ${name}`)
+    services[name] = service
+  }
+  // The admin identity only provisions: a one-shot step every stage waits for.
+  const admins = topology.identities.filter((i) => i.kind === 'admin')
+  for (const admin of admins) {
+    const run = mainOf(admin)!
+    add(
+      PROVISION_SERVICE,
+      member(node(run.main, run.args), { depends_on: started(admin.id) }, 'no'),
+    )
+  }
+  if (servesDemo(host)) add(DEMO_SERVICE, member(node('demo/main.ts', [])))
+  for (const identity of topology.identities) {
+    const run = mainOf(identity)
+    if (!run || identity.kind === 'admin') continue
+    add(
+      identity.id,
+      member(node(run.main, run.args), {
+        depends_on: {
+          ...(admins.length && {
+            [PROVISION_SERVICE]: { condition: 'service_completed_successfully' as const },
+          }),
+          ...started(identity.id),
+        },
+      }),
+    )
+  }
+  return {
+    name: 'portcullis',
+    services,
+    networks: { [POD_NETWORK]: { driver: 'bridge' } },
+    volumes,
+  }
+}
+
+export const COMPOSE_HEADER = [
+  ' Generated from the config and the topology description by `npm run generate`; do not edit.',
+  ' The on-prem half of Portcullis as one pod; see deploy/README.md.',
+]
+
+export function renderCompose(compose: ComposeFile, source: string): string {
+  const header = [...COMPOSE_HEADER, ` Config: ${source}`].map((l) => `#${l}`).join('\n')
+  // YAML 1.1 output quotes `no`, `on` and the like, which a 1.1 reader would take for booleans.
+  return `${header}\n${stringify(compose, {
+    version: '1.1',
+    lineWidth: 0,
+    aliasDuplicateObjects: false,
+    singleQuote: true,
+  })}`
+}

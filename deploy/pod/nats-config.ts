@@ -1,0 +1,30 @@
+/**
+ * `node nats-config.mjs --server <bus> [--config file]`: writes one nats-server's config,
+ * rendered from the topology description, under the data folder and prints its path, for
+ * the pod's nats-server entry (`deploy/nats-server.sh`) to run the server on. On any error it
+ * prints nothing on stdout, one line on stderr, and exits 1.
+ */
+import { configFromArgs, createLogger } from '../../runtime/index.js'
+import { describeTopology, writeServerConfig } from '../../topology/index.js'
+import { readServerTrust } from './trust.js'
+
+const argv = process.argv.slice(2)
+const i = argv.indexOf('--server')
+const name = i >= 0 ? argv[i + 1] : undefined
+
+try {
+  if (!name) throw new Error('usage: nats-config.mjs --server <bus> [--config file]')
+  const config = configFromArgs(argv)
+  const topology = describeTopology(config)
+  const server = topology.servers.find((s) => s.name === name)
+  if (!server) throw new Error(`no server ${name} in the ${topology.mode} topology`)
+  const trust = readServerTrust(config.paths.keys, server.name)
+  const { confPath } = writeServerConfig(config, topology, server, trust)
+  process.stdout.write(`${confPath}\n`)
+} catch (e) {
+  createLogger().error('start-failed', {
+    component: `nats-${name ?? '?'}`,
+    reason: e instanceof Error ? e.message : String(e),
+  })
+  process.exit(1)
+}

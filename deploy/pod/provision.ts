@@ -1,0 +1,42 @@
+/**
+ * `node provision.mjs [--config file]`: the pod's one-shot provisioning step. Connects to
+ * every JetStream server as the admin identity, creates or updates the topology's streams and
+ * durable consumers, and exits 0; the stages start only after it succeeded. Gives up with
+ * exit 1 when the servers do not answer in time, rather than waiting forever.
+ */
+import type { NatsConnection } from '@nats-io/nats-core'
+import { connectAs } from '../../bus/index.js'
+import { configFromArgs, createLogger } from '../../runtime/index.js'
+import { ADMIN, describeTopology, provisionStreams } from '../../topology/index.js'
+
+const TIMEOUT_MS = 60_000
+const log = createLogger()
+const open: NatsConnection[] = []
+
+const timer = setTimeout(() => {
+  log.error('provision-failed', { reason: `no answer from the buses in ${TIMEOUT_MS / 1000} s` })
+  process.exit(1)
+}, TIMEOUT_MS)
+
+try {
+  const config = configFromArgs()
+  const topology = describeTopology(config)
+  await provisionStreams(topology, config.bus, async (server) => {
+    const nc = await connectAs({
+      topology,
+      keysDir: config.paths.keys,
+      identity: ADMIN,
+      server,
+      name: 'admin',
+    })
+    open.push(nc)
+    return nc
+  })
+  log.info('provisioned', { streams: topology.streams.map((s) => s.name).join(',') })
+} catch (e) {
+  log.error('provision-failed', { reason: e instanceof Error ? e.message : String(e) })
+  process.exitCode = 1
+} finally {
+  clearTimeout(timer)
+  await Promise.all(open.map((nc) => nc.close().catch(() => undefined)))
+}

@@ -1,0 +1,49 @@
+/**
+ * The files generated from the default config (`portcullis.config.json`) and the topology
+ * description, committed so they can be read without running anything: docs/topology.md
+ * (who may read and write what) and deploy/compose.yaml (the container pod).
+ * `npm run generate` writes them; generated.test.ts fails when one is out of date.
+ */
+import { writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { loadConfig } from '../config/index.js'
+import { podCompose, renderCompose } from '../deploy/compose.js'
+import { accessTable, describeTopology, renderAccessMarkdown } from '../topology/index.js'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+export const DEFAULT_CONFIG = join(ROOT, 'portcullis.config.json')
+export const TOPOLOGY_DOC = join(ROOT, 'docs', 'topology.md')
+export const COMPOSE_FILE = join(ROOT, 'deploy', 'compose.yaml')
+
+export function topologyDoc(configFile = DEFAULT_CONFIG): string {
+  const table = accessTable(describeTopology(loadConfig(configFile)))
+  const source = relative(ROOT, configFile)
+  return renderAccessMarkdown(
+    table,
+    `Generated from \`${source}\` and the topology description (\`topology/describe.ts\`) by` +
+      ' `npm run generate`; a test fails when this file is out of date. `npx portcullis' +
+      ' topology` prints the same for any config.',
+  )
+}
+
+export function composeFile(configFile = DEFAULT_CONFIG): string {
+  const compose = podCompose({
+    configFile,
+    composeDir: join(ROOT, 'deploy'),
+    repoRoot: ROOT,
+  })
+  return renderCompose(compose, relative(ROOT, configFile))
+}
+
+export const GENERATED: Array<{ path: string; render: () => string }> = [
+  { path: TOPOLOGY_DOC, render: () => topologyDoc() },
+  { path: COMPOSE_FILE, render: () => composeFile() },
+]
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  for (const file of GENERATED) {
+    writeFileSync(file.path, file.render())
+    process.stdout.write(`wrote ${relative(ROOT, file.path)}\n`)
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Compiles one host's parameter schemas: the same ajv set-up and the same components schema
+ * the body validators use (lib/schemas.ts), so a parameter's `$ref` to
+ * `#/components/schemas/...` resolves the same way. Identical schemas compile once.
+ */
+import type { ValidateFunction } from 'ajv'
+import type { OpenApiDocument } from '../../../core/index.js'
+import { createAjv } from '../ajv.js'
+import { SchemaError, toJsonSchema, type WalkOptions } from '../schema-walk.js'
+
+export type SchemaCompiler = (schema: unknown, where: string) => ValidateFunction
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+export function createSchemaCompiler(host: string, doc: OpenApiDocument): SchemaCompiler {
+  const ajv = createAjv()
+  const base: Omit<WalkOptions, 'where'> = {
+    componentsId: `urn:portcullis:${host}:components`,
+    openapi30: doc.openapi.startsWith('3.0.'),
+  }
+  const components = isObject(doc.components?.schemas) ? doc.components.schemas : {}
+  ajv.addSchema(
+    toJsonSchema(
+      { $id: base.componentsId, $defs: components },
+      { ...base, where: 'components' },
+    ) as object,
+  )
+  const compiled = new Map<string, ValidateFunction>()
+  return (schema, where) => {
+    const json = toJsonSchema(schema, { ...base, where })
+    const key = JSON.stringify(json)
+    let fn = compiled.get(key)
+    if (!fn) {
+      try {
+        fn = ajv.compile(json as object)
+      } catch (e) {
+        throw new SchemaError(where, (e as Error).message)
+      }
+      compiled.set(key, fn)
+    }
+    return fn
+  }
+}

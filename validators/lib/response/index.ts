@@ -1,0 +1,6 @@
+export * from './signatures.js'
+export * from './leaks.js'
+export * from './prune.js'
+export * from './cookies.js'
+export * from './content-type.js'
+export * from './rules.js'

@@ -1,0 +1,174 @@
+/**
+ * The response rules of each operation, compiled once at start from the config's
+ * `validation.response` section and the operation's own OpenAPI extensions:
+ *
+ * - `x-portcullis-undeclared-fields`: `refuse` | `drop` (default: the config's).
+ * - `x-portcullis-allow-leaks`: leak families or signature ids this route may send (a login
+ *   route answering with its token, say), on top of the config's `allowLeaks`.
+ *
+ * A value that is not one of these stops the start, naming the operation. Also here: what
+ * the pruning walk needs to follow `$ref`, the components as the schema walk converted them.
+ */
+import {
+  compileRoutes,
+  DEFAULT_RESPONSE_VALIDATION,
+  UNDECLARED_FIELDS_POLICIES,
+  type CookieSameSite,
+  type OpenApiDocument,
+  type ResponseValidationPolicy,
+  type UndeclaredFieldsPolicy,
+} from '../../../core/index.js'
+import { SchemaError, toJsonSchema } from '../schema-walk.js'
+import { createLeakScanner, isLeakKind, type LeakScanner } from './leaks.js'
+import type { ResolveRef, SchemaNode } from './prune.js'
+
+export const RESPONSE_EXTENSIONS = {
+  undeclaredFields: 'x-portcullis-undeclared-fields',
+  allowLeaks: 'x-portcullis-allow-leaks',
+} as const
+
+export interface ResponseOperationRules {
+  undeclaredFields: UndeclaredFieldsPolicy
+  /** Leak kinds this route may send, beyond the config's (as written, for the log). */
+  allowLeaks: string[]
+  /** Scans bodies and headers. */
+  scanner: LeakScanner
+  /**
+   * Scans `Set-Cookie` values: the same, except that tokens are what a session cookie
+   * carries, and the cookie is forced `HttpOnly` and `Secure`.
+   */
+  cookieScanner: LeakScanner
+}
+
+export interface ResponseHostRules {
+  operations: Map<string, ResponseOperationRules>
+  resolve: ResolveRef
+  cookieSameSite: CookieSameSite
+  maxJsonDepth: number
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** Scanners are shared by every operation with the same allow list. */
+function scannerCache(): (allowed: string[]) => LeakScanner {
+  const cache = new Map<string, LeakScanner>()
+  return (allowed) => {
+    const key = [...new Set(allowed)].sort().join(',')
+    let scanner = cache.get(key)
+    if (!scanner) {
+      scanner = createLeakScanner(allowed)
+      cache.set(key, scanner)
+    }
+    return scanner
+  }
+}
+
+function readUndeclared(value: unknown, where: string): UndeclaredFieldsPolicy {
+  if ((UNDECLARED_FIELDS_POLICIES as readonly unknown[]).includes(value)) {
+    return value as UndeclaredFieldsPolicy
+  }
+  throw new SchemaError(
+    where,
+    `${RESPONSE_EXTENSIONS.undeclaredFields} must be one of ${UNDECLARED_FIELDS_POLICIES.join(', ')}`,
+  )
+}
+
+function readAllowLeaks(value: unknown, where: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && isLeakKind(v))) {
+    throw new SchemaError(
+      where,
+      `${RESPONSE_EXTENSIONS.allowLeaks} must list leak families or signature ids`,
+    )
+  }
+  return value as string[]
+}
+
+export function compileResponseRules(
+  host: string,
+  doc: OpenApiDocument,
+  policy: ResponseValidationPolicy = DEFAULT_RESPONSE_VALIDATION,
+  scanners: (allowed: string[]) => LeakScanner = scannerCache(),
+): ResponseHostRules {
+  for (const name of policy.allowLeaks) {
+    if (!isLeakKind(name)) {
+      throw new SchemaError('validation.response.allowLeaks', `unknown leak signature ${name}`)
+    }
+  }
+  const operations = new Map<string, ResponseOperationRules>()
+  for (const route of compileRoutes(host, doc).routes) {
+    const where = `openapi ${host} ${route.method} ${route.template}`
+    const op = doc.paths![route.template]![route.method.toLowerCase()] as Record<string, unknown>
+    const undeclaredFields =
+      op[RESPONSE_EXTENSIONS.undeclaredFields] === undefined
+        ? policy.undeclaredFields
+        : readUndeclared(op[RESPONSE_EXTENSIONS.undeclaredFields], where)
+    const allowLeaks =
+      op[RESPONSE_EXTENSIONS.allowLeaks] === undefined
+        ? []
+        : readAllowLeaks(op[RESPONSE_EXTENSIONS.allowLeaks], where)
+    const allowed = [...policy.allowLeaks, ...allowLeaks]
+    operations.set(route.operation, {
+      undeclaredFields,
+      allowLeaks,
+      scanner: scanners(allowed),
+      cookieScanner: scanners([...allowed, 'token']),
+    })
+  }
+  return {
+    operations,
+    resolve: componentsResolver(host, doc),
+    cookieSameSite: policy.cookieSameSite,
+    maxJsonDepth: policy.maxJsonDepth,
+  }
+}
+
+export function compileResponseRulesFor(
+  docs: Record<string, OpenApiDocument>,
+  policy: ResponseValidationPolicy = DEFAULT_RESPONSE_VALIDATION,
+): Record<string, ResponseHostRules> {
+  const scanners = scannerCache()
+  const out: Record<string, ResponseHostRules> = {}
+  for (const [host, doc] of Object.entries(docs)) {
+    out[host] = compileResponseRules(host, doc, policy, scanners)
+  }
+  return out
+}
+
+/**
+ * Resolves the references the schema walk writes (`urn:portcullis:<host>:components#/$defs/X`)
+ * against the components, converted the same way. Anything else does not resolve: the walk
+ * refuses other references at start.
+ */
+function componentsResolver(host: string, doc: OpenApiDocument): ResolveRef {
+  const componentsId = `urn:portcullis:${host}:components`
+  const schemas = isObject(doc.components?.schemas) ? doc.components.schemas : {}
+  const defs = toJsonSchema(
+    { $defs: schemas },
+    { componentsId, openapi30: doc.openapi.startsWith('3.0.'), where: 'components' },
+  ) as { $defs: Record<string, SchemaNode> }
+  const prefix = `${componentsId}#/`
+  const resolved = new Map<string, SchemaNode | undefined>()
+  const lookup = (ref: string): SchemaNode | undefined => {
+    if (!ref.startsWith(prefix)) return undefined
+    let node: unknown = defs
+    for (const raw of ref.slice(prefix.length).split('/')) {
+      let part: string
+      try {
+        part = decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~')
+      } catch {
+        return undefined
+      }
+      if (!isObject(node) && !Array.isArray(node)) return undefined
+      if (!Object.hasOwn(node, part)) return undefined
+      node = (node as Record<string, unknown>)[part]
+    }
+    return typeof node === 'boolean' || isObject(node) ? node : undefined
+  }
+  return (ref) => {
+    // The references are the operator's, a few per document: remembered without a bound.
+    if (!resolved.has(ref)) resolved.set(ref, lookup(ref))
+    return resolved.get(ref)
+  }
+}
