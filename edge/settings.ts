@@ -3,22 +3,19 @@
  * worker answer 500 INTERNAL_ERROR to every request (closed by default) and names the
  * binding in the log; a secret's value is never echoed.
  */
-import { isSubjectToken, rateLimitTiers, readEdgePolicy, type EdgePolicy } from '../core/index.js'
+import {
+  isSubjectToken,
+  parseUserCreds,
+  rateLimitTiers,
+  readEdgePolicy,
+  type EdgePolicy,
+} from '../core/index.js'
 import { MAX_POOL_SIZE } from './link/constants.js'
 
 export interface EdgeSettings {
   policy: EdgePolicy
   edgeId: string
   poolSize: number
-}
-
-/** The shape of a `.creds` file: a user JWT block and a user seed block. */
-function isUserCreds(text: string): boolean {
-  const jwt =
-    /-----BEGIN NATS USER JWT-----\r?\n\s*[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\s*\r?\n\s*------END NATS USER JWT------/
-  const seed =
-    /-----BEGIN USER NKEY SEED-----\r?\n\s*SU[A-Z2-7]{50,}\s*\r?\n\s*------END USER NKEY SEED------/
-  return jwt.test(text) && seed.test(text)
 }
 
 function fail(binding: string, what: string): never {
@@ -42,7 +39,7 @@ export function readSettings(env: Env): EdgeSettings {
   if (typeof env.LINK_URL !== 'string' || !/^wss?:\/\/[^\s/?#]+\/?$/.test(env.LINK_URL)) {
     fail('LINK_URL', 'must be ws://host:port or wss://host:port')
   }
-  if (typeof env.LINK_CREDS !== 'string' || !isUserCreds(env.LINK_CREDS)) {
+  if (typeof env.LINK_CREDS !== 'string' || !parseUserCreds(env.LINK_CREDS)) {
     fail('LINK_CREDS', 'must be a NATS user creds file (a user JWT and its nkey seed)')
   }
   if (!env.LINK_POOL) fail('LINK_POOL', 'Durable Object namespace missing')

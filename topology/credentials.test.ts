@@ -17,13 +17,13 @@ import {
   credsPath,
   ensureCredentials,
   issueCreds,
-  parseCredsText,
   readCreds,
   readTrust,
   rotateIdentity,
   userClaimsOf,
 } from './credentials.js'
 import { readSeed } from './keys.js'
+import { parseUserCreds } from '../core/index.js'
 import { fromSeed } from '@nats-io/nkeys'
 
 const config = {
@@ -74,7 +74,7 @@ function issued(): void {
 }
 
 function userClaims(server: string, identity: string) {
-  const creds = parseCredsText(
+  const creds = parseUserCreds(
     readFileSync(join(dir, 'creds', server, `${identity}.creds`), 'utf8'),
   )
   return decode<User>(creds!.jwt)
@@ -121,8 +121,10 @@ describe('ensureCredentials', () => {
         expect(user.nats.allowed_connection_types).toEqual([
           grant.websocketOnly ? 'WEBSOCKET' : 'STANDARD',
         ])
-        expect(user.exp! - user.iat).toBe(3600)
-        const creds = parseCredsText(readFileSync(path, 'utf8'))!
+        // encodeUser stamps iat from its own clock, so a second may tick between exp and iat.
+        expect(user.exp! - user.iat).toBeGreaterThanOrEqual(3599)
+        expect(user.exp! - user.iat).toBeLessThanOrEqual(3600)
+        const creds = parseUserCreds(readFileSync(path, 'utf8'))!
         expect(creds.seed).toBe(new TextDecoder().decode(readSeed(dir, grant.identity)))
       }
     }
@@ -261,7 +263,7 @@ describe('readCreds and issueCreds', () => {
     const text = new TextDecoder().decode(
       await issueCreds(dir, topology, 'dreq', 'relay', { ttlSeconds: 60, now: () => past }),
     )
-    const claims = decode<User>(parseCredsText(text)!.jwt)
+    const claims = decode<User>(parseUserCreds(text)!.jwt)
     expect(claims.exp).toBe(Math.floor(past / 1000) + 60)
     expect(claims.sub).toBe(publicKeyOf('relay'))
     expect(readFileSync(credsPath(dir, 'dreq', 'relay'), 'utf8')).toBe(stored)

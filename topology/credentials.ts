@@ -25,7 +25,7 @@ import {
   type User,
 } from '@nats-io/jwt'
 import { fromSeed } from '@nats-io/nkeys'
-import type { BusName } from '../core/index.js'
+import { parseUserCreds, type BusName } from '../core/index.js'
 import type { Grant, ServerSpec, Topology } from './describe.js'
 import {
   accountSeedPath,
@@ -133,23 +133,10 @@ function accountJwtPath(dir: string, account: string): string {
 export function readCreds(dir: string, identity: string, server: BusName): Uint8Array {
   const path = credsPath(dir, server, identity)
   const bytes = readPrivateFile(path, 'credentials', `${identity} on ${server}`)
-  if (!parseCredsText(bytes.toString('utf8'))) {
+  if (!parseUserCreds(bytes.toString('utf8'))) {
     throw new Error(`credentials ${path} are not a NATS creds file (run \`portcullis keys\`)`)
   }
   return new Uint8Array(bytes)
-}
-
-/** The user JWT and seed of a creds file, or undefined when it is not one. */
-export function parseCredsText(text: string): { jwt: string; seed: string } | undefined {
-  const jwt =
-    /-----BEGIN NATS USER JWT-----\r?\n\s*([A-Za-z0-9_.-]+)\s*\r?\n\s*------END NATS USER JWT------/.exec(
-      text,
-    )?.[1]
-  const seed =
-    /-----BEGIN USER NKEY SEED-----\r?\n\s*(SU[A-Z2-7]+)\s*\r?\n\s*------END USER NKEY SEED------/.exec(
-      text,
-    )?.[1]
-  return jwt && seed ? { jwt, seed } : undefined
 }
 
 function claimsOf<T>(jwt: string | undefined): ClaimsData<T> | undefined {
@@ -315,7 +302,7 @@ interface StoredCreds {
 function storedCreds(path: string): StoredCreds | 'unreadable' | undefined {
   const text = readText(path)
   if (text === undefined) return undefined
-  const parsed = parseCredsText(text)
+  const parsed = parseUserCreds(text)
   const claims = claimsOf<User>(parsed?.jwt)
   return parsed && claims?.nats.type === 'user' ? { ...parsed, claims } : 'unreadable'
 }
@@ -579,7 +566,8 @@ export async function issueCreds(
  * The public material `ensureCredentials` left in `dir` for the topology's servers, read
  * without generating anything (for a host that runs servers from a key folder made elsewhere).
  */
-export function readTrust(dir: string, topology: Topology): BusTrust {
+/** Reads the public trust material of the given buses, as `portcullis keys` left it. */
+export function readTrust(dir: string, topology: Pick<Topology, 'servers'>): BusTrust {
   const read = (path: string, what: string): string => {
     const text = readText(path)
     if (!text) throw new Error(`no ${what} at ${path} (run \`portcullis keys\`)`)

@@ -5,8 +5,7 @@
  * prints nothing on stdout, one line on stderr, and exits 1.
  */
 import { configFromArgs, createLogger } from '../../runtime/index.js'
-import { describeTopology, writeServerConfig } from '../../topology/index.js'
-import { readServerTrust } from './trust.js'
+import { describeTopology, readTrust, writeServerConfig } from '../../topology/index.js'
 
 const argv = process.argv.slice(2)
 const i = argv.indexOf('--server')
@@ -18,7 +17,7 @@ try {
   const topology = describeTopology(config)
   const server = topology.servers.find((s) => s.name === name)
   if (!server) throw new Error(`no server ${name} in the ${topology.mode} topology`)
-  const trust = readServerTrust(config.paths.keys, server.name)
+  const trust = readTrust(config.paths.keys, { servers: [server] })
   const { confPath } = writeServerConfig(config, topology, server, trust)
   process.stdout.write(`${confPath}\n`)
 } catch (e) {

@@ -17,14 +17,8 @@ import {
 import { connect } from '@nats-io/transport-node'
 import { jetstream } from '@nats-io/jetstream'
 import { createAccount, createUser, encodeUser, fmtCreds } from '@nats-io/jwt'
-import { subjects, type BusName } from '../../core/index.js'
-import {
-  inboxPrefixOf,
-  issueCreds,
-  parseCredsText,
-  readCreds,
-  serverUrl,
-} from '../../topology/index.js'
+import { parseUserCreds, subjects, type BusName } from '../../core/index.js'
+import { inboxPrefixOf, issueCreds, readCreds, serverUrl } from '../../topology/index.js'
 import { REPO_ROOT, startBuses, type BusHarness } from '../harness/buses.js'
 
 let h: BusHarness
@@ -117,7 +111,7 @@ describe('revocation', () => {
     // The identity's new credentials work; its old key is gone from them.
     const fresh = readCreds(h.keysDir, 'response-validator', 'dresp')
     const text = (b: Uint8Array) => new TextDecoder().decode(b)
-    expect(parseCredsText(text(fresh))!.seed).not.toBe(parseCredsText(text(stolen))!.seed)
+    expect(parseUserCreds(text(fresh))!.seed).not.toBe(parseUserCreds(text(stolen))!.seed)
     expect(await refused(dial('dresp', credsAuthenticator(fresh), 'response-validator'))).toBe(
       false,
     )
@@ -156,7 +150,7 @@ describe('credentials out of place', () => {
   })
 
   it('BUS-107 a user JWT whose permissions were edited after signing is refused', async () => {
-    const { jwt, seed } = parseCredsText(
+    const { jwt, seed } = parseUserCreds(
       new TextDecoder().decode(readCreds(h.keysDir, 'request-validator', 'creq')),
     )!
     const [head, body, sig] = jwt.split('.') as [string, string, string]
@@ -170,7 +164,7 @@ describe('credentials out of place', () => {
   })
 
   it('BUS-108 a stolen user JWT without its seed is refused: the nonce must be signed by its key', async () => {
-    const { jwt } = parseCredsText(new TextDecoder().decode(readCreds(h.keysDir, 'relay', 'dreq')))!
+    const { jwt } = parseUserCreds(new TextDecoder().decode(readCreds(h.keysDir, 'relay', 'dreq')))!
     expect(await refused(dial('dreq', jwtAuthenticator(jwt)))).toBe(true)
     expect(await refused(dial('dreq', jwtAuthenticator(jwt, createUser().getSeed())))).toBe(true)
   })

@@ -7,9 +7,9 @@
  */
 import type { ValidateFunction } from 'ajv'
 import { compileRoutes, type OpenApiDocument, type RouteTable } from '../../core/index.js'
-import { createAjv } from './ajv.js'
 import { isJsonMediaType } from './media.js'
-import { deref, SchemaError, toJsonSchema, type WalkOptions } from './schema-walk.js'
+import { createSchemaCompiler } from './schema-compiler.js'
+import { deref, SchemaError } from './schema-walk.js'
 
 /** Media type (lowercase content key) -> validator, or undefined when it has no JSON schema. */
 export type ContentSchemas = Map<string, ValidateFunction | undefined>
@@ -34,34 +34,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export function compileHost(host: string, doc: OpenApiDocument): HostSchemas {
   const routes = compileRoutes(host, doc)
-  const ajv = createAjv()
-  const base: Omit<WalkOptions, 'where'> = {
-    componentsId: `urn:portcullis:${host}:components`,
-    openapi30: doc.openapi.startsWith('3.0.'),
-  }
-  const components = isObject(doc.components?.schemas) ? doc.components.schemas : {}
-  ajv.addSchema(
-    toJsonSchema(
-      { $id: base.componentsId, $defs: components },
-      { ...base, where: 'components' },
-    ) as object,
-  )
-  // Identical schemas (a shared `$ref`, say) compile once.
-  const compiled = new Map<string, ValidateFunction>()
-  const compile = (schema: unknown, where: string): ValidateFunction => {
-    const json = toJsonSchema(schema, { ...base, where })
-    const key = JSON.stringify(json)
-    let fn = compiled.get(key)
-    if (!fn) {
-      try {
-        fn = ajv.compile(json as object)
-      } catch (e) {
-        throw new SchemaError(where, (e as Error).message)
-      }
-      compiled.set(key, fn)
-    }
-    return fn
-  }
+  const compile = createSchemaCompiler(host, doc)
   const contentOf = (value: unknown, where: string): ContentSchemas => {
     const out: ContentSchemas = new Map()
     if (value === undefined) return out

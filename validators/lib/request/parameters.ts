@@ -9,7 +9,7 @@
 import type { ValidateFunction } from 'ajv'
 import type { OpenApiDocument } from '../../../core/index.js'
 import { deref, resolvePointer, SchemaError } from '../schema-walk.js'
-import type { SchemaCompiler } from './schema-compiler.js'
+import type { SchemaCompiler } from '../schema-compiler.js'
 
 export const PARAMETER_LOCATIONS = ['path', 'query', 'header', 'cookie'] as const
 export type ParameterLocation = (typeof PARAMETER_LOCATIONS)[number]

@@ -11,7 +11,7 @@ import { DEFAULT_ALLOWED_HEADERS, headerAllowList, type HeaderAllowList } from '
 import { injectionScanner, type InjectionClass, type InjectionScanner } from './injection.js'
 import type { JsonRules } from './json-limits.js'
 import { compileParameter, declaredParameters, type CompiledParameter } from './parameters.js'
-import { createSchemaCompiler } from './schema-compiler.js'
+import { createSchemaCompiler } from '../schema-compiler.js'
 
 export interface RequestRules {
   operation: string

@@ -1,12 +1,12 @@
 /**
- * Compiles one host's parameter schemas: the same ajv set-up and the same components schema
- * the body validators use (lib/schemas.ts), so a parameter's `$ref` to
- * `#/components/schemas/...` resolves the same way. Identical schemas compile once.
+ * Compiles one host's schemas (bodies, responses, parameters) on one ajv set-up with the
+ * host's components schema, so every `$ref` to `#/components/schemas/...` resolves the same
+ * way. Identical schemas (a shared `$ref`, say) compile once.
  */
 import type { ValidateFunction } from 'ajv'
-import type { OpenApiDocument } from '../../../core/index.js'
-import { createAjv } from '../ajv.js'
-import { SchemaError, toJsonSchema, type WalkOptions } from '../schema-walk.js'
+import type { OpenApiDocument } from '../../core/index.js'
+import { createAjv } from './ajv.js'
+import { SchemaError, toJsonSchema, type WalkOptions } from './schema-walk.js'
 
 export type SchemaCompiler = (schema: unknown, where: string) => ValidateFunction
 
