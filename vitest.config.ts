@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config'
 
 const onPrem = [
+  'audit',
   'core',
   'config',
   'topology',

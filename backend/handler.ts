@@ -47,6 +47,7 @@ export type BackendVerdict =
       reason?: string
       /** The answer was produced for an earlier delivery; the upstream was not called again. */
       reused: boolean
+      request: RequestEnvelope
     }
   | { kind: 'drop'; reason: string; requestId?: string }
 
@@ -106,6 +107,7 @@ export function createBackendHandler(options: BackendOptions): BackendHandler {
       requestId,
       status: response.status,
       reused,
+      request: env,
     }
     if (response.error) verdict.code = response.error
     if (reason) verdict.reason = reason

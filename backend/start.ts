@@ -9,12 +9,14 @@ import { backendIdentity } from '../topology/index.js'
 import { connectComponent } from '../bus/component.js'
 import { asGatewayError, DEFAULT_CONCURRENCY, startStage, type StageMessage } from '../bus/stage.js'
 import type { Logger, Running } from '../runtime/index.js'
+import { createAuditPublisher } from '../bus/audit.js'
 import { createBackendHandler, type Answer } from './handler.js'
+import { MAX_DELIVERED_IDS, MAX_PENDING_ANSWERS } from './limits.js'
 import { OnceMemory } from './once.js'
 import { createUpstreamClient } from './upstream.js'
+import { startValidatingBackend } from './validating-start.js'
 
-export const MAX_PENDING_ANSWERS = 1_024
-export const MAX_DELIVERED_IDS = 200_000
+export { MAX_DELIVERED_IDS, MAX_PENDING_ANSWERS } from './limits.js'
 
 export interface BackendRunOptions {
   concurrency?: number
@@ -26,6 +28,10 @@ export async function startBackend(
   host: string,
   options: BackendRunOptions = {},
 ): Promise<Running> {
+  // In the single-validation topology the connector is also both validators.
+  if (config.topology === 'single-validation') {
+    return startValidatingBackend(config, log, host, options)
+  }
   const upstream = Object.hasOwn(config.upstreams, host) ? config.upstreams[host] : undefined
   if (!upstream) throw new Error(`no upstream host ${host} in the config`)
   const identity = backendIdentity(host)
@@ -46,11 +52,22 @@ export async function startBackend(
     throw e
   })
 
+  const audit = createAuditPublisher({ buses, topology: buses.topology, identity, log })
+
   const deadLetter = async (msg: StageMessage, error: unknown) => {
     const request = decodeRequest(msg.headers, msg.data)
-    const wire = encodeResponse(errorResponse(request, asGatewayError(error)))
+    const failure = asGatewayError(error)
+    const wire = encodeResponse(errorResponse(request, failure))
     await buses.publish('dresp', subjects.dirtyResponse(host), wire, request.requestId)
     memory.markDelivered(request.requestId, Date.now())
+    audit.record({
+      step: 'upstream',
+      stage: 'backend',
+      verdict: 'error',
+      request,
+      code: failure.code,
+      reason: `dead letter: ${failure.reason ?? failure.code}`,
+    })
   }
 
   try {
@@ -63,10 +80,21 @@ export async function startBackend(
       log,
       deadLetter,
       async handle(msg) {
-        const verdict = await handle(msg, Date.now())
+        const startedAt = Date.now()
+        const verdict = await handle(msg, startedAt)
         if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
         await buses.publish('dresp', verdict.subject, verdict.wire, verdict.requestId)
         memory.markDelivered(verdict.requestId, Date.now())
+        audit.record({
+          step: 'upstream',
+          stage: 'backend',
+          verdict: verdict.code ? 'error' : 'accept',
+          request: verdict.request,
+          startedAt,
+          status: verdict.status,
+          ...(verdict.code === undefined ? {} : { code: verdict.code }),
+          ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
+        })
         const fields = {
           requestId: verdict.requestId,
           status: verdict.status,
@@ -80,6 +108,7 @@ export async function startBackend(
     return {
       async stop() {
         await stage.stop()
+        await audit.flush()
         client.close()
         await buses.close()
       },

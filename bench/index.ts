@@ -7,7 +7,8 @@
  * each closed-loop with N in flight and open-loop at a fixed rate; then the peak resident
  * memory of every component. Before the stack starts, the request validator's own cost per
  * process (bench/validator.ts). Results go to bench/results/<time>.json and a table.
- * `--only validator` measures the validator alone, without starting the stack.
+ * `--only validator` measures the validator alone, without starting the stack; `--only audit`
+ * the audit store's write rate alone (bench/audit.ts), which the full run measures too.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -22,6 +23,7 @@ import { haproxyAvailable, startHaproxy } from './haproxy.js'
 import { peakResidentMb } from './memory.js'
 import { mintBearerTokens, verifyCostMicros } from './tokens.js'
 import { benchRequestValidator, type ValidatorResult } from './validator.js'
+import { benchAuditStore, printAuditBench } from './audit.js'
 
 /** Distinct tokens for the cold run: more than it sends, so none is reused (and cached). */
 const COLD_TOKENS = 8000
@@ -48,6 +50,13 @@ export async function bench(args: string[]): Promise<number> {
   const rate = Number(flag(args, 'rate', '500'))
   const log = (line: string) => process.stdout.write(line + '\n')
 
+  if (flag(args, 'only') === 'audit') {
+    log('measuring the audit store (PostgreSQL, PGlite)...')
+    const audit = await benchAuditStore(Math.min(seconds, 3))
+    printAuditBench(audit, log)
+    writeReport({ kind: 'audit', audit }, log)
+    return 0
+  }
   // On a quiet machine, before the stack takes the cores.
   log('measuring the request validator (pure handler, one process)...')
   const validator = await benchRequestValidator(REPO_ROOT, Math.min(seconds, 3))
@@ -56,6 +65,9 @@ export async function bench(args: string[]): Promise<number> {
     writeReport({ kind: 'validator', validator }, log)
     return 0
   }
+  log('measuring the audit store (PostgreSQL, PGlite)...')
+  const audit = await benchAuditStore(Math.min(seconds, 3))
+  printAuditBench(audit, log)
 
   log(`starting the stack (${os.cpus().length} cores)...`)
   // Per-request info lines (the demo logs each request) would be measured as gateway cost.
@@ -160,6 +172,7 @@ export async function bench(args: string[]): Promise<number> {
       })),
       verifyMicrosPerToken: verifyMicros,
       validator,
+      audit,
       memoryMb: memory,
     },
     log,

@@ -16,8 +16,8 @@ import {
   type RequestEnvelope,
 } from '../core/index.js'
 import { jwksOf, sign, testKey } from '../core/tokens/testing.js'
-import { compileRequestHosts } from '../validators/lib/index.js'
-import { accessTokenVerifier, createRequestValidator } from '../validators/request/index.js'
+import { accessTokenVerifier, compileRequestHosts } from '../validators/lib/index.js'
+import { createRequestValidator } from '../validators/request/index.js'
 
 export interface ValidatorResult {
   message: string

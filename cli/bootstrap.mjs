@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // First step of `npm start`, `npm test` and `npm run bench` on any machine, fresh clone
-// included: installs what is missing (npm packages, Debian's nats-server), then runs the
-// command. Plain JavaScript on purpose: it must run before any package is installed.
+// included: installs what is missing (npm packages, Debian's nats-server; for `test` also
+// Debian's postgresql and rsyslog, which the tests start), then runs the command. Plain
+// JavaScript on purpose: it must run before any package is installed.
 import { spawnSync, spawn } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -54,6 +55,17 @@ function findNatsServer() {
   return false
 }
 
+/** Debian installs the server under /usr/lib/postgresql/<version>/bin, off every PATH. */
+function findPostgres() {
+  const root = '/usr/lib/postgresql'
+  if (!existsSync(root)) return false
+  return readdirSync(root).some((v) => existsSync(join(root, v, 'bin', 'postgres')))
+}
+
+function findRsyslog() {
+  return existsSync('/usr/sbin/rsyslogd') || has('rsyslogd')
+}
+
 function ensureDebianPackage(binaryFound, pkg) {
   if (binaryFound()) return
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
@@ -79,6 +91,10 @@ function ensureDebianPackage(binaryFound, pkg) {
 
 ensureNpmPackages()
 ensureDebianPackage(findNatsServer, 'nats-server')
+if (command === 'test') {
+  ensureDebianPackage(findPostgres, 'postgresql')
+  ensureDebianPackage(findRsyslog, 'rsyslog')
+}
 
 const node = process.execPath
 const child =

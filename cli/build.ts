@@ -3,8 +3,9 @@
  * esbuild before the stack starts: no TypeScript loader at run time, so a process starts in
  * a fraction of the time and carries no loader thread in its resident memory.
  */
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { copyFileSync, mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
 import { REPO_ROOT } from './root.js'
 
@@ -15,8 +16,28 @@ export const PROCESS_MAINS = [
   'validators/response/main.ts',
   'backend/main.ts',
   'demo/main.ts',
+  'audit/sink/main.ts',
 ] as const
 export type ProcessMain = (typeof PROCESS_MAINS)[number]
+
+/**
+ * Files a bundled package loads at run time from beside its own module
+ * (`new URL('./pglite.wasm', import.meta.url)`): copied beside the bundle that holds it.
+ */
+const RUNTIME_ASSETS: Partial<Record<string, { module: string; files: string[] }>> = {
+  'audit/sink/main.ts': {
+    module: '@electric-sql/pglite',
+    files: ['pglite.wasm', 'pglite.data', 'initdb.wasm'],
+  },
+}
+
+function copyRuntimeAssets(main: string, outDir: string): void {
+  const assets = RUNTIME_ASSETS[main]
+  if (!assets) return
+  const from = dirname(createRequire(import.meta.url).resolve(assets.module))
+  const to = dirname(join(outDir, main))
+  for (const file of assets.files) copyFileSync(join(from, file), join(to, file))
+}
 
 /**
  * Builds every process (or the given mains) into `outDir`, each at its path in the repository
@@ -43,6 +64,7 @@ export async function buildProcesses<Main extends string = ProcessMain>(
       js: "import { createRequire as __portcullisRequire } from 'node:module'; const require = __portcullisRequire(import.meta.url);",
     },
   })
+  for (const main of mains) copyRuntimeAssets(main, outDir)
   return Object.fromEntries(
     mains.map((main) => [main, join(outDir, main.replace(/\.ts$/, '.mjs'))]),
   ) as Record<Main, string>

@@ -26,6 +26,10 @@ const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise
     about: 'show who may publish and subscribe what on each bus: --json, --markdown',
     run: async (a) => (await import('./commands/topology.js')).topology(a),
   },
+  audit: {
+    about: 'check the audit trail (verify) or read it (show --request <id>, --since ...)',
+    run: async (a) => (await import('./commands/audit.js')).audit(a),
+  },
   bench: {
     about: 'measure the request path and write bench/results/*.json',
     run: async (a) => (await import('../bench/index.js')).bench(a),

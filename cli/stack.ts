@@ -14,6 +14,7 @@ import {
   ADMIN,
   describeTopology,
   ensureCredentials,
+  natsServersOf,
   provisionStreams,
   readTrust,
   startNatsServer,
@@ -25,6 +26,7 @@ import type { BusName } from '../core/index.js'
 import { spawnComponent, StartError } from './processes.js'
 import { startEdgeDev } from './edge-dev.js'
 import { ensureJwkKeys } from './jwk-keys.js'
+import { ensureAuditSigningKey } from '../audit/store/index.js'
 import { buildProcesses, type ProcessMain } from './build.js'
 import { REPO_ROOT } from './root.js'
 
@@ -118,7 +120,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const topology = describeTopology(config)
   const host = config.bus.host
 
-  for (const server of topology.servers) {
+  for (const server of natsServersOf(topology)) {
     await assertPortFree(host, server.port, `${server.name} nats-server`)
     if (server.websocketPort)
       await assertPortFree(host, server.websocketPort, `${server.name} nats-server`)
@@ -129,12 +131,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // The token services' signing keys first: the edge's workers and the request validator
   // (which verifies access tokens) read them.
   await ensureJwkKeys(config.paths.keys)
+  // The audit trail's checkpoint key: the sink signs with it, `audit verify` checks with it.
+  ensureAuditSigningKey(config.paths.keys)
   // Every identity's key and bus credentials (renewed when due), the operator and accounts.
   await ensureCredentials(config.paths.keys, topology, {
     ttlSeconds: config.bus.credentialsTtlSeconds,
   })
 
-  const components: Component[] = topology.servers.map((server) => ({
+  const components: Component[] = natsServersOf(topology).map((server) => ({
     name: `nats-${server.name}`,
     start: () => {
       // Read at each start: `portcullis keys rotate` may have revoked keys since.
@@ -158,14 +162,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
   const proc = (name: string, main: ProcessMain, extraArgs: string[] = []) =>
     nodeProcess(config, options.overrides, name, bundle(main), extraArgs, onLine)
+  // The stage processes this topology has (single-validation has no validator processes).
+  const has = (kind: string) => topology.identities.some((i) => i.kind === kind)
   const stages: Component[] = [
     proc('demo', 'demo/main.ts'),
     proc('relay', 'bridge/relay/main.ts'),
-    proc('request-validator', 'validators/request/main.ts'),
+    ...(has('request-validator') ? [proc('request-validator', 'validators/request/main.ts')] : []),
     ...Object.keys(config.upstreams).map((h) =>
       proc(`backend-${h}`, 'backend/main.ts', ['--host', h]),
     ),
-    proc('response-validator', 'validators/response/main.ts'),
+    ...(has('response-validator')
+      ? [proc('response-validator', 'validators/response/main.ts')]
+      : []),
+    proc('audit-sink', 'audit/sink/main.ts'),
   ]
   components.push(...stages)
   if (options.edge !== false) {

@@ -77,6 +77,39 @@ const validation = section({
   response: responseValidation,
 })
 
+/** The `audit` section: the audit trail's storage and mirrors (audit/store, audit/mirrors). */
+const audit = section({
+  databaseUrl: { type: 'string', pattern: '^postgres(ql)?://' },
+  batchSize: count(1, 10_000, 500),
+  batchMaxWaitMs: count(1, 60_000, 200),
+  checkpoint: section({
+    everyEvents: count(1, 1_000_000, 1000),
+    everySeconds: count(1, 86_400, 60),
+  }),
+  syslog: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['host', 'port', 'transport'],
+    properties: {
+      host: { type: 'string', minLength: 1 },
+      port,
+      transport: { enum: ['udp', 'tcp'] },
+      appName: { type: 'string', pattern: '^[!-~]{1,48}$', default: 'portcullis' },
+    },
+  },
+  otlp: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['url'],
+    properties: {
+      url: { type: 'string', pattern: '^https?://' },
+      timeoutMs: { ...ms(100, 120_000), default: 5000 },
+      headers: { type: 'object', additionalProperties: { type: 'string' } },
+    },
+  },
+  mirrorQueue: count(1, 1_000_000, 10_000),
+})
+
 export const configSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
@@ -235,5 +268,6 @@ export const configSchema = {
         data: { type: 'string', default: '.portcullis/data' },
       },
     },
+    audit,
   },
 } as const

@@ -26,6 +26,27 @@ export interface BusPorts {
   cresp: number
 }
 
+/** The audit trail's storage and mirrors (audit/store, audit/mirrors). */
+export interface AuditConfig {
+  /**
+   * PostgreSQL (`postgres://` or `postgresql://`), else embedded PGlite under `paths.data`.
+   * `PORTCULLIS_AUDIT_DATABASE_URL` overrides it (`resolveAuditDatabaseUrl` in audit/store).
+   */
+  databaseUrl?: string
+  /** Events the sink writes in one transaction, at most. */
+  batchSize: number
+  /** How long the sink waits to fill a batch before it writes what it has. */
+  batchMaxWaitMs: number
+  /** A signed checkpoint of the chain head every this many events or seconds, first reached. */
+  checkpoint: { everyEvents: number; everySeconds: number }
+  /** RFC 5424 syslog mirror. */
+  syslog?: { host: string; port: number; transport: 'udp' | 'tcp'; appName: string }
+  /** OTLP/HTTP logs mirror. */
+  otlp?: { url: string; timeoutMs: number; headers?: Record<string, string> }
+  /** Events a mirror holds while its receiver is slow or away. */
+  mirrorQueue: number
+}
+
 export interface Config {
   deployment: DeploymentMode
   topology: TopologyMode
@@ -75,4 +96,5 @@ export interface Config {
   }
   demo: { port: number }
   paths: { keys: string; data: string }
+  audit: AuditConfig
 }

@@ -10,7 +10,7 @@ import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../config/index.js'
 import { OVERRIDES_ENV } from '../runtime/index.js'
-import { describeTopology } from '../topology/index.js'
+import { describeTopology, natsServersOf } from '../topology/index.js'
 import { REPO_ROOT } from '../cli/root.js'
 import {
   DEMO_SERVICE,
@@ -175,13 +175,16 @@ describe('the container pod (deploy/compose.yaml, deploy/Dockerfile)', () => {
       }
     }
     expect(compose.services[POD_SERVICE]!.volumes).toBeUndefined()
-    // One store per server, mounted by that server alone; the stages write nowhere.
-    expect([...writable]).toEqual(
-      topology.servers.map((s) => [natsService(s.name), [natsService(s.name)]]),
-    )
+    // One store per server and the audit sink's, each mounted by its owner alone; the
+    // stages write nowhere.
+    expect([...writable]).toEqual([
+      ...natsServersOf(topology).map((s) => [natsService(s.name), [natsService(s.name)]]),
+      ['audit-sink', ['audit-sink']],
+    ])
     for (const v of Object.keys(compose.volumes)) expect(compose.volumes[v]).toEqual({})
     const stores = members.flatMap(([, s]) => s.volumes!.filter((v) => v.type === 'volume'))
-    for (const v of stores as Mount[]) expect(v.target.startsWith(`${DATA_DIR}/`)).toBe(true)
+    for (const v of stores as Mount[])
+      expect(v.target === DATA_DIR || v.target.startsWith(`${DATA_DIR}/`)).toBe(true)
   })
 
   it('POD-007 a container that can gain privileges: root, privileged, added capabilities, writable root, the Docker socket', () => {

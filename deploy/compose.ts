@@ -9,7 +9,13 @@ import { basename, dirname, relative, resolve, posix } from 'node:path'
 import { stringify } from 'yaml'
 import { loadConfig, type LoadedConfig } from '../config/index.js'
 import { OVERRIDES_ENV } from '../runtime/index.js'
-import { describeTopology, serverPaths, serversOf, type Identity } from '../topology/index.js'
+import {
+  describeTopology,
+  natsServersOf,
+  serverPaths,
+  serversOf,
+  type Identity,
+} from '../topology/index.js'
 import {
   bundlePath,
   CONFIG_DIR,
@@ -99,6 +105,8 @@ function mainOf(identity: Identity): { main: ImageMain; args: string[] } | undef
       return { main: 'backend/main.ts', args: ['--host', identity.host] }
     case 'response-validator':
       return { main: 'validators/response/main.ts', args: [] }
+    case 'audit-sink':
+      return { main: 'audit/sink/main.ts', args: [] }
     default: {
       const kind: never = identity.kind
       throw new Error(`no pod service for identity kind ${String(kind)}`)
@@ -182,7 +190,7 @@ export function podCompose(opts: PodOptions): ComposeFile {
     ...args,
   ]
 
-  const link = topology.servers.find((s) => s.websocketPort !== undefined)
+  const link = natsServersOf(topology).find((s) => s.websocketPort !== undefined)
   const services: Record<string, Service> = {
     [POD_SERVICE]: {
       image: IMAGE,
@@ -205,7 +213,7 @@ export function podCompose(opts: PodOptions): ComposeFile {
     },
   }
   const volumes: ComposeFile['volumes'] = {}
-  for (const server of topology.servers) {
+  for (const server of natsServersOf(topology)) {
     const name = natsService(server.name)
     // Its config, pid file and JetStream store: the only place a server writes.
     volumes[name] = {}
@@ -217,7 +225,7 @@ export function podCompose(opts: PodOptions): ComposeFile {
   const started = (identity: string) =>
     Object.fromEntries(
       serversOf(topology, identity).map((s) => [
-        natsService(s.name),
+        natsService(s.server),
         { condition: 'service_started' as const },
       ]),
     )
@@ -238,9 +246,15 @@ export function podCompose(opts: PodOptions): ComposeFile {
   for (const identity of topology.identities) {
     const run = mainOf(identity)
     if (!run || identity.kind === 'admin') continue
+    // The audit sink's embedded store (and its lock) live in the data folder: its own volume.
+    const store = identity.kind === 'audit-sink'
+    if (store) volumes[identity.id] = {}
     add(
       identity.id,
       member(node(run.main, run.args), {
+        ...(store && {
+          volumes: [{ type: 'volume' as const, source: identity.id, target: DATA_DIR }],
+        }),
         depends_on: {
           ...(admins.length && {
             [PROVISION_SERVICE]: { condition: 'service_completed_successfully' as const },

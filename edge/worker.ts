@@ -12,7 +12,7 @@ import {
   type RateLimits,
   type TokenServices,
 } from './ingress/index.js'
-import { poolLink, type PoolNamespace } from './link/client.js'
+import { poolAudit, poolLink, type PoolNamespace } from './link/client.js'
 import { quotaCounter, type QuotaNamespace } from './quota/client.js'
 import { readSettings } from './settings.js'
 
@@ -22,7 +22,9 @@ function build(env: Env): Ingress {
   try {
     const settings = readSettings(env)
     // The RPC stub's type widens tuples (header pairs) to arrays; the values are the same.
-    const link = poolLink(env.LINK_POOL as unknown as PoolNamespace, settings.poolSize)
+    const pool = env.LINK_POOL as unknown as PoolNamespace
+    const link = poolLink(pool, settings.poolSize)
+    const audit = poolAudit(pool, settings.poolSize)
     // The RPC stubs' types are generic over the services; the methods are the ones declared.
     const tokens: TokenServices = {
       access: env.ACCESS_TOKENS as unknown as TokenServices['access'],
@@ -32,7 +34,7 @@ function build(env: Env): Ingress {
       limiter: (binding) => (env as unknown as Record<string, Limiter | undefined>)[binding],
       quota: quotaCounter(env.RATE_QUOTA as unknown as QuotaNamespace),
     }
-    return { app: createIngress({ policy: settings.policy, link, tokens, rateLimits }) }
+    return { app: createIngress({ policy: settings.policy, link, tokens, rateLimits, audit }) }
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e)
     console.error(JSON.stringify({ event: 'settings-refused', reason }))

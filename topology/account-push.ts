@@ -17,7 +17,7 @@ import { encodeUser } from '@nats-io/jwt'
 import { createUser, fromSeed } from '@nats-io/nkeys'
 import type { BusName } from '../core/index.js'
 import type { Config } from '../config/index.js'
-import { serverUrl, type Topology } from './describe.js'
+import { natsServerOf, serverUrl, type Topology } from './describe.js'
 import { SYSTEM_ACCOUNT, type AccountTrust, type CredentialsResult } from './credentials.js'
 import { accountSeedPath, readSeedFile } from './keys.js'
 import { serverPaths, writeServerConfig } from './natsconf.js'
@@ -101,8 +101,9 @@ export async function pushAccounts(
 }
 
 /**
- * For each server whose account changed: rewrites its config (when it has one: a server
- * never started gets its config when it starts) and pushes the new JWTs if it runs.
+ * For each server carrying a bus whose account changed: rewrites its config (when it has
+ * one: a server never started gets its config when it starts) and pushes the new JWTs if it
+ * runs.
  */
 export async function applyAccountChanges(
   config: Pick<Config, 'bus' | 'paths'>,
@@ -110,12 +111,17 @@ export async function applyAccountChanges(
   result: CredentialsResult,
 ): Promise<Array<{ server: BusName; state: PushState }>> {
   const out: Array<{ server: BusName; state: PushState }> = []
+  const written = new Set<string>()
   for (const name of result.changedAccounts) {
-    const spec = topology.servers.find((s) => s.name === name)
     const account = result.trust.accounts[name]
-    if (!spec || !account) continue
-    if (existsSync(serverPaths(config.paths.data, name).confPath))
-      writeServerConfig(config, topology, spec, result.trust)
+    if (!account || !topology.servers.some((s) => s.name === name)) continue
+    const server = natsServerOf(topology, name)
+    if (
+      !written.has(server.name) &&
+      existsSync(serverPaths(config.paths.data, server.name).confPath)
+    )
+      writeServerConfig(config, topology, server, result.trust)
+    written.add(server.name)
     const accounts = result.systemAccountChanged ? [result.trust.system, account] : [account]
     const state = await pushAccounts(config.paths.keys, topology, name, accounts)
     out.push({ server: name, state })

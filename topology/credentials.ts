@@ -66,11 +66,11 @@ export interface BusTrust {
   accounts: Partial<Record<BusName, AccountTrust>>
 }
 
-/** What one server is given: the operator, the system account and its own bus's account. */
+/** What one server is given: the operator, the system account and its own buses' accounts. */
 export interface ServerTrust {
   operatorJwt: string
   system: AccountTrust
-  account: AccountTrust
+  accounts: AccountTrust[]
 }
 
 export type IssueReason =
@@ -587,9 +587,12 @@ export function readTrust(dir: string, topology: Pick<Topology, 'servers'>): Bus
   }
 }
 
-/** The public material one server is configured with. */
-export function serverTrust(trust: BusTrust, server: BusName): ServerTrust {
-  const account = trust.accounts[server]
-  if (!account) throw new Error(`no account for the ${server} bus (run \`portcullis keys\`)`)
-  return { operatorJwt: trust.operatorJwt, system: trust.system, account }
+/** The public material one server is configured with: the accounts of the buses it carries. */
+export function serverTrust(trust: BusTrust, buses: readonly BusName[]): ServerTrust {
+  const accounts = buses.map((bus) => {
+    const account = trust.accounts[bus]
+    if (!account) throw new Error(`no account for the ${bus} bus (run \`portcullis keys\`)`)
+    return account
+  })
+  return { operatorJwt: trust.operatorJwt, system: trust.system, accounts }
 }

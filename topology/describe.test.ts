@@ -31,7 +31,7 @@ describe('describeTopology: edges', () => {
     for (const { id, edgeId } of edges) {
       expect(link.grants.find((g) => g.identity === id)).toEqual({
         identity: id,
-        publish: [subjects.linkRequest(edgeId!)],
+        publish: [subjects.linkRequest(edgeId!), subjects.audit(id)],
         subscribe: [`${subjects.linkInbox(edgeId!)}.>`],
         websocketOnly: true,
       })

@@ -4,11 +4,11 @@
  * on each server. Server configs, stream provisioning, component connections and the
  * permission tests are all generated from this; nothing is written by hand per deployment.
  */
-import { patternsOverlap, subjects, type BusName } from '../core/index.js'
+import { edgeIdentity, patternsOverlap, subjects, type BusName } from '../core/index.js'
 import { ConfigError, type Config, type TopologyMode } from '../config/index.js'
 
 export type ComponentKind =
-  'edge' | 'relay' | 'request-validator' | 'backend' | 'response-validator' | 'admin'
+  'edge' | 'relay' | 'request-validator' | 'backend' | 'response-validator' | 'audit-sink' | 'admin'
 
 export interface Identity {
   /** Unique name, also the nkey file name and the inbox token: `relay`, `backend-demo`, `edge-local`. */
@@ -28,13 +28,28 @@ export interface Grant {
   websocketOnly?: boolean
 }
 
+/**
+ * One bus: an account of its own, on the nats-server `server` names. In the `isolated` and
+ * `single-validation` topologies every bus has a server of its own; in `single-nats` all
+ * share one server and are isolated by account.
+ */
 export interface ServerSpec {
-  /** The bus this server carries (in the isolated topology, one server per bus). */
   name: BusName
+  /** The nats-server process that carries this bus (`natsServersOf`). */
+  server: string
   port: number
   websocketPort?: number
   jetstream: boolean
   grants: Grant[]
+}
+
+/** One nats-server process and the buses (accounts) it carries. */
+export interface NatsServerSpec {
+  name: string
+  port: number
+  websocketPort?: number
+  jetstream: boolean
+  buses: BusName[]
 }
 
 export interface ConsumerSpec {
@@ -47,6 +62,8 @@ export interface ConsumerSpec {
 export interface StreamSpec {
   server: BusName
   name: string
+  /** `data`: the request path's stream of that bus; `audit`: its audit events. */
+  kind: 'data' | 'audit'
   subjects: string[]
   consumers: ConsumerSpec[]
 }
@@ -54,12 +71,15 @@ export interface StreamSpec {
 export interface Topology {
   mode: TopologyMode
   host: string
+  /** Every bus of this mode, in the order of the request path. */
   servers: ServerSpec[]
   streams: StreamSpec[]
   identities: Identity[]
 }
 
 export const ADMIN = 'admin'
+export const AUDIT_SINK = 'audit-sink'
+export const AUDIT_STREAM = 'AUDIT'
 
 /** Inbox prefix of an identity: replies to its requests (JetStream acks, fetches) land here. */
 export function inboxPrefixOf(identity: string): string {
@@ -70,11 +90,9 @@ export function backendIdentity(host: string): string {
   return `backend-${host}`
 }
 
-export function edgeIdentity(edgeId: string): string {
-  return `edge-${edgeId}`
-}
+export { edgeIdentity }
 
-const STREAMS = {
+const DATA_STREAMS = {
   dreq: { name: 'DREQ', subjects: [subjects.dirtyRequestAll] },
   creq: { name: 'CREQ', subjects: [subjects.cleanRequestAll] },
   dresp: { name: 'DRESP', subjects: [subjects.dirtyResponseAll] },
@@ -95,13 +113,99 @@ export type TopologyConfig = Pick<Config, 'topology' | 'upstreams' | 'bus'> & {
   edge: Pick<Config['edge'], 'id'> & Partial<Pick<Config['edge'], 'peers'>>
 }
 
-export function describeTopology(config: TopologyConfig): Topology {
-  if (config.topology !== 'isolated') {
-    throw new ConfigError(
-      'topology',
-      `mode ${config.topology} is not available yet; use "isolated"`,
-    )
+/** Who publishes and who reads on each bus of one mode: the design's table, as data. */
+interface Layout {
+  buses: BusName[]
+  identities: Identity[]
+  /** Data-stream consumers per bus. */
+  consumers: Partial<Record<BusName, ConsumerSpec[]>>
+  /** Publish rights per bus and identity, beyond fetch/ack on its own consumers. */
+  publishes: Partial<Record<BusName, Array<[identity: string, subjects: string[]]>>>
+  /** The one bus each identity writes its audit events to. */
+  auditBus: Map<string, BusName>
+}
+
+function layoutOf(mode: TopologyMode, edges: string[], hosts: string[]): Layout {
+  const edgeIds: Identity[] = edges.map((edgeId) => ({
+    id: edgeIdentity(edgeId),
+    kind: 'edge',
+    edgeId,
+  }))
+  const backends: Identity[] = hosts.map((host) => ({
+    id: backendIdentity(host),
+    kind: 'backend',
+    host,
+  }))
+  const backendConsumer = (host: string, filter: string): ConsumerSpec => ({
+    name: backendIdentity(host),
+    filter,
+    identity: backendIdentity(host),
+  })
+  const relayConsumer = { name: 'relay', filter: subjects.cleanResponseAll, identity: 'relay' }
+  const auditBus = new Map<string, BusName>(edgeIds.map((e) => [e.id, 'link']))
+  auditBus.set('relay', 'dreq')
+
+  if (mode === 'single-validation') {
+    // The backend connector validates: dirty requests in, clean responses out, two buses.
+    for (const b of backends) auditBus.set(b.id, 'dreq')
+    return {
+      buses: ['link', 'dreq', 'cresp'],
+      identities: [...edgeIds, { id: 'relay', kind: 'relay' }, ...backends],
+      consumers: {
+        dreq: hosts.map((h) => backendConsumer(h, subjects.dirtyRequestForHost(h))),
+        cresp: [relayConsumer],
+      },
+      publishes: {
+        dreq: [['relay', [subjects.dirtyRequestAll]]],
+        cresp: hosts.map((h) => [backendIdentity(h), [subjects.cleanResponse('backend', h)]]),
+      },
+      auditBus,
+    }
   }
+  auditBus.set('request-validator', 'dreq')
+  for (const b of backends) auditBus.set(b.id, 'creq')
+  auditBus.set('response-validator', 'dresp')
+  return {
+    buses: ['link', 'dreq', 'creq', 'dresp', 'cresp'],
+    identities: [
+      ...edgeIds,
+      { id: 'relay', kind: 'relay' },
+      { id: 'request-validator', kind: 'request-validator' },
+      ...backends,
+      { id: 'response-validator', kind: 'response-validator' },
+    ],
+    consumers: {
+      dreq: [
+        {
+          name: 'request-validator',
+          filter: subjects.dirtyRequestAll,
+          identity: 'request-validator',
+        },
+      ],
+      creq: hosts.map((h) => backendConsumer(h, subjects.cleanRequest(h))),
+      dresp: [
+        {
+          name: 'response-validator',
+          filter: subjects.dirtyResponseAll,
+          identity: 'response-validator',
+        },
+      ],
+      cresp: [relayConsumer],
+    },
+    publishes: {
+      dreq: [['relay', [subjects.dirtyRequestAll]]],
+      creq: [['request-validator', [subjects.cleanRequestAll]]],
+      dresp: hosts.map((h) => [backendIdentity(h), [subjects.dirtyResponse(h)]]),
+      cresp: [
+        ['request-validator', [subjects.cleanResponseOf('request-validator')]],
+        ['response-validator', [subjects.cleanResponseOf('response-validator')]],
+      ],
+    },
+    auditBus,
+  }
+}
+
+export function describeTopology(config: TopologyConfig): Topology {
   const hosts = Object.keys(config.upstreams).sort()
   const peers = config.edge.peers ?? []
   if (peers.includes(config.edge.id)) {
@@ -109,164 +213,141 @@ export function describeTopology(config: TopologyConfig): Topology {
   }
   // Each edge deployment is its own identity, pinned to its own request subject and inbox.
   const edges = [config.edge.id, ...peers]
+  const mode = config.topology
+  const layout = layoutOf(mode, edges, hosts)
   const identities: Identity[] = [
-    ...edges.map((edgeId): Identity => ({ id: edgeIdentity(edgeId), kind: 'edge', edgeId })),
-    { id: 'relay', kind: 'relay' },
-    { id: 'request-validator', kind: 'request-validator' },
-    ...hosts.map((host): Identity => ({ id: backendIdentity(host), kind: 'backend', host })),
-    { id: 'response-validator', kind: 'response-validator' },
+    ...layout.identities,
+    { id: AUDIT_SINK, kind: 'audit-sink' },
     { id: ADMIN, kind: 'admin' },
   ]
 
-  const streams: StreamSpec[] = [
-    {
-      server: 'dreq',
-      ...STREAMS.dreq,
-      subjects: [...STREAMS.dreq.subjects],
-      consumers: [
-        {
-          name: 'request-validator',
-          filter: subjects.dirtyRequestAll,
-          identity: 'request-validator',
-        },
-      ],
-    },
-    {
-      server: 'creq',
-      ...STREAMS.creq,
-      subjects: [...STREAMS.creq.subjects],
-      consumers: hosts.map((host) => ({
-        name: backendIdentity(host),
-        filter: subjects.cleanRequest(host),
-        identity: backendIdentity(host),
-      })),
-    },
-    {
-      server: 'dresp',
-      ...STREAMS.dresp,
-      subjects: [...STREAMS.dresp.subjects],
-      consumers: [
-        {
-          name: 'response-validator',
-          filter: subjects.dirtyResponseAll,
-          identity: 'response-validator',
-        },
-      ],
-    },
-    {
-      server: 'cresp',
-      ...STREAMS.cresp,
-      subjects: [...STREAMS.cresp.subjects],
-      consumers: [{ name: 'relay', filter: subjects.cleanResponseAll, identity: 'relay' }],
-    },
-  ]
+  // Every bus keeps an audit stream (the link too: the edge's refusals ride on it); the data
+  // streams are the request path's.
+  const streams: StreamSpec[] = layout.buses.flatMap((bus): StreamSpec[] => {
+    const audit: StreamSpec = {
+      server: bus,
+      name: AUDIT_STREAM,
+      kind: 'audit',
+      subjects: [subjects.auditAll],
+      consumers: [{ name: AUDIT_SINK, filter: subjects.auditAll, identity: AUDIT_SINK }],
+    }
+    if (bus === 'link') return [audit]
+    const data = DATA_STREAMS[bus]
+    return [
+      {
+        server: bus,
+        name: data.name,
+        kind: 'data',
+        subjects: [...data.subjects],
+        consumers: layout.consumers[bus] ?? [],
+      },
+      audit,
+    ]
+  })
 
-  const consumerGrant = (server: BusName, identity: string): string[] =>
+  const consumerGrant = (bus: BusName, identity: string): string[] =>
     streams
-      .filter((s) => s.server === server)
+      .filter((s) => s.server === bus)
       .flatMap((s) =>
         s.consumers
           .filter((c) => c.identity === identity)
-          .map((c) => consumerRights(s.name, c.name)),
+          .flatMap((c) => consumerRights(s.name, c.name)),
       )
-      .flat()
-
   const inbox = (identity: string) => [`${inboxPrefixOf(identity)}.>`]
-  const admin: Grant = { identity: ADMIN, publish: ['$JS.API.>'], subscribe: inbox(ADMIN) }
 
-  const servers: ServerSpec[] = [
-    {
-      name: 'link',
-      port: config.bus.ports.link,
-      websocketPort: config.bus.ports.linkWebsocket,
-      jetstream: false,
-      grants: [
-        ...edges.map((edgeId): Grant => ({
+  const grantsOn = (bus: BusName): Grant[] => {
+    const grants = new Map<string, Grant>()
+    const grantOf = (identity: string): Grant => {
+      let g = grants.get(identity)
+      if (!g) grants.set(identity, (g = { identity, publish: [], subscribe: inbox(identity) }))
+      return g
+    }
+    if (bus === 'link') {
+      // Core NATS on the link: the edge's requests and the relay's answers.
+      for (const edgeId of edges) {
+        grants.set(edgeIdentity(edgeId), {
           identity: edgeIdentity(edgeId),
           publish: [subjects.linkRequest(edgeId)],
           subscribe: [`${subjects.linkInbox(edgeId)}.>`],
           websocketOnly: true,
-        })),
-        {
-          identity: 'relay',
-          publish: [subjects.linkInboxAll],
-          subscribe: [subjects.linkRequestAll],
-        },
-      ],
-    },
-    {
-      name: 'dreq',
-      port: config.bus.ports.dreq,
+        })
+      }
+      grants.set('relay', {
+        identity: 'relay',
+        publish: [subjects.linkInboxAll],
+        subscribe: [subjects.linkRequestAll],
+      })
+    }
+    for (const [identity, publish] of layout.publishes[bus] ?? []) {
+      grantOf(identity).publish.push(...publish)
+    }
+    for (const stream of streams.filter((s) => s.server === bus && s.kind === 'data')) {
+      for (const c of stream.consumers)
+        grantOf(c.identity).publish.push(...consumerRights(stream.name, c.name))
+    }
+    for (const [identity, auditBus] of layout.auditBus) {
+      if (auditBus === bus) grantOf(identity).publish.push(subjects.audit(identity))
+    }
+    // The sink reads every bus's audit stream and writes nothing onto any bus.
+    grantOf(AUDIT_SINK).publish.push(...consumerGrant(bus, AUDIT_SINK))
+    grants.set(ADMIN, { identity: ADMIN, publish: ['$JS.API.>'], subscribe: inbox(ADMIN) })
+    return [...grants.values()]
+  }
+
+  const ports = config.bus.ports
+  const BUS_PORTS: Record<BusName, number> = {
+    link: ports.link,
+    dreq: ports.dreq,
+    creq: ports.creq,
+    dresp: ports.dresp,
+    cresp: ports.cresp,
+  }
+  const servers: ServerSpec[] = layout.buses.map((bus) => {
+    // single-nats: one server, on the link's ports, carries every bus as an account.
+    const shared = mode === 'single-nats'
+    const spec: ServerSpec = {
+      name: bus,
+      server: shared ? 'nats' : bus,
+      port: shared ? ports.link : BUS_PORTS[bus],
       jetstream: true,
-      grants: [
-        { identity: 'relay', publish: [subjects.dirtyRequestAll], subscribe: inbox('relay') },
-        {
-          identity: 'request-validator',
-          publish: consumerGrant('dreq', 'request-validator'),
-          subscribe: inbox('request-validator'),
-        },
-        admin,
-      ],
-    },
-    {
-      name: 'creq',
-      port: config.bus.ports.creq,
-      jetstream: true,
-      grants: [
-        {
-          identity: 'request-validator',
-          publish: [subjects.cleanRequestAll],
-          subscribe: inbox('request-validator'),
-        },
-        ...hosts.map((host): Grant => ({
-          identity: backendIdentity(host),
-          publish: consumerGrant('creq', backendIdentity(host)),
-          subscribe: inbox(backendIdentity(host)),
-        })),
-        admin,
-      ],
-    },
-    {
-      name: 'dresp',
-      port: config.bus.ports.dresp,
-      jetstream: true,
-      grants: [
-        ...hosts.map((host): Grant => ({
-          identity: backendIdentity(host),
-          publish: [subjects.dirtyResponse(host)],
-          subscribe: inbox(backendIdentity(host)),
-        })),
-        {
-          identity: 'response-validator',
-          publish: consumerGrant('dresp', 'response-validator'),
-          subscribe: inbox('response-validator'),
-        },
-        admin,
-      ],
-    },
-    {
-      name: 'cresp',
-      port: config.bus.ports.cresp,
-      jetstream: true,
-      grants: [
-        {
-          identity: 'request-validator',
-          publish: [subjects.cleanResponseOf('request-validator')],
-          subscribe: inbox('request-validator'),
-        },
-        {
-          identity: 'response-validator',
-          publish: [subjects.cleanResponseOf('response-validator')],
-          subscribe: inbox('response-validator'),
-        },
-        { identity: 'relay', publish: consumerGrant('cresp', 'relay'), subscribe: inbox('relay') },
-        admin,
-      ],
-    },
-  ]
+      grants: grantsOn(bus),
+    }
+    if (bus === 'link') spec.websocketPort = ports.linkWebsocket
+    return spec
+  })
 
   assertTrustRootUngranted(servers)
-  return { mode: config.topology, host: config.bus.host, servers, streams, identities }
+  return { mode, host: config.bus.host, servers, streams, identities }
+}
+
+/** The nats-server processes of a topology, each with the buses (accounts) it carries. */
+export function natsServersOf(topology: Pick<Topology, 'servers'>): NatsServerSpec[] {
+  const byName = new Map<string, NatsServerSpec>()
+  for (const bus of topology.servers) {
+    const have = byName.get(bus.server)
+    if (!have) {
+      byName.set(bus.server, {
+        name: bus.server,
+        port: bus.port,
+        ...(bus.websocketPort === undefined ? {} : { websocketPort: bus.websocketPort }),
+        jetstream: bus.jetstream,
+        buses: [bus.name],
+      })
+      continue
+    }
+    if (have.port !== bus.port) throw new Error(`server ${bus.server}: buses on different ports`)
+    have.buses.push(bus.name)
+    have.jetstream ||= bus.jetstream
+    if (bus.websocketPort !== undefined) have.websocketPort = bus.websocketPort
+  }
+  return [...byName.values()]
+}
+
+/** The nats-server process that carries `bus`. */
+export function natsServerOf(topology: Pick<Topology, 'servers'>, bus: BusName): NatsServerSpec {
+  const spec = natsServersOf(topology).find((s) => s.buses.includes(bus))
+  if (!spec) throw new Error(`no bus ${bus} in the topology`)
+  return spec
 }
 
 /**
@@ -294,6 +375,16 @@ export function serversOf(topology: Topology, identity: string): ServerSpec[] {
 
 export function serverUrl(topology: Topology, server: BusName): string {
   const spec = topology.servers.find((s) => s.name === server)
-  if (!spec) throw new Error(`no server ${server} in the ${topology.mode} topology`)
+  if (!spec) throw new Error(`no ${server} bus in the ${topology.mode} topology`)
   return `nats://${topology.host}:${spec.port}`
+}
+
+/** The one bus on which `identity` may publish its audit events (its grant says which). */
+export function auditBusOf(topology: Pick<Topology, 'servers'>, identity: string): BusName {
+  const subject = subjects.audit(identity)
+  const spec = topology.servers.find((s) =>
+    s.grants.some((g) => g.identity === identity && g.publish.includes(subject)),
+  )
+  if (!spec) throw new Error(`identity ${identity} may publish audit events on no bus`)
+  return spec.name
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decode, encodeAccount, encodeOperator, type Account } from '@nats-io/jwt'
 import { createAccount, createOperator } from '@nats-io/nkeys'
-import { describeTopology, type ServerSpec, type Topology } from './describe.js'
+import { describeTopology, natsServersOf, type NatsServerSpec, type Topology } from './describe.js'
 import { ensureCredentials, serverTrust, type BusTrust, type ServerTrust } from './credentials.js'
 import { renderServerConfig, serverPaths, type RenderOptions } from './natsconf.js'
 
@@ -53,15 +53,15 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function server(name: string): ServerSpec {
-  return topology.servers.find((s) => s.name === name)!
+function server(name: string): NatsServerSpec {
+  return natsServersOf(topology).find((s) => s.name === name)!
 }
 
 function render(
-  spec: ServerSpec,
+  spec: NatsServerSpec,
   t: Topology = topology,
   o: RenderOptions = opts,
-  k: ServerTrust = serverTrust(trust, spec.name),
+  k: ServerTrust = serverTrust(trust, spec.buses),
 ): string {
   return renderServerConfig(t, spec, k, o)
 }
@@ -75,24 +75,25 @@ describe('renderServerConfig', () => {
     expect(text).not.toMatch(/0\.0\.0\.0|http:|monitor/)
   })
 
-  it('gives JetStream servers a bounded store and the link none', () => {
+  it('gives every server a bounded store: its data stream and its audit stream', () => {
     const dreq = render(server('dreq'))
     expect(dreq).toContain('store_dir: "/var/lib/portcullis/nats/dreq"')
     expect(dreq).toMatch(/max_memory_store: \d+/)
-    // One stream of 1 GiB plus 1 GiB of headroom.
-    expect(dreq).toContain(`max_file_store: ${2 * 1024 ** 3}`)
+    // Two streams of 1 GiB plus 1 GiB of headroom.
+    expect(dreq).toContain(`max_file_store: ${3 * 1024 ** 3}`)
     expect(render(server('dreq'), topology, { ...opts, streamMaxBytes: 4 * 1024 ** 3 })).toContain(
-      `max_file_store: ${5 * 1024 ** 3}`,
+      `max_file_store: ${9 * 1024 ** 3}`,
     )
+    // The link keeps only the audit stream (the edges' events).
     const link = render(server('link'))
-    expect(link).not.toContain('jetstream')
+    expect(link).toContain(`max_file_store: ${2 * 1024 ** 3}`)
     expect(link).toContain('websocket {\n  listen: "127.0.0.1:7421"\n  no_tls: true\n}')
   })
 
   it('trusts one operator and preloads only its own account and the system account', () => {
-    for (const spec of topology.servers) {
+    for (const spec of natsServersOf(topology)) {
       const text = render(spec)
-      const account = trust.accounts[spec.name]!
+      const account = trust.accounts[spec.buses[0]!]!
       expect(text).toContain(`operator: "${trust.operatorJwt}"\n`)
       expect(text).toContain(`system_account: "${trust.system.publicKey}"\n`)
       expect(text).toContain('resolver: MEMORY\n')
@@ -104,8 +105,37 @@ describe('renderServerConfig', () => {
     }
   })
 
+  it('single-nats: one server preloads every bus account, each still its own account', () => {
+    const single = describeTopology({
+      ...structuredClone(config),
+      topology: 'single-nats',
+    } as Parameters<typeof describeTopology>[0])
+    const servers = natsServersOf(single)
+    expect(servers).toEqual([
+      {
+        name: 'nats',
+        port: 7420,
+        websocketPort: 7421,
+        jetstream: true,
+        buses: ['link', 'dreq', 'creq', 'dresp', 'cresp'],
+      },
+    ])
+    const text = render(servers[0]!, single)
+    expect(text).toContain('server_name: "portcullis-nats"\n')
+    for (const bus of servers[0]!.buses) {
+      const account = trust.accounts[bus]!
+      expect(text).toContain(`  # ${bus}\n  ${account.publicKey}: "${account.jwt}"\n`)
+    }
+    // No account imports or exports anything: buses share nothing but the process.
+    for (const bus of servers[0]!.buses) {
+      const claims = decode<Account>(trust.accounts[bus]!.jwt).nats
+      expect(claims.imports ?? []).toEqual([])
+      expect(claims.exports ?? []).toEqual([])
+    }
+  })
+
   it('holds no user, key, password or permission: those are in the signed user JWTs', () => {
-    for (const spec of topology.servers) {
+    for (const spec of natsServersOf(topology)) {
       const text = render(spec)
       const keysOnly = text.replace(/"[^"]*"/g, '""').replace(/#.*$/gm, '')
       expect(keysOnly).not.toMatch(/authorization|users|nkey|password|permissions|deny|allow/)
@@ -113,10 +143,10 @@ describe('renderServerConfig', () => {
     }
   })
 
-  it('enables JetStream in the accounts of JetStream buses only', () => {
+  it('enables JetStream in the bus accounts and never in the system account', () => {
     for (const spec of topology.servers) {
       const limits = decode<Account>(trust.accounts[spec.name]!.jwt).nats.limits!
-      expect(limits.disk_storage).toBe(spec.jetstream ? -1 : undefined)
+      expect(limits.disk_storage).toBe(-1)
       expect(limits.disallow_bearer).toBe(true)
     }
     expect(decode<Account>(trust.system.jwt).nats.limits!.disk_storage).toBeUndefined()
@@ -139,7 +169,8 @@ describe('renderServerConfig', () => {
 
   it('refuses trust material that does not chain to the operator', async () => {
     const dreq = server('dreq')
-    const own = serverTrust(trust, 'dreq')
+    const own = serverTrust(trust, ['dreq'])
+    const ownAccount = own.accounts[0]!
     const stranger = createAccount()
     const foreign = await encodeAccount('dreq', stranger, {}, { signer: createOperator() })
     const cases: Array<[ServerTrust, RegExp]> = [
@@ -149,15 +180,16 @@ describe('renderServerConfig', () => {
         /names another system account/,
       ],
       [
-        { ...own, account: { ...own.account, publicKey: stranger.getPublicKey() } },
+        { ...own, accounts: [{ ...ownAccount, publicKey: stranger.getPublicKey() }] },
         /not this operator's dreq/,
       ],
       [
-        { ...own, account: { name: 'dreq', publicKey: stranger.getPublicKey(), jwt: foreign } },
+        { ...own, accounts: [{ name: 'dreq', publicKey: stranger.getPublicKey(), jwt: foreign }] },
         /not this operator's dreq/,
       ],
-      [{ ...own, account: { ...own.account, publicKey: 'UABC' } }, /not a public account key/],
-      [{ ...own, account: { ...own.account, name: 'dreq\n}' } }, /bad account name/],
+      [{ ...own, accounts: [{ ...ownAccount, publicKey: 'UABC' }] }, /not a public account key/],
+      [{ ...own, accounts: [{ ...ownAccount, name: 'dreq\n}' }] }, /bad account name/],
+      [{ ...own, accounts: [] }, /carries 1 buses, given 0 accounts/],
     ]
     for (const [bad, message] of cases)
       expect(() => render(dreq, topology, opts, bad)).toThrow(message)

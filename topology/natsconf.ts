@@ -1,14 +1,13 @@
 /**
  * Renders one nats-server (2.9) config from the topology description, in operator mode: the
- * server trusts one operator and preloads its bus's account and the system account into a
- * memory resolver. It holds no user list and no secret: users are the JWTs the account
+ * server trusts one operator and preloads the accounts of the buses it carries (one, or all
+ * of them in the `single-nats` topology) and the system account into a memory resolver. It holds no user list and no secret: users are the JWTs the account
  * signed (credentials.ts), whose permissions are the grants; nothing here decides policy.
  */
 import { join } from 'node:path'
 import { decode, type Account, type ClaimsData, type Operator } from '@nats-io/jwt'
-import type { BusName } from '../core/index.js'
 import type { Config } from '../config/index.js'
-import type { ServerSpec, Topology } from './describe.js'
+import type { NatsServerSpec, Topology } from './describe.js'
 import { serverTrust, type BusTrust, type ServerTrust } from './credentials.js'
 import { writePrivateFile } from './keys.js'
 
@@ -21,7 +20,7 @@ const MAX_MEMORY_STORE = 256 * MiB
 const STORE_HEADROOM = GiB
 
 export interface RenderOptions {
-  /** JetStream store folder of this server (`store_dir`); unused for the link server. */
+  /** JetStream store folder of this server (`store_dir`). */
   storeDir: string
   maxPayloadBytes: number
   /** `bus.streamMaxBytes`; sizes `max_file_store` so every stream's reservation fits. */
@@ -31,7 +30,7 @@ export interface RenderOptions {
 /** Where a server's generated config and its JetStream store live under the data folder. */
 export function serverPaths(
   dataDir: string,
-  server: BusName,
+  server: string,
 ): { confPath: string; storeDir: string } {
   return {
     confPath: join(dataDir, 'nats', `${server}.conf`),
@@ -61,7 +60,7 @@ function claims<T>(jwt: string, what: string): ClaimsData<T> {
  * Refuses trust material that does not chain: a self-signed operator naming the system
  * account, and accounts signed by that operator with the public keys they claim.
  */
-function checkTrust(server: ServerSpec, trust: ServerTrust): void {
+function checkTrust(server: NatsServerSpec, trust: ServerTrust): void {
   const op = claims<Operator>(trust.operatorJwt, 'the operator JWT')
   if (op.iss !== op.sub || op.nats.type !== 'operator') {
     throw new Error('the operator JWT is not a self-signed operator')
@@ -69,7 +68,12 @@ function checkTrust(server: ServerSpec, trust: ServerTrust): void {
   if (op.nats.system_account !== trust.system.publicKey) {
     throw new Error('the operator JWT names another system account')
   }
-  for (const account of [trust.account, trust.system]) {
+  if (trust.accounts.length !== server.buses.length) {
+    throw new Error(
+      `server ${server.name} carries ${server.buses.length} buses, given ${trust.accounts.length} accounts`,
+    )
+  }
+  for (const account of [...trust.accounts, trust.system]) {
     if (!/^[A-Za-z0-9_-]+$/.test(account.name)) {
       throw new Error(`bad account name ${JSON.stringify(account.name)}`)
     }
@@ -85,12 +89,12 @@ function checkTrust(server: ServerSpec, trust: ServerTrust): void {
 
 export function renderServerConfig(
   topology: Topology,
-  server: ServerSpec,
+  server: NatsServerSpec,
   trust: ServerTrust,
   opts: RenderOptions,
 ): string {
   if (!HOST.test(topology.host)) throw new Error(`bad bus host ${JSON.stringify(topology.host)}`)
-  if (server.grants.length === 0) throw new Error(`server ${server.name} has no users`)
+  if (server.buses.length === 0) throw new Error(`server ${server.name} carries no bus`)
   checkTrust(server, trust)
   const hostPort = (port: number) => str(`${topology.host}:${port}`)
   const out = [
@@ -100,7 +104,7 @@ export function renderServerConfig(
     `max_payload: ${Math.trunc(opts.maxPayloadBytes)}`,
   ]
   if (server.jetstream) {
-    const streams = topology.streams.filter((s) => s.server === server.name).length
+    const streams = topology.streams.filter((s) => server.buses.includes(s.server)).length
     const maxFileStore = streams * (opts.streamMaxBytes ?? GiB) + STORE_HEADROOM
     out.push(
       'jetstream {',
@@ -119,8 +123,7 @@ export function renderServerConfig(
     `system_account: ${str(trust.system.publicKey)}`,
     'resolver: MEMORY',
     'resolver_preload: {',
-    `  # ${trust.account.name}`,
-    `  ${trust.account.publicKey}: ${str(trust.account.jwt)}`,
+    ...trust.accounts.flatMap((a) => [`  # ${a.name}`, `  ${a.publicKey}: ${str(a.jwt)}`]),
     `  # ${trust.system.name}: needed by JetStream; it has no users`,
     `  ${trust.system.publicKey}: ${str(trust.system.jwt)}`,
     '}',
@@ -132,11 +135,11 @@ export function renderServerConfig(
 export function writeServerConfig(
   config: Pick<Config, 'bus' | 'paths'>,
   topology: Topology,
-  server: ServerSpec,
+  server: NatsServerSpec,
   trust: BusTrust,
 ): { confPath: string; storeDir: string } {
   const paths = serverPaths(config.paths.data, server.name)
-  const text = renderServerConfig(topology, server, serverTrust(trust, server.name), {
+  const text = renderServerConfig(topology, server, serverTrust(trust, server.buses), {
     storeDir: paths.storeDir,
     maxPayloadBytes: config.bus.maxPayloadBytes,
     streamMaxBytes: config.bus.streamMaxBytes,

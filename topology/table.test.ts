@@ -35,7 +35,11 @@ describe('accessTable', () => {
   it('puts every consumer in the row of the identity that fetches from it, on its server', () => {
     for (const stream of topology.streams) {
       for (const c of stream.consumers) {
-        const holders = table.rows.filter((r) => r.fetches.some((f) => f.consumer === c.name))
+        const holders = table.rows.filter((r) =>
+          r.fetches.some(
+            (f) => f.stream === stream.name && f.consumer === c.name && r.server === stream.server,
+          ),
+        )
         expect(holders.map((r) => [r.server, r.identity])).toEqual([[stream.server, c.identity]])
       }
     }
@@ -71,7 +75,8 @@ describe('renderAccessText', () => {
     const column = headers[0]!.indexOf('may publish')
     for (const row of table.rows.filter((r) => r.publish.length > 1)) {
       for (const subject of row.publish) {
-        expect(lines.find((l) => l.includes(subject))!.indexOf(subject)).toBe(column)
+        const at = lines.find((l) => l.includes(` ${subject} `) || l.endsWith(` ${subject}`))!
+        expect(at.indexOf(` ${subject}`) + 1).toBe(column)
       }
     }
     expect(lines.filter((l) => l !== l.trimEnd())).toEqual([])

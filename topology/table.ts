@@ -143,8 +143,9 @@ export function renderAccessText(table: AccessTable): string {
   }
   const line = (cells: string[]) =>
     `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd()
+  const processes = new Set(table.servers.map((s) => s.url)).size
   const out = [
-    `${table.mode} topology: ${table.servers.length} servers, ${table.identities.length} identities`,
+    `${table.mode} topology: ${table.servers.length} buses on ${processes} nats-server${processes === 1 ? '' : 's'}, ${table.identities.length} identities`,
   ]
   for (const server of table.servers) {
     out.push('', `${server.name}: ${serverLine(server)}`, line(HEADINGS))

@@ -55,6 +55,8 @@ export type LinkVerdict =
       requestId: string
       code: ErrorCode
       reason: string
+      /** What could be read of the request, for the audit trail. */
+      request: RequestContext
     }
   | { kind: 'drop'; reason: string; requestId?: string }
 
@@ -67,6 +69,7 @@ export type ResponseVerdict =
       stage: ResponseStage
       status: number
       code?: ErrorCode
+      request: RequestContext
     }
   | { kind: 'drop'; reason: string; requestId?: string }
 
@@ -106,6 +109,7 @@ export function createRelay(options: RelayOptions): RelayHandler {
           requestId: context.requestId,
           code: error.code,
           reason: error.reason!,
+          request: context,
         }
       }
       if (hasExpired(request, now)) {
@@ -155,6 +159,7 @@ export function createRelay(options: RelayOptions): RelayHandler {
         requestId: request.requestId,
         stage: from.stage,
         status: answer.status,
+        request,
       }
       if (answer.error) verdict.code = answer.error
       return verdict

@@ -6,6 +6,7 @@
 import type { Msg, Subscription } from '@nats-io/nats-core'
 import { decodeResponse, encodeResponse, errorResponse, subjects } from '../../core/index.js'
 import type { LoadedConfig } from '../../config/index.js'
+import { createAuditPublisher } from '../../bus/audit.js'
 import { connectComponent } from '../../bus/component.js'
 import { asGatewayError, PUBLISH_TIMEOUT_MS, startStage } from '../../bus/stage.js'
 import type { Logger, Running } from '../../runtime/index.js'
@@ -28,10 +29,12 @@ export async function startRelay(
   const relay = createRelay({ publishTimeoutMs: PUBLISH_TIMEOUT_MS })
   const buses = await connectComponent(config, COMPONENT, ['link', 'dreq', 'cresp'])
   const link = buses.on('link')
+  const audit = createAuditPublisher({ buses, topology: buses.topology, identity: COMPONENT, log })
   const inFlight = new Set<Promise<void>>()
 
   const onLinkRequest = async (msg: Msg): Promise<void> => {
-    const verdict = relay.linkRequest(msg, Date.now())
+    const startedAt = Date.now()
+    const verdict = relay.linkRequest(msg, startedAt)
     switch (verdict.kind) {
       case 'drop':
         log.warn('dropped', {
@@ -47,6 +50,15 @@ export async function startRelay(
           code: verdict.code,
           reason: verdict.reason,
         })
+        audit.record({
+          step: 'request',
+          stage: 'relay',
+          verdict: 'reject',
+          request: verdict.request,
+          startedAt,
+          code: verdict.code,
+          reason: verdict.reason,
+        })
         return
       case 'publish': {
         const { request } = verdict
@@ -59,11 +71,28 @@ export async function startRelay(
             verdict.timeoutMs,
           )
           if (ack.duplicate) log.info('duplicate', { requestId: request.requestId })
+          audit.record({
+            step: 'request',
+            stage: 'relay',
+            verdict: 'accept',
+            request,
+            startedAt,
+            body: request.body,
+          })
         } catch (e) {
           const reason = asGatewayError(e).reason ?? 'publish failed'
           const wire = relay.busUnavailable(request, reason)
           link.publish(request.replyTo!, wire.data, { headers: wire.headers })
           log.warn('bus-unavailable', { requestId: request.requestId, reason })
+          audit.record({
+            step: 'request',
+            stage: 'relay',
+            verdict: 'error',
+            request,
+            startedAt,
+            code: 'BUS_UNAVAILABLE',
+            reason,
+          })
         }
       }
     }
@@ -109,6 +138,13 @@ export async function startRelay(
         if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
         if (link.isClosed()) throw new Error('link connection is closed')
         link.publish(verdict.replyTo, verdict.wire.data, { headers: verdict.wire.headers })
+        audit.record({
+          step: 'response',
+          stage: 'relay',
+          verdict: 'accept',
+          request: verdict.request,
+          status: verdict.status,
+        })
         log.debug('answer', {
           requestId: verdict.requestId,
           stage: verdict.stage,
@@ -119,8 +155,17 @@ export async function startRelay(
       async deadLetter(msg, error) {
         const { request } = decodeResponse(msg.headers, msg.data)
         if (!request.replyTo) throw new Error('no reply stamp')
-        const wire = encodeResponse(errorResponse(request, asGatewayError(error)))
+        const failure = asGatewayError(error)
+        const wire = encodeResponse(errorResponse(request, failure))
         link.publish(request.replyTo, wire.data, { headers: wire.headers })
+        audit.record({
+          step: 'response',
+          stage: 'relay',
+          verdict: 'error',
+          request,
+          code: failure.code,
+          reason: `dead letter: ${failure.reason ?? failure.code}`,
+        })
       },
     })
 
@@ -129,6 +174,7 @@ export async function startRelay(
         await sub?.drain().catch(() => undefined)
         await Promise.all(inFlight)
         await stage.stop()
+        await audit.flush()
         await buses.close()
       },
     }

@@ -21,6 +21,7 @@ import {
 } from '../../topology/index.js'
 import { configFile } from '../args.js'
 import { ensureJwkKeys } from '../jwk-keys.js'
+import { ensureAuditSigningKey } from '../../audit/store/index.js'
 
 const USAGE = 'usage: portcullis keys [rotate <identity>] [--config file]\n'
 
@@ -83,10 +84,12 @@ export async function keys(args: string[]): Promise<number> {
     printCredentials(result, topology)
     for (const key of await ensureJwkKeys(keysDir))
       process.stdout.write(`${`${key.service} signing key`.padEnd(22)} kid ${key.kid}\n`)
+    const audit = ensureAuditSigningKey(keysDir)
+    process.stdout.write(`${'audit checkpoint key'.padEnd(22)} kid ${audit.keyId}\n`)
     await applyToServers(config, topology, result)
     process.stdout.write(
       `\ncredentials are in ${keysDir}/creds/<bus>/<identity>.creds, seeds in ${keysDir}/nkeys,` +
-        ` signing keys in ${keysDir}/jwk (never commit them); the edge's is` +
+        ` signing keys in ${keysDir}/jwk and ${keysDir}/audit (never commit them); the edge's is` +
         ` creds/link/${edgeIdentity(config.edge.id)}.creds\n`,
     )
     return 0

@@ -76,7 +76,7 @@ describe('portcullis topology', () => {
     }
   })
 
-  it('names the topology mode it cannot describe yet, as a config error', async () => {
+  it('prints the single-nats table: one server carries every bus, each its own account', async () => {
     const other = join(dir, 'single.json')
     writeFileSync(
       other,
@@ -90,6 +90,10 @@ describe('portcullis topology', () => {
         },
       }),
     )
-    await expect(run('--config', other)).rejects.toThrow(ConfigError)
+    const { code, out } = await run('--config', other)
+    expect(code).toBe(0)
+    expect(out).toMatch(/^single-nats topology: 5 buses on 1 nats-server,/)
+    for (const bus of ['link', 'dreq', 'creq', 'dresp', 'cresp'])
+      expect(out).toContain(`${bus}: nats://127.0.0.1:7420`)
   })
 })

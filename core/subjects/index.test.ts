@@ -4,6 +4,7 @@ import {
   isInboxOf,
   parseCleanRequest,
   parseCleanResponse,
+  identityOfAudit,
   parseDirtyRequest,
   parseDirtyResponse,
   patternsOverlap,
@@ -48,7 +49,17 @@ describe('subjects', () => {
       stage: 'request-validator',
       host: 'demo',
     })
-    expect(parseCleanResponse('pc.cresp.backend.demo')).toBeUndefined()
+    expect(parseCleanResponse('pc.cresp.backend.demo')).toEqual({ stage: 'backend', host: 'demo' })
+    expect(parseCleanResponse('pc.cresp.relay.demo')).toBeUndefined()
+  })
+
+  it('BUS-230 takes the audit publisher only from its own segment', () => {
+    expect(subjects.audit('backend-demo')).toBe('pc.audit.backend-demo')
+    expect(identityOfAudit('pc.audit.edge-local')).toBe('edge-local')
+    for (const bad of ['pc.audit', 'pc.audit.a.b', 'pc.audit.*', 'pc.audit.>', 'pc.dreq.relay']) {
+      expect(identityOfAudit(bad), bad).toBeUndefined()
+    }
+    expect(() => subjects.audit('relay.x')).toThrow(TypeError)
   })
 
   it('BUS-203 reads the certified caller only from a well-formed subject of its own bus', () => {

@@ -24,12 +24,21 @@ const ROOT = 'pc'
  */
 export const TRUST_ROOT = 'pc-trust'
 
+/** The link identity of one edge deployment: the segment of its audit subject. */
+export function edgeIdentity(edgeId: string): string {
+  return `edge-${token('edge id', edgeId)}`
+}
+
 /** The five buses of the isolated topology. */
 export const BUSES = ['link', 'dreq', 'creq', 'dresp', 'cresp'] as const
 export type BusName = (typeof BUSES)[number]
 
-/** Stages that publish onto the clean-response bus (NATS-4). */
-export type ResponseStage = 'response-validator' | 'request-validator'
+/**
+ * Stages that publish onto the clean-response bus (NATS-4): the two validators, or, in the
+ * `single-validation` topology, the backend connector that validates.
+ */
+export const RESPONSE_STAGES = ['response-validator', 'request-validator', 'backend'] as const
+export type ResponseStage = (typeof RESPONSE_STAGES)[number]
 
 export const subjects = {
   /** Link: an edge publishes its requests here (only its own id). */
@@ -43,6 +52,8 @@ export const subjects = {
   dirtyRequest: (edgeId: string, host: string) =>
     `${ROOT}.dreq.${token('edge id', edgeId)}.${token('host', host)}`,
   dirtyRequestAll: `${ROOT}.dreq.>`,
+  /** NATS-1, one host's dirty requests from every edge (the `single-validation` backend's). */
+  dirtyRequestForHost: (host: string) => `${ROOT}.dreq.*.${token('host', host)}`,
 
   /** NATS-2, clean requests: one subject per upstream host. */
   cleanRequest: (host: string) => `${ROOT}.creq.${token('host', host)}`,
@@ -58,6 +69,13 @@ export const subjects = {
   cleanResponseAll: `${ROOT}.cresp.>`,
   /** Everything one stage may publish on NATS-4. */
   cleanResponseOf: (stage: ResponseStage) => `${ROOT}.cresp.${stage}.*`,
+
+  /**
+   * Audit events of one identity, on each bus it uses. Only that identity may publish here
+   * (its grant names its own segment); the audit sink reads them all, read-only.
+   */
+  audit: (identity: string) => `${ROOT}.audit.${token('identity', identity)}`,
+  auditAll: `${ROOT}.audit.*`,
 
   /** Trust-root traffic: granted to no component (the topology refuses a grant reaching it). */
   trustRoot: (channel: string) => `${TRUST_ROOT}.${token('channel', channel)}`,
@@ -107,9 +125,14 @@ export function parseCleanResponse(
   subject: string,
 ): { stage: ResponseStage; host: string } | undefined {
   const t = tokensOf(subject, 'cresp', 2)
-  const stage = t?.[0]
-  if (stage !== 'response-validator' && stage !== 'request-validator') return undefined
+  const stage = t?.[0] as ResponseStage | undefined
+  if (stage === undefined || !RESPONSE_STAGES.includes(stage)) return undefined
   return { stage, host: t![1]! }
+}
+
+/** Parses `pc.audit.<identity>`: the identity the broker certified as the event's publisher. */
+export function identityOfAudit(subject: string): string | undefined {
+  return tokensOf(subject, 'audit', 1)?.[0]
 }
 
 /**

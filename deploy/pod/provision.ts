@@ -32,7 +32,9 @@ try {
     open.push(nc)
     return nc
   })
-  log.info('provisioned', { streams: topology.streams.map((s) => s.name).join(',') })
+  log.info('provisioned', {
+    streams: topology.streams.map((s) => `${s.server}/${s.name}`).join(','),
+  })
 } catch (e) {
   log.error('provision-failed', { reason: e instanceof Error ? e.message : String(e) })
   process.exitCode = 1

@@ -53,6 +53,8 @@ export function forward(policy: EdgePolicy, link: Link, now: () => number) {
   return async (c: Context<IngressEnv>): Promise<Response> => {
     const deadline = now() + policy.limits.deadlineMs
     const envelope = buildEnvelope(c, deadline)
+    // From here on a failure is the link's or a later stage's, not an edge refusal.
+    c.set('forwarded', true)
     const answer = await link.send(envelope, deadline - now())
     if (answer.request.requestId !== envelope.requestId) {
       throw new GatewayError('ENVELOPE_INVALID', { reason: 'answer is for another request' })

@@ -10,6 +10,7 @@ import {
   tokenSettingsOf,
 } from '../../core/index.js'
 import { addressing } from './addressing.js'
+import { auditTrail } from './audit-trail.js'
 import { authorization, callerMapper } from './authorization.js'
 import { callerVerifier } from './caller-verifier.js'
 import { bodyLimit } from './body-limit.js'
@@ -31,6 +32,7 @@ import type { IngressEnv, IngressOptions } from './types.js'
 import { urlLength } from './url-length.js'
 
 export type { Caller, IngressEnv, IngressOptions, Link, Target } from './types.js'
+export type { EdgeAudit, EdgeAuditEvent } from './audit-trail.js'
 export type { AccessTokens, BearerTokens, TokenServices } from './token-services.js'
 export type { Limiter, QuotaCounter, RateLimits } from './rate-limit.js'
 export { problemResponse, asGatewayError } from './problem.js'
@@ -52,6 +54,7 @@ export function createIngress(options: IngressOptions): Hono<IngressEnv> {
   const app = new Hono<IngressEnv>()
   app.onError(onError)
   app.use(requestId(options.newRequestId ?? coreRequestId))
+  app.use(auditTrail(options.audit, now))
   app.use(urlLength(policy))
   app.get(JWKS_PATH, jwks(tokens.access))
   app.post(TOKEN_ENDPOINT_PATH, tokenEndpoint({ verifier, providers, bearer: tokens.bearer, now }))

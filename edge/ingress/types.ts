@@ -6,6 +6,7 @@ import type {
 } from '../../core/index.js'
 import type { RateLimits } from './rate-limit.js'
 import type { TokenServices } from './token-services.js'
+import type { EdgeAudit } from './audit-trail.js'
 
 /**
  * The way to the bridge. `send` resolves with the final answer for the request (which may
@@ -34,6 +35,8 @@ export interface IngressOptions {
    * uses `fetch` with the policy's timeout; tests pass a local stand-in.
    */
   fetchJwks?: (url: string) => Promise<string>
+  /** Where the edge's audit events go (the worker: a link pool object). None: not recorded. */
+  audit?: EdgeAudit
   /** Clock in epoch milliseconds; the worker passes Date.now. */
   now?: () => number
   newRequestId?: () => string
@@ -74,5 +77,7 @@ export interface IngressEnv {
     /** The access token minted for the caller: the envelope's actor. */
     actor?: string
     body: Uint8Array
+    /** Set once the request was handed to the link (the audit trail's edge verdict). */
+    forwarded?: boolean
   }
 }

@@ -26,6 +26,7 @@ function namespace(send: (name: string) => Promise<LinkOutcome>) {
           names.push(name)
           return send(name)
         },
+        audit: () => Promise.resolve(),
       }
     },
   }

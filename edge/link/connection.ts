@@ -81,6 +81,12 @@ export class LinkConnection {
     return decodeResponse(msg.headers, msg.data)
   }
 
+  /** Publishes one message on `subject` without waiting for anything but the connection. */
+  async publish(subject: string, data: Uint8Array, budgetMs: number): Promise<void> {
+    const nc = await this.#connection(budgetMs)
+    nc.publish(subject, data)
+  }
+
   async #connection(budgetMs: number): Promise<NatsConnection> {
     const nc = this.#nc
     if (nc && !nc.isClosed()) {

@@ -4,29 +4,62 @@
  * few of these (`link-0` .. `link-<n-1>`) and each keeps its connection open between them.
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { RequestEnvelope } from '../../core/index.js'
+import { edgeIdentity, subjects, type AuditEvent, type RequestEnvelope } from '../../core/index.js'
+import type { EdgeAuditEvent } from '../ingress/index.js'
 import { LinkConnection } from './connection.js'
 import { failure, type LinkOutcome } from './outcome.js'
+
+/** How long an audit event may wait for a link connection before it is given up. */
+const AUDIT_CONNECT_BUDGET_MS = 2_000
 
 export class LinkPool extends DurableObject<Env> {
   #link: LinkConnection | undefined
 
+  #connection(): LinkConnection {
+    this.#link ??= new LinkConnection({
+      url: this.env.LINK_URL,
+      creds: this.env.LINK_CREDS,
+      edgeId: this.env.EDGE_ID,
+      name: `edge-${this.env.EDGE_ID}/${this.ctx.id.toString().slice(0, 12)}`,
+    })
+    return this.#link
+  }
+
   /** RPC: carries one request over the link; never throws, the outcome says what happened. */
   async send(request: RequestEnvelope, timeoutMs: number): Promise<LinkOutcome> {
     try {
-      this.#link ??= new LinkConnection({
-        url: this.env.LINK_URL,
-        creds: this.env.LINK_CREDS,
-        edgeId: this.env.EDGE_ID,
-        name: `edge-${this.env.EDGE_ID}/${this.ctx.id.toString().slice(0, 12)}`,
-      })
-      return { ok: true, response: await this.#link.request(request, timeoutMs) }
+      return { ok: true, response: await this.#connection().request(request, timeoutMs) }
     } catch (e) {
       const outcome = failure(e)
       console.warn(
         JSON.stringify({ event: 'link-failed', requestId: request.requestId, ...outcome }),
       )
       return outcome
+    }
+  }
+
+  /**
+   * RPC: publishes one audit event on this edge's audit subject, the only one its link
+   * identity may publish besides its requests. Never throws: a lost event is logged here.
+   */
+  async audit(event: EdgeAuditEvent): Promise<void> {
+    const identity = edgeIdentity(this.env.EDGE_ID)
+    const full: AuditEvent = {
+      ...event,
+      id: `${event.requestId}/${identity}/request`,
+      component: identity,
+    }
+    try {
+      const data = new TextEncoder().encode(JSON.stringify(full))
+      await this.#connection().publish(subjects.audit(identity), data, AUDIT_CONNECT_BUDGET_MS)
+    } catch (e) {
+      console.warn(
+        JSON.stringify({
+          event: 'audit-failed',
+          requestId: event.requestId,
+          reason: e instanceof Error ? e.message : String(e),
+        }),
+      )
     }
   }
 }

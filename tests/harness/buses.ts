@@ -24,6 +24,8 @@ import {
   describeTopology,
   ensureCredentials,
   inboxPrefixOf,
+  natsServerOf,
+  natsServersOf,
   provisionStreams,
   readCreds,
   rotateIdentity,
@@ -51,10 +53,11 @@ export interface BusHarness {
   /** A config file written into `dir`, usable with `--config` by child processes. */
   configFile: string
   connect(identity: string, server: BusName): Promise<NatsConnection>
-  stopServer(name: BusName): Promise<void>
-  startServer(name: BusName): Promise<void>
-  /** The running server's process, if it runs. */
-  server(name: BusName): NatsServerProcess | undefined
+  /** Stops the nats-server that carries `bus` (in single-nats: the one server). */
+  stopServer(bus: BusName): Promise<void>
+  startServer(bus: BusName): Promise<void>
+  /** The running process of the server that carries `bus`, if it runs. */
+  server(bus: BusName): NatsServerProcess | undefined
   /**
    * `rotateIdentity`, then the new account JWTs written to the configs and pushed to the
    * running servers, as `portcullis keys rotate` does.
@@ -80,7 +83,7 @@ function mergedConfig(generated: unknown, overrides: unknown): RawConfig {
 
 export async function startBuses(overrides?: unknown): Promise<BusHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-bus-'))
-  const servers = new Map<BusName, NatsServerProcess>()
+  const servers = new Map<string, NatsServerProcess>()
   const connections = new Set<NatsConnection>()
   let stopped = false
 
@@ -111,13 +114,16 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
     await ensureJwkKeys(keysDir)
     const credentialOptions = { ttlSeconds: config.bus.credentialsTtlSeconds }
     const { trust } = await ensureCredentials(keysDir, topology, credentialOptions)
-    const confs = new Map<BusName, { confPath: string; port: number }>()
-    for (const spec of topology.servers) {
+    const confs = new Map<string, { confPath: string; port: number }>()
+    for (const spec of natsServersOf(topology)) {
       const { confPath } = writeServerConfig(config, topology, spec, trust)
       confs.set(spec.name, { confPath, port: spec.port })
     }
+    // Servers are named by a bus they carry; in single-nats every bus names the one server.
+    const processOf = (bus: BusName) => natsServerOf(topology, bus).name
 
-    const startServer = async (name: BusName): Promise<void> => {
+    const startServer = async (bus: BusName): Promise<void> => {
+      const name = processOf(bus)
       if (servers.has(name)) return
       const conf = confs.get(name)
       if (!conf) throw new Error(`no server ${name} in the topology`)
@@ -132,7 +138,8 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
       })
       servers.set(name, server)
     }
-    const stopServer = async (name: BusName): Promise<void> => {
+    const stopServer = async (bus: BusName): Promise<void> => {
+      const name = processOf(bus)
       const server = servers.get(name)
       servers.delete(name)
       await server?.stop()
@@ -150,7 +157,7 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
       return nc
     }
 
-    await Promise.all(topology.servers.map((s) => startServer(s.name)))
+    await Promise.all(natsServersOf(topology).map((s) => startServer(s.buses[0]!)))
     await provisionStreams(topology, config.bus, (server) => connect(ADMIN, server))
 
     return {
@@ -162,7 +169,7 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
       connect,
       stopServer,
       startServer,
-      server: (name) => servers.get(name),
+      server: (bus) => servers.get(processOf(bus)),
       async rotate(identity) {
         const rotation = await rotateIdentity(keysDir, topology, identity, credentialOptions)
         await applyAccountChanges(config, topology, rotation.result)

@@ -172,7 +172,9 @@ describe('the pod, run from its compose file', () => {
     await Promise.all(servers.map(start))
     const provisioned = await run(PROVISION_SERVICE)
     expect(provisioned, provisioned.out).toMatchObject({ code: 0 })
-    expect(provisioned.out).toMatch(/info provisioned streams=DREQ,CREQ,DRESP,CRESP/)
+    expect(provisioned.out).toMatch(
+      /info provisioned streams=link\/AUDIT,dreq\/DREQ,dreq\/AUDIT,creq\/CREQ,creq\/AUDIT,dresp\/DRESP,dresp\/AUDIT,cresp\/CRESP,cresp\/AUDIT/,
+    )
     await Promise.all(
       order.filter((s) => !servers.includes(s) && s !== PROVISION_SERVICE).map(start),
     )

@@ -40,10 +40,10 @@ it('CLI-003 a bad config stops the start, naming the key', async () => {
   expect((err as ConfigError).key).toBe('edge.deadlineMs')
 })
 
-it('CLI-004 a topology mode that is not available stops the start, naming the key', async () => {
+it('CLI-004 a topology mode that does not exist stops the start, naming the key', async () => {
   const err = await startStack({
     configFile: join(REPO_ROOT, 'portcullis.config.json'),
-    overrides: { topology: 'single-nats' },
+    overrides: { topology: 'two-servers' },
     onLine: () => undefined,
   }).catch((e: unknown) => e)
   expect(err).toBeInstanceOf(ConfigError)

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { nanos, type NatsConnection } from '@nats-io/nats-core'
 import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream'
 import { subjects, type BusName } from '../../core/index.js'
-import { ADMIN, provisionStreams, serversOf } from '../../topology/index.js'
+import { ADMIN, AUDIT_SINK, provisionStreams, serversOf } from '../../topology/index.js'
 import { connectLinkWebsocket, startBuses, type BusHarness } from '../harness/buses.js'
 
 // Non-default limits, so the checks below prove the settings come from the config.
@@ -60,7 +60,17 @@ describe('servers, streams and consumers', () => {
   }, 15_000)
 
   it('every stream and consumer exists with the configured settings', async () => {
-    expect(h.topology.streams.map((s) => s.name)).toEqual(['DREQ', 'CREQ', 'DRESP', 'CRESP'])
+    expect(h.topology.streams.map((s) => `${s.server}/${s.name}`)).toEqual([
+      'link/AUDIT',
+      'dreq/DREQ',
+      'dreq/AUDIT',
+      'creq/CREQ',
+      'creq/AUDIT',
+      'dresp/DRESP',
+      'dresp/AUDIT',
+      'cresp/CRESP',
+      'cresp/AUDIT',
+    ])
     for (const stream of h.topology.streams) {
       const jsm = await jetstreamManager(await h.connect(ADMIN, stream.server))
       const info = await jsm.streams.info(stream.name)
@@ -248,7 +258,8 @@ describe('allowed moves', () => {
     expect(row('request-validator')).toEqual(['dreq', 'creq', 'cresp'])
     expect(row('backend-demo')).toEqual(['creq', 'dresp'])
     expect(row('response-validator')).toEqual(['dresp', 'cresp'])
-    expect(row(ADMIN)).toEqual(['dreq', 'creq', 'dresp', 'cresp'])
+    expect(row(ADMIN)).toEqual(['link', 'dreq', 'creq', 'dresp', 'cresp'])
+    expect(row(AUDIT_SINK)).toEqual(['link', 'dreq', 'creq', 'dresp', 'cresp'])
   })
 })
 

@@ -11,7 +11,7 @@ import {
 } from '../../core/index.js'
 import { jwksOf, sign, testKey, TestClock, type TestKey } from '../../core/tokens/testing.js'
 import { compileRequestHosts } from '../lib/index.js'
-import { accessTokenVerifier } from './access-keys.js'
+import { accessTokenVerifier } from '../lib/index.js'
 import { createRequestValidator, type RequestVerdict } from './handler.js'
 
 // The demo's real routes: POST /orders needs `roles.orders || roles.admin`, GET /admin/stats

@@ -17,7 +17,7 @@ import {
 } from '../../core/index.js'
 import { jwksOf, sign, testKey, TestClock } from '../../core/tokens/testing.js'
 import { compileRequestHosts } from '../lib/index.js'
-import { accessTokenVerifier } from './access-keys.js'
+import { accessTokenVerifier } from '../lib/index.js'
 import { createRequestValidator } from './handler.js'
 import {
   caseEnvelope,

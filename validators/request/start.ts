@@ -4,11 +4,12 @@
  */
 import { decodeRequest, encodeResponse, errorResponse, subjects } from '../../core/index.js'
 import type { LoadedConfig } from '../../config/index.js'
+import { createAuditPublisher } from '../../bus/audit.js'
 import { connectComponent } from '../../bus/component.js'
 import { asGatewayError, startStage, type StageMessage } from '../../bus/stage.js'
 import type { Logger, Running } from '../../runtime/index.js'
 import { compileRequestHosts } from '../lib/index.js'
-import { accessTokenVerifier, readAccessJwks } from './access-keys.js'
+import { accessTokenVerifier, readAccessJwks } from '../lib/index.js'
 import { createRequestValidator } from './handler.js'
 
 export const COMPONENT = 'request-validator'
@@ -30,12 +31,21 @@ export async function startRequestValidator(
     accessTokens: accessTokenVerifier(readAccessJwks(config.paths.keys)),
   })
   const buses = await connectComponent(config, COMPONENT, ['dreq', 'creq', 'cresp'])
+  const audit = createAuditPublisher({ buses, topology: buses.topology, identity: COMPONENT, log })
 
   const deadLetter = async (msg: StageMessage, error: unknown) => {
     const request = decodeRequest(msg.headers, msg.data)
     const wire = encodeResponse(errorResponse(request, asGatewayError(error)))
     const subject = subjects.cleanResponse('request-validator', request.host)
     await buses.publish('cresp', subject, wire, request.requestId)
+    audit.record({
+      step: 'request',
+      stage: 'request-validator',
+      verdict: 'error',
+      request,
+      code: asGatewayError(error).code,
+      reason: `dead letter: ${asGatewayError(error).reason ?? String(error)}`,
+    })
   }
 
   try {
@@ -48,14 +58,35 @@ export async function startRequestValidator(
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       deadLetter,
       async handle(msg) {
-        const verdict = await validate(msg, Date.now())
+        const startedAt = Date.now()
+        const verdict = await validate(msg, startedAt)
         if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
+        const { request } = verdict
         if (verdict.kind === 'forward') {
           await buses.publish('creq', verdict.subject, verdict.wire, verdict.requestId)
+          audit.record({
+            step: 'request',
+            stage: 'request-validator',
+            verdict: 'accept',
+            request,
+            startedAt,
+            body: request.body,
+            ...(verdict.actor === undefined ? {} : { actor: verdict.actor }),
+          })
           log.debug('forward', { requestId: verdict.requestId, operation: verdict.operation })
           return
         }
         await buses.publish('cresp', verdict.subject, verdict.wire, verdict.requestId)
+        audit.record({
+          step: 'request',
+          stage: 'request-validator',
+          verdict: 'reject',
+          request,
+          startedAt,
+          body: request.body,
+          code: verdict.code,
+          reason: verdict.reason,
+        })
         log.info('reject', {
           requestId: verdict.requestId,
           code: verdict.code,
@@ -66,6 +97,7 @@ export async function startRequestValidator(
     return {
       async stop() {
         await stage.stop()
+        await audit.flush()
         await buses.close()
       },
     }

@@ -15,14 +15,13 @@ import {
   parseDirtyResponse,
   subjects,
   type ErrorCode,
+  type RequestContext,
   type ResponseEnvelope,
   type WireMessage,
   type BusMessage,
   failureReason,
 } from '../../core/index.js'
-import { checkResponse, type ResponseContract } from './check.js'
-
-export { BACKEND_ERRORS } from './check.js'
+import { checkResponse, type ResponseContract } from '../lib/index.js'
 
 /** The compiled schemas and response rules of each host. */
 export type ResponseValidatorOptions = ResponseContract
@@ -41,6 +40,7 @@ export type ResponseVerdict =
       reason?: string
       /** Undeclared members dropped from the body (policy `drop`), as JSON pointers. */
       dropped?: string[]
+      request: RequestContext
     }
   | { kind: 'drop'; reason: string; requestId?: string }
 
@@ -80,6 +80,7 @@ export function createResponseValidator(options: ResponseValidatorOptions): Resp
       code: error.code,
       reason: error.reason ?? error.code,
       refused: true,
+      request,
     })
     try {
       const { out, dropped } = checkResponse(env, options)
@@ -90,6 +91,7 @@ export function createResponseValidator(options: ResponseValidatorOptions): Resp
         requestId,
         status: out.status,
         refused: false,
+        request,
       }
       if (out.error) verdict.code = out.error
       if (dropped.length > 0) verdict.dropped = dropped

@@ -4,6 +4,7 @@
  */
 import { decodeResponse, encodeResponse, errorResponse, subjects } from '../../core/index.js'
 import type { LoadedConfig } from '../../config/index.js'
+import { createAuditPublisher } from '../../bus/audit.js'
 import { connectComponent } from '../../bus/component.js'
 import { asGatewayError, startStage, type StageMessage } from '../../bus/stage.js'
 import type { Logger, Running } from '../../runtime/index.js'
@@ -26,12 +27,22 @@ export async function startResponseValidator(
     rules: compileResponseRulesFor(config.openapi, config.validation.response),
   })
   const buses = await connectComponent(config, COMPONENT, ['dresp', 'cresp'])
+  const audit = createAuditPublisher({ buses, topology: buses.topology, identity: COMPONENT, log })
 
   const deadLetter = async (msg: StageMessage, error: unknown) => {
     const { request } = decodeResponse(msg.headers, msg.data)
-    const wire = encodeResponse(errorResponse(request, asGatewayError(error)))
+    const failure = asGatewayError(error)
+    const wire = encodeResponse(errorResponse(request, failure))
     const subject = subjects.cleanResponse('response-validator', request.host)
     await buses.publish('cresp', subject, wire, request.requestId)
+    audit.record({
+      step: 'response',
+      stage: 'response-validator',
+      verdict: 'error',
+      request,
+      code: failure.code,
+      reason: `dead letter: ${failure.reason ?? failure.code}`,
+    })
   }
 
   try {
@@ -44,9 +55,24 @@ export async function startResponseValidator(
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       deadLetter,
       async handle(msg) {
-        const verdict = validate(msg, Date.now())
+        const startedAt = Date.now()
+        const verdict = validate(msg, startedAt)
         if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
         await buses.publish('cresp', verdict.subject, verdict.wire, verdict.requestId)
+        audit.record({
+          step: 'response',
+          stage: 'response-validator',
+          verdict: verdict.refused ? 'reject' : 'accept',
+          request: verdict.request,
+          startedAt,
+          status: verdict.status,
+          ...(verdict.code === undefined ? {} : { code: verdict.code }),
+          ...(verdict.refused
+            ? { reason: verdict.reason ?? 'refused' }
+            : verdict.dropped
+              ? { reason: `dropped undeclared members: ${verdict.dropped.join(' ')}` }
+              : {}),
+        })
         const fields = { requestId: verdict.requestId, status: verdict.status, code: verdict.code }
         if (verdict.refused) log.info('refuse', { ...fields, reason: verdict.reason })
         else if (verdict.dropped)
@@ -57,6 +83,7 @@ export async function startResponseValidator(
     return {
       async stop() {
         await stage.stop()
+        await audit.flush()
         await buses.close()
       },
     }

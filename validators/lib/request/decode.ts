@@ -11,7 +11,7 @@ import {
   failureReason,
   type BusMessage,
   type RequestEnvelope,
-} from '../../core/index.js'
+} from '../../../core/index.js'
 
 /** The envelope's prefix for HTTP headers (core/envelope). */
 const HTTP_PREFIX = 'H-'

@@ -1,5 +1,6 @@
 /**
- * The permission matrix: every identity, on every bus, tries every subject class (each
+ * The permission matrix, for each topology mode (`permission-matrix-<mode>.test.ts` runs it):
+ * every identity, on every bus, tries every subject class (each
  * subject of `core/subjects` for every edge, host and stage, every identity's inbox, the
  * trust root, wide wildcards), every JetStream API and ack subject of every stream and
  * consumer, and connecting at all. The cells come from the topology, so a new identity,
@@ -14,11 +15,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errors, type NatsConnection } from '@nats-io/nats-core'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
-import { parseCleanRequest, subjects, type BusName, type ResponseStage } from '../../core/index.js'
+import {
+  parseCleanRequest,
+  RESPONSE_STAGES,
+  subjects,
+  type BusName,
+  type ResponseStage,
+} from '../../core/index.js'
+import type { TopologyMode } from '../../config/index.js'
 import {
   ADMIN,
+  AUDIT_SINK,
   backendIdentity,
   inboxPrefixOf,
+  natsServersOf,
   type ComponentKind,
   type Identity,
 } from '../../topology/index.js'
@@ -27,8 +37,6 @@ import { connectLinkWebsocket, startBuses, type BusHarness } from '../harness/bu
 
 // ---------------------------------------------------------------------------------------
 // The design's role table (design.md §1 "who may touch which bus", §4 "the bus").
-
-const STAGE_BUSES: BusName[] = ['dreq', 'creq', 'dresp', 'cresp']
 
 interface Role {
   /** The buses the component has any business on. */
@@ -41,50 +49,113 @@ interface Role {
 
 const nothing = () => false
 
-const ROLES: Record<ComponentKind, Role> = {
-  // Link: its own request subject and its own inbox; nothing else.
-  edge: {
-    buses: ['link'],
-    writes: (who, bus, t) => bus === 'link' && t.cls === 'link-request' && t.edge === who.edgeId,
-    reads: (who, bus, t) => bus === 'link' && t.cls === 'link-inbox' && t.edge === who.edgeId,
-  },
-  // Reads link requests and NATS-4; writes NATS-1 and link replies.
-  relay: {
-    buses: ['link', 'dreq', 'cresp'],
-    writes: (_, bus, t) =>
-      (bus === 'link' && t.cls === 'link-inbox') || (bus === 'dreq' && t.cls === 'dirty-request'),
-    reads: (_, bus, t) => bus === 'link' && t.cls === 'link-request',
-  },
-  // Reads NATS-1; writes NATS-2, and rejections toward the client on NATS-4 as itself.
-  'request-validator': {
-    buses: ['dreq', 'creq', 'cresp'],
-    writes: (_, bus, t) =>
-      (bus === 'creq' && t.cls === 'clean-request') ||
-      (bus === 'cresp' && t.cls === 'clean-response' && t.stage === 'request-validator'),
-    reads: nothing,
-  },
-  // Reads NATS-2 for its host only; writes NATS-3 for its host only.
-  backend: {
-    buses: ['creq', 'dresp'],
-    writes: (who, bus, t) => bus === 'dresp' && t.cls === 'dirty-response' && t.host === who.host,
-    reads: nothing,
-  },
-  // Reads NATS-3; writes NATS-4 as itself.
-  'response-validator': {
-    buses: ['dresp', 'cresp'],
-    writes: (_, bus, t) =>
-      bus === 'cresp' && t.cls === 'clean-response' && t.stage === 'response-validator',
-    reads: nothing,
-  },
-  // Creates streams and consumers; no data plane.
-  admin: { buses: STAGE_BUSES, writes: nothing, reads: nothing },
+/** The bus each component writes its own audit events to (design §6: "its own bus"). */
+function auditBusOf(mode: TopologyMode, who: Identity): BusName | undefined {
+  switch (who.kind) {
+    case 'edge':
+      return 'link'
+    case 'relay':
+    case 'request-validator':
+      return 'dreq'
+    case 'backend':
+      return mode === 'single-validation' ? 'dreq' : 'creq'
+    case 'response-validator':
+      return 'dresp'
+    default:
+      return undefined
+  }
 }
 
-/** The component that reads a bus owns the consumers on it (§1 "reads"; §4 fetch/ack rights). */
-function consumerOwner(bus: BusName, filter: string): string | undefined {
+/** Writes its own audit subject on its audit bus, and nothing else there. */
+const ownAudit = (mode: TopologyMode, who: Identity, bus: BusName, t: Target) =>
+  t.cls === 'audit' && t.identity === who.id && auditBusOf(mode, who) === bus
+
+function rolesFor(mode: TopologyMode): Record<ComponentKind, Role> {
+  const buses: BusName[] =
+    mode === 'single-validation'
+      ? ['link', 'dreq', 'cresp']
+      : ['link', 'dreq', 'creq', 'dresp', 'cresp']
+  const audit = (role: Role): Role => ({
+    ...role,
+    writes: (who, bus, t) => ownAudit(mode, who, bus, t) || role.writes(who, bus, t),
+  })
+  const common = {
+    // Link: its own request subject and its own inbox; nothing else.
+    edge: audit({
+      buses: ['link'],
+      writes: (who, bus, t) => bus === 'link' && t.cls === 'link-request' && t.edge === who.edgeId,
+      reads: (who, bus, t) => bus === 'link' && t.cls === 'link-inbox' && t.edge === who.edgeId,
+    }),
+    // Reads link requests and NATS-4; writes NATS-1 and link replies.
+    relay: audit({
+      buses: ['link', 'dreq', 'cresp'],
+      writes: (_, bus, t) =>
+        (bus === 'link' && t.cls === 'link-inbox') || (bus === 'dreq' && t.cls === 'dirty-request'),
+      reads: (_, bus, t) => bus === 'link' && t.cls === 'link-request',
+    }),
+    // Reads every bus's audit stream through its consumers; writes nothing onto any bus.
+    'audit-sink': { buses, writes: nothing, reads: nothing },
+    // Creates streams and consumers; no data plane.
+    admin: { buses, writes: nothing, reads: nothing },
+  } satisfies Partial<Record<ComponentKind, Role>>
+  if (mode === 'single-validation') {
+    // The backend validates: reads NATS-1 for its host only, answers on NATS-4 for it only.
+    const absent: Role = { buses: [], writes: nothing, reads: nothing }
+    return {
+      ...common,
+      'request-validator': absent,
+      'response-validator': absent,
+      backend: audit({
+        buses: ['dreq', 'cresp'],
+        writes: (who, bus, t) =>
+          bus === 'cresp' &&
+          t.cls === 'clean-response' &&
+          t.stage === 'backend' &&
+          t.host === who.host,
+        reads: nothing,
+      }),
+    }
+  }
+  return {
+    ...common,
+    // Reads NATS-1; writes NATS-2, and rejections toward the client on NATS-4 as itself.
+    'request-validator': audit({
+      buses: ['dreq', 'creq', 'cresp'],
+      writes: (_, bus, t) =>
+        (bus === 'creq' && t.cls === 'clean-request') ||
+        (bus === 'cresp' && t.cls === 'clean-response' && t.stage === 'request-validator'),
+      reads: nothing,
+    }),
+    // Reads NATS-2 for its host only; writes NATS-3 for its host only.
+    backend: audit({
+      buses: ['creq', 'dresp'],
+      writes: (who, bus, t) => bus === 'dresp' && t.cls === 'dirty-response' && t.host === who.host,
+      reads: nothing,
+    }),
+    // Reads NATS-3; writes NATS-4 as itself.
+    'response-validator': audit({
+      buses: ['dresp', 'cresp'],
+      writes: (_, bus, t) =>
+        bus === 'cresp' && t.cls === 'clean-response' && t.stage === 'response-validator',
+      reads: nothing,
+    }),
+  }
+}
+
+/**
+ * Who owns a consumer (§1 "reads"; §4 fetch/ack rights): the audit sink every audit
+ * stream's, the component that reads a bus the consumers of its data stream.
+ */
+function consumerOwner(mode: TopologyMode, bus: BusName, filter: string): string | undefined {
+  if (filter === subjects.auditAll) return AUDIT_SINK
   switch (bus) {
-    case 'dreq':
-      return 'request-validator'
+    case 'dreq': {
+      if (mode !== 'single-validation') return 'request-validator'
+      const host = filter.split('.')[3]
+      return filter === subjects.dirtyRequestForHost(host ?? 'x')
+        ? backendIdentity(host!)
+        : undefined
+    }
     case 'creq': {
       const host = parseCleanRequest(filter)?.host
       return host && backendIdentity(host)
@@ -98,27 +169,39 @@ function consumerOwner(bus: BusName, filter: string): string | undefined {
   }
 }
 
-function allowed(who: Identity, server: BusName, op: Op, t: Target): boolean {
-  const role = ROLES[who.kind]
+/**
+ * True when `server` holds the consumer `t` names and the design makes `who` its reader. The
+ * same stream name (AUDIT) exists on every bus, so the consumer is looked up on `server`.
+ */
+function ownsConsumerOn(mode: TopologyMode, who: Identity, server: BusName, t: Target): boolean {
+  const consumer = h.topology.streams
+    .find((s) => s.server === server && s.name === t.stream)
+    ?.consumers.find((c) => c.name === t.consumer)
+  return consumer !== undefined && consumerOwner(mode, server, consumer.filter) === who.id
+}
+
+function allowed(mode: TopologyMode, who: Identity, server: BusName, op: Op, t: Target): boolean {
+  const role = rolesFor(mode)[who.kind]
   if (op === 'publish') {
     switch (t.cls) {
       case 'management':
-        return who.kind === 'admin' && STAGE_BUSES.includes(server)
+        return who.kind === 'admin'
       case 'consumer-api':
-        return (
-          (who.kind === 'admin' && STAGE_BUSES.includes(server)) ||
-          (t.bus === server && t.filter !== undefined && consumerOwner(t.bus, t.filter) === who.id)
-        )
+        return who.kind === 'admin' || ownsConsumerOn(mode, who, server, t)
       case 'ack':
-        return (
-          t.bus === server && t.filter !== undefined && consumerOwner(t.bus, t.filter) === who.id
-        )
+        return ownsConsumerOn(mode, who, server, t)
       default:
         return role.writes(who, server, t)
     }
   }
-  // Replies to a component's JetStream calls come back to its own inbox on a stage bus.
-  if (t.cls === 'inbox') return t.identity === who.id && who.kind !== 'edge' && server !== 'link'
+  // Replies to a component's JetStream calls come back to its own inbox; an edge has none.
+  if (t.cls === 'inbox') {
+    return (
+      t.identity === who.id &&
+      who.kind !== 'edge' &&
+      (server !== 'link' || who.kind === 'admin' || who.kind === 'audit-sink')
+    )
+  }
   return role.reads(who, server, t)
 }
 
@@ -132,6 +215,7 @@ type Cls =
   | 'clean-request'
   | 'dirty-response'
   | 'clean-response'
+  | 'audit'
   | 'trust-root'
   | 'inbox'
   | 'default-inbox'
@@ -152,12 +236,15 @@ interface Target {
   /** For JetStream subjects: the bus that holds the stream, and the consumer's filter. */
   bus?: BusName
   filter?: string
+  stream?: string
+  consumer?: string
 }
 
 interface Scope {
   edges: string[]
   hosts: string[]
   stages: ResponseStage[]
+  identities: string[]
 }
 
 function target(cls: Cls, subject: string, fields: Partial<Target> = {}): Target {
@@ -183,6 +270,8 @@ const SUBJECT_CLASSES: { [K in keyof typeof subjects]: (s: Scope) => Target[] } 
       ),
     ),
   dirtyRequestAll: () => [target('dirty-request', subjects.dirtyRequestAll)],
+  dirtyRequestForHost: (s) =>
+    s.hosts.map((host) => target('dirty-request', subjects.dirtyRequestForHost(host), { host })),
   cleanRequest: (s) =>
     s.hosts.map((host) => target('clean-request', subjects.cleanRequest(host), { host })),
   cleanRequestAll: () => [target('clean-request', subjects.cleanRequestAll)],
@@ -198,6 +287,9 @@ const SUBJECT_CLASSES: { [K in keyof typeof subjects]: (s: Scope) => Target[] } 
   cleanResponseAll: () => [target('clean-response', subjects.cleanResponseAll)],
   cleanResponseOf: (s) =>
     s.stages.map((stage) => target('clean-response', subjects.cleanResponseOf(stage), { stage })),
+  audit: (s) =>
+    s.identities.map((identity) => target('audit', subjects.audit(identity), { identity })),
+  auditAll: () => [target('audit', subjects.auditAll)],
   trustRoot: () => [target('trust-root', subjects.trustRoot('probe'))],
   trustRootAll: () => [target('trust-root', subjects.trustRootAll)],
 }
@@ -232,7 +324,12 @@ function jetstreamTargets(h: BusHarness): Target[] {
     }
     // Its consumers, and one nobody owns: a wildcard over consumer names shows up there.
     for (const c of [...stream.consumers, { name: 'probe', filter: undefined }]) {
-      const fields = c.filter === undefined ? { bus } : { bus, filter: c.filter }
+      const fields = {
+        bus,
+        stream: s,
+        consumer: c.name,
+        ...(c.filter === undefined ? {} : { filter: c.filter }),
+      }
       out.push(
         target('management', `$JS.API.CONSUMER.DELETE.${s}.${c.name}`, fields),
         target('consumer-api', `$JS.API.CONSUMER.INFO.${s}.${c.name}`, fields),
@@ -250,7 +347,8 @@ function allTargets(h: BusHarness): Target[] {
     // One edge and one host the topology does not know, to catch a wildcard in the wrong place.
     edges: [...edges, 'stranger'],
     hosts: [...Object.keys(h.config.upstreams), 'stranger'],
-    stages: ['request-validator', 'response-validator'],
+    stages: [...RESPONSE_STAGES],
+    identities: [...h.topology.identities.map((i) => i.id), 'stranger'],
   }
   const targets = [
     ...Object.values(SUBJECT_CLASSES).flatMap((make) => make(scope)),
@@ -309,6 +407,9 @@ const GROUPS: Array<[name: string]> = [
   ['BUS-218 admin has no data plane: it publishes and reads no bus subject and acks nothing'],
   ['BUS-219 nothing touches the trust root, not even through a wildcard'],
   [
+    "BUS-226 a component publishes audit events only under its own identity on its own bus, and nobody subscribes to another's",
+  ],
+  [
     "BUS-220 a backend connector neither receives another host's clean requests nor answers for that host",
   ],
 ]
@@ -318,11 +419,14 @@ const idOf = (name: string): GroupId => name.slice(0, name.indexOf(' '))
 function groupOf(who: Identity, op: Op, t: Target | undefined): GroupId {
   if (op === 'connect' || !t) return 'BUS-210'
   if (t.cls === 'trust-root') return 'BUS-219'
+  if (t.cls === 'audit') return 'BUS-226'
   if (who.kind === 'edge') return op === 'publish' ? 'BUS-211' : 'BUS-212'
   if (who.kind === 'admin' && !['management', 'consumer-api'].includes(t.cls)) return 'BUS-218'
   if (who.kind === 'backend') {
+    const own = [subjects.cleanRequest(who.host!), subjects.dirtyRequestForHost(who.host!)]
     const otherHost =
-      (t.host && t.host !== who.host) || (t.filter && t.filter !== subjects.cleanRequest(who.host!))
+      (t.host && t.host !== who.host) ||
+      (t.filter && t.filter !== subjects.auditAll && !own.includes(t.filter))
     if (otherHost && t.cls !== 'management') return 'BUS-220'
   }
   if (t.cls === 'management') return 'BUS-217'
@@ -400,8 +504,9 @@ async function subscribeOutcome(
 // ---------------------------------------------------------------------------------------
 
 let h: BusHarness
-const cells: Cell[] = []
-const websockets: NatsConnection[] = []
+let mode: TopologyMode
+let cells: Cell[] = []
+let websockets: NatsConnection[] = []
 let elapsedMs = 0
 
 /** What became of a connection attempt: the broker's refusal is an authorization violation. */
@@ -451,8 +556,12 @@ async function runMatrix(): Promise<void> {
   const record = (c: Cell, outcome: Promise<Outcome>) =>
     runs.push(outcome.then((o) => void (c.outcome = o)))
 
+  const roles = rolesFor(mode)
+  // single-nats: one listener for every bus; a credential for another bus is admitted, into
+  // that bus's account (BUS-225 shows the accounts share nothing), so no off-row dial is tried.
+  const shared = natsServersOf(h.topology).length === 1
   for (const identity of h.topology.identities) {
-    const role = ROLES[identity.kind]
+    const role = roles[identity.kind]
     const isEdge = identity.kind === 'edge'
     // The link's WebSocket listener is the edges' only way in, and nobody else's.
     const ws = cell(identity, 'link', 'websocket', 'connect', undefined, isEdge)
@@ -465,7 +574,10 @@ async function runMatrix(): Promise<void> {
       const server = spec.name
       const onRow = role.buses.includes(server)
       const tcp = cell(identity, server, 'tcp', 'connect', undefined, onRow && !isEdge)
-      if (!onRow || isEdge) record(tcp, dialOutcome(foreignDial(identity.id, server)))
+      if (!onRow || isEdge) {
+        if (shared && !isEdge) cells.pop()
+        else record(tcp, dialOutcome(foreignDial(identity.id, server)))
+      }
       if (!onRow) continue
 
       const dialed = isEdge
@@ -480,7 +592,13 @@ async function runMatrix(): Promise<void> {
         ]
         if (!t.wildcard) probes.push(['publish', (nc) => publishOutcome(nc, t.subject)])
         for (const [op, probe] of probes) {
-          const expected = allowed(identity, server, op === 'publish' ? 'publish' : 'subscribe', t)
+          const expected = allowed(
+            mode,
+            identity,
+            server,
+            op === 'publish' ? 'publish' : 'subscribe',
+            t,
+          )
           const c = cell(identity, server, isEdge ? 'websocket' : 'tcp', op, t, expected)
           record(c, nc.then(probe).catch(describeError))
         }
@@ -493,99 +611,141 @@ async function runMatrix(): Promise<void> {
 const label = (c: Cell) =>
   `${c.identity.id}@${c.server}${c.transport === 'websocket' ? '(ws)' : ''} ${c.op}${c.target ? ` ${c.target.subject}` : ''}: expected ${c.expected ? 'allowed' : 'refused'}, got ${c.outcome}`
 
-beforeAll(async () => {
-  h = await startBuses({
-    // A second edge and a second upstream, so every cross-edge and cross-host cell exists.
-    edge: { peers: ['peer'] },
-    upstreams: { other: { baseUrl: 'http://127.0.0.1:9', openapi: 'demo/openapi.json' } },
-  })
-  const started = performance.now()
-  await runMatrix()
-  elapsedMs = performance.now() - started
-}, 60_000)
+/** The whole matrix, on real servers of one topology mode (one test file per mode). */
+export function permissionMatrix(current: TopologyMode): void {
+  describe(`the ${current} topology`, () => {
+    beforeAll(async () => {
+      mode = current
+      cells = []
+      websockets = []
+      h = await startBuses({
+        topology: mode,
+        // A second edge and a second upstream, so every cross-edge and cross-host cell exists.
+        edge: { peers: ['peer'] },
+        upstreams: { other: { baseUrl: 'http://127.0.0.1:9', openapi: 'demo/openapi.json' } },
+      })
+      const started = performance.now()
+      await runMatrix()
+      elapsedMs = performance.now() - started
+    }, 60_000)
 
-afterAll(async () => {
-  const rows = GROUPS.map(([name]) => idOf(name)).map((id) => {
-    const mine = cells.filter((c) => c.group === id)
-    const ok = mine.filter((c) => c.outcome === 'allowed').length
-    return `  ${id}  ${String(mine.length).padStart(5)} cells  ${String(ok).padStart(4)} allowed  ${String(mine.filter((c) => c.outcome === 'refused').length).padStart(5)} refused`
-  })
-  const allowedCount = cells.filter((c) => c.outcome === 'allowed').length
-  const refusedCount = cells.filter((c) => c.outcome === 'refused').length
-  console.log(
-    [
-      `permission matrix: ${cells.length} cells tried in ${Math.round(elapsedMs)} ms, ${allowedCount} allowed, ${refusedCount} refused by the broker`,
-      ...rows,
-    ].join('\n'),
-  )
-  await Promise.allSettled(websockets.map((nc) => nc.close()))
-  await h?.stop()
-}, 30_000)
+    afterAll(async () => {
+      const rows = GROUPS.map(([name]) => idOf(name)).map((id) => {
+        const mine = cells.filter((c) => c.group === id)
+        const ok = mine.filter((c) => c.outcome === 'allowed').length
+        return `  ${id}  ${String(mine.length).padStart(5)} cells  ${String(ok).padStart(4)} allowed  ${String(mine.filter((c) => c.outcome === 'refused').length).padStart(5)} refused`
+      })
+      const allowedCount = cells.filter((c) => c.outcome === 'allowed').length
+      const refusedCount = cells.filter((c) => c.outcome === 'refused').length
+      console.log(
+        [
+          `permission matrix (${mode}): ${cells.length} cells tried in ${Math.round(elapsedMs)} ms, ${allowedCount} allowed, ${refusedCount} refused by the broker`,
+          ...rows,
+        ].join('\n'),
+      )
+      await Promise.allSettled(websockets.map((nc) => nc.close()))
+      await h?.stop()
+    }, 30_000)
 
-describe('the permission matrix', () => {
-  it('covers every identity on every bus, every subject class and the JetStream API', () => {
-    expect(cells.every((c) => c.outcome !== undefined)).toBe(true)
-    const kinds = new Set(h.topology.identities.map((i) => i.kind))
-    expect([...kinds].sort()).toEqual(Object.keys(ROLES).sort())
-    const classes = new Set(cells.flatMap((c) => (c.target ? [c.target.cls] : [])))
-    expect(classes.size).toBe(13)
-    expect(cells.length).toBeGreaterThan(2_000)
-  })
+    describe('the permission matrix', () => {
+      it('covers every identity on every bus, every subject class and the JetStream API', () => {
+        expect(cells.every((c) => c.outcome !== undefined)).toBe(true)
+        const kinds = new Set(h.topology.identities.map((i) => i.kind))
+        const roles = rolesFor(mode)
+        const present = (Object.keys(roles) as ComponentKind[]).filter((k) => roles[k].buses.length)
+        expect([...kinds].sort()).toEqual(present.sort())
+        const classes = new Set(cells.flatMap((c) => (c.target ? [c.target.cls] : [])))
+        expect(classes.size).toBe(14)
+        expect(cells.length).toBeGreaterThan(2_000)
+      })
 
-  it("every cell the design's table allows works (the matrix's own control)", () => {
-    const missing = cells.filter((c) => c.expected && c.outcome !== 'allowed').map(label)
-    expect(missing).toEqual([])
-    expect(cells.filter((c) => c.expected).length).toBeGreaterThan(50)
-  })
+      it("every cell the design's table allows works (the matrix's own control)", () => {
+        const missing = cells.filter((c) => c.expected && c.outcome !== 'allowed').map(label)
+        expect(missing).toEqual([])
+        expect(cells.filter((c) => c.expected).length).toBeGreaterThan(50)
+      })
 
-  it.each(GROUPS)('%s', (name) => {
-    const mine = cells.filter((c) => c.group === idOf(name))
-    expect(mine.length).toBeGreaterThan(0)
-    expect(
-      mine.filter((c) => c.outcome !== (c.expected ? 'allowed' : 'refused')).map(label),
-    ).toEqual([])
-  })
-})
+      it.each(GROUPS)('%s', (name) => {
+        const mine = cells.filter((c) => c.group === idOf(name))
+        expect(mine.length).toBeGreaterThan(0)
+        expect(
+          mine.filter((c) => c.outcome !== (c.expected ? 'allowed' : 'refused')).map(label),
+        ).toEqual([])
+      })
+    })
 
-describe('per-host scoping at work', () => {
-  it("BUS-221 a clean request for one host reaches only that host's connector, and another host's connector cannot answer for it", async () => {
-    const admin = (server: BusName) => h.connect(ADMIN, server).then(jetstreamManager)
-    await Promise.all([
-      (await admin('creq')).streams.purge('CREQ'),
-      (await admin('dresp')).streams.purge('DRESP'),
-    ])
+    if (current !== 'single-validation')
+      describe('per-host scoping at work', () => {
+        it("BUS-221 a clean request for one host reaches only that host's connector, and another host's connector cannot answer for it", async () => {
+          const admin = (server: BusName) => h.connect(ADMIN, server).then(jetstreamManager)
+          await Promise.all([
+            (await admin('creq')).streams.purge('CREQ'),
+            (await admin('dresp')).streams.purge('DRESP'),
+          ])
 
-    // Each connector's consumer holds its own host's subject and nothing else.
-    for (const host of Object.keys(h.config.upstreams)) {
-      const info = await (await admin('creq')).consumers.info('CREQ', backendIdentity(host))
-      expect(info.config.filter_subject).toBe(subjects.cleanRequest(host))
+          // Each connector's consumer holds its own host's subject and nothing else.
+          for (const host of Object.keys(h.config.upstreams)) {
+            const info = await (await admin('creq')).consumers.info('CREQ', backendIdentity(host))
+            expect(info.config.filter_subject).toBe(subjects.cleanRequest(host))
+          }
+
+          const validator = jetstream(await h.connect('request-validator', 'creq'))
+          await validator.publish(subjects.cleanRequest('other'), PROBE, { msgID: 'bus-221' })
+
+          // backend-demo: its own consumer has nothing; the other host's consumer is not its to read.
+          const demo = jetstream(await h.connect(backendIdentity('demo'), 'creq'))
+          const own = await demo.consumers.get('CREQ', backendIdentity('demo'))
+          expect(await own.next({ expires: 1_000 })).toBeNull()
+          const foreign = await demo.consumers.get('CREQ', backendIdentity('other')).then(
+            () => 'opened',
+            (e: unknown) => (isPermissionViolation(e) ? 'refused' : describeError(e)),
+          )
+          expect(foreign).toBe('refused')
+
+          // backend-other gets it.
+          const other = jetstream(await h.connect(backendIdentity('other'), 'creq'))
+          const msg = await (
+            await other.consumers.get('CREQ', backendIdentity('other'))
+          ).next({ expires: 2_000 })
+          expect(msg?.subject).toBe(subjects.cleanRequest('other'))
+          await msg?.ackAck()
+
+          // backend-demo answering for `other` on NATS-3: the broker drops it, the stream never holds it.
+          const dresp = await h.connect(backendIdentity('demo'), 'dresp').then(watchRefusals)
+          expect(await publishOutcome(dresp, subjects.dirtyResponse('other'))).toBe('refused')
+          const stored = await (await admin('dresp')).streams.info('DRESP')
+          expect(stored.state.messages).toBe(0)
+        })
+      })
+
+    if (current === 'single-nats') {
+      it('BUS-225 single-nats: every bus is an account of its own on the one server, sharing no stream', async () => {
+        expect(natsServersOf(h.topology)).toHaveLength(1)
+        for (const stream of h.topology.streams) {
+          const jsm = await jetstreamManager(await h.connect(ADMIN, stream.server))
+          const names: string[] = []
+          for await (const name of jsm.streams.names()) names.push(name)
+          const own = h.topology.streams
+            .filter((s) => s.server === stream.server)
+            .map((s) => s.name)
+          expect(names.sort(), stream.server).toEqual(own.sort())
+        }
+        // relay's dreq credential opens the dreq account: what it publishes lands in DREQ alone.
+        const counts = async () => {
+          const out: Record<string, number> = {}
+          for (const stream of h.topology.streams) {
+            const jsm = await jetstreamManager(await h.connect(ADMIN, stream.server))
+            out[`${stream.server}/${stream.name}`] = (
+              await jsm.streams.info(stream.name)
+            ).state.messages
+          }
+          return out
+        }
+        const before = await counts()
+        const relay = jetstream(await h.connect('relay', 'dreq'))
+        await relay.publish(subjects.dirtyRequest('local', 'demo'), PROBE, { msgID: 'bus-225' })
+        expect(await counts()).toEqual({ ...before, 'dreq/DREQ': before['dreq/DREQ']! + 1 })
+      })
     }
-
-    const validator = jetstream(await h.connect('request-validator', 'creq'))
-    await validator.publish(subjects.cleanRequest('other'), PROBE, { msgID: 'bus-221' })
-
-    // backend-demo: its own consumer has nothing; the other host's consumer is not its to read.
-    const demo = jetstream(await h.connect(backendIdentity('demo'), 'creq'))
-    const own = await demo.consumers.get('CREQ', backendIdentity('demo'))
-    expect(await own.next({ expires: 1_000 })).toBeNull()
-    const foreign = await demo.consumers.get('CREQ', backendIdentity('other')).then(
-      () => 'opened',
-      (e: unknown) => (isPermissionViolation(e) ? 'refused' : describeError(e)),
-    )
-    expect(foreign).toBe('refused')
-
-    // backend-other gets it.
-    const other = jetstream(await h.connect(backendIdentity('other'), 'creq'))
-    const msg = await (
-      await other.consumers.get('CREQ', backendIdentity('other'))
-    ).next({ expires: 2_000 })
-    expect(msg?.subject).toBe(subjects.cleanRequest('other'))
-    await msg?.ackAck()
-
-    // backend-demo answering for `other` on NATS-3: the broker drops it, the stream never holds it.
-    const dresp = await h.connect(backendIdentity('demo'), 'dresp').then(watchRefusals)
-    expect(await publishOutcome(dresp, subjects.dirtyResponse('other'))).toBe('refused')
-    const stored = await (await admin('dresp')).streams.info('DRESP')
-    expect(stored.state.messages).toBe(0)
   })
-})
+}

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createTokenVerifier, ISSUERS, type TokenVerifier } from '../../core/index.js'
+import { createTokenVerifier, ISSUERS, type TokenVerifier } from '../../../core/index.js'
 
 /** The audience the ingress asks the access service for. */
 export const ACCESS_AUDIENCE = 'portcullis'

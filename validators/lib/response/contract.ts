@@ -13,26 +13,26 @@ import {
   type ErrorCode,
   type HeaderList,
   type ResponseEnvelope,
-} from '../../core/index.js'
+} from '../../../core/index.js'
+import { hardenResponseHeaders } from '../headers.js'
+import { parseMediaType } from '../media.js'
+import {
+  describeViolation,
+  responseContent,
+  type ContentSchemas,
+  type HostSchemas,
+} from '../schemas.js'
 import {
   declaredMediaType,
-  describeViolation,
-  hardenResponseHeaders,
-  hardenSetCookie,
-  parseMediaType,
-  pruneUndeclared,
   readResponseBody,
-  responseContent,
-  ScanText,
   scanTextOf,
   withNosniff,
   type BodyContent,
-  type ContentSchemas,
-  type HostSchemas,
-  type ResponseHostRules,
-  type ResponseOperationRules,
-  type SchemaNode,
-} from '../lib/index.js'
+} from './content-type.js'
+import { hardenSetCookie } from './cookies.js'
+import { ScanText } from './leaks.js'
+import { pruneUndeclared, type SchemaNode } from './prune.js'
+import type { ResponseHostRules, ResponseOperationRules } from './rules.js'
 
 /** Error answers a backend connector may send instead of an upstream response. */
 export const BACKEND_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

@@ -1,0 +1,3 @@
+import { requestPathSuite } from './request-path.cases.js'
+
+requestPathSuite('isolated')

@@ -1,0 +1,3 @@
+import { permissionMatrix } from './permission-matrix.cases.js'
+
+permissionMatrix('isolated')
