@@ -3,11 +3,11 @@
  * grant lets it publish there, captured by that bus's AUDIT stream for the audit sink.
  *
  * Never on the request path's clock: `record` returns at once; the publish (a JetStream
- * publish with the event id as `Nats-Msg-Id`, so a retry is stored once) runs behind it, with
- * a few retries. At most `maxInFlight` events wait; beyond that an event is dropped and
+ * publish with a `Nats-Msg-Id` drawn once per event, so a retry is stored once) runs behind
+ * it, with a few retries. At most `maxInFlight` events wait; beyond that an event is dropped and
  * counted, and the log says so: a stalled bus must not grow the process without bound.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream'
 import {
   subjects,
@@ -95,10 +95,15 @@ export function createAuditPublisher(opts: {
 
   const send = async (event: AuditEvent): Promise<void> => {
     const data = new TextEncoder().encode(JSON.stringify(event))
+    // The stream de-duplicates by Nats-Msg-Id across every subject: were it the event id,
+    // another component that knows the request id could publish it first and have this
+    // event dropped as a duplicate. A random part, drawn once per event, keeps a retry
+    // harmless and the id unguessable; the sink's own idempotency is by event id.
+    const msgID = `${event.id}/${randomBytes(12).toString('hex')}`
     for (let attempt = 1; ; attempt++) {
       try {
         js ??= jetstream(opts.buses.on(bus))
-        await js.publish(subject, data, { msgID: event.id, timeout: PUBLISH_TIMEOUT_MS })
+        await js.publish(subject, data, { msgID, timeout: PUBLISH_TIMEOUT_MS })
         counts.published++
         return
       } catch (e) {

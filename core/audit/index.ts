@@ -31,7 +31,10 @@ export interface AuditEvent {
   /** The broker-certified identity that published the event (`relay`, `backend-demo`, `edge-local`). */
   component: string
   verdict: AuditVerdict
-  /** The stable reason code (an `ERROR_TABLE` key) for reject and error verdicts. */
+  /**
+   * The stable reason code for reject and error verdicts: an `ERROR_TABLE` key, or the
+   * sink's `AUDIT_EVENT_INVALID` for an event it could not take as sent.
+   */
   code?: string
   /** The full reason, for the audit trail only; never sent to the client. */
   reason?: string
