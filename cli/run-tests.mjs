@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -58,18 +58,20 @@ function run(cmd, args, limitMs) {
   })
 }
 
-let failedSteps = 0
+/** What failed, named in the last lines, since a long log is often read from its end. */
+const failures = []
 const totals = { passed: 0, failed: 0, skipped: 0 }
 const started = Date.now()
 
 if (!asked.length) {
   process.stdout.write('\n== format (prettier --check)\n')
   if ((await run(bin('prettier'), ['--check', '--log-level', 'warn', '.'], 2 * MINUTE)) !== 0)
-    failedSteps++
+    failures.push('format (prettier --check)')
   process.stdout.write('\n== typecheck (on-prem and edge)\n')
-  if ((await run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'], 3 * MINUTE)) !== 0) failedSteps++
+  if ((await run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'], 3 * MINUTE)) !== 0)
+    failures.push('typecheck (on-prem)')
   if ((await run(bin('tsc'), ['-p', 'edge/tsconfig.json', '--noEmit'], 3 * MINUTE)) !== 0)
-    failedSteps++
+    failures.push('typecheck (edge)')
 }
 
 const out = mkdtempSync(join(tmpdir(), 'portcullis-tests-'))
@@ -88,19 +90,29 @@ for (const project of projects) {
     ],
     PROJECTS[project],
   )
-  if (existsSync(report)) {
-    const r = JSON.parse(readFileSync(report, 'utf8'))
-    totals.passed += r.numPassedTests ?? 0
-    totals.failed += r.numFailedTests ?? 0
-    totals.skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
+  if (!existsSync(report)) {
+    failures.push(`${project}: no report (stopped or crashed, exit ${code})`)
+    continue
   }
-  if (code !== 0) failedSteps++
+  const r = JSON.parse(readFileSync(report, 'utf8'))
+  totals.passed += r.numPassedTests ?? 0
+  totals.failed += r.numFailedTests ?? 0
+  totals.skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
+  const failed = (r.testResults ?? []).flatMap((file) => {
+    const tests = (file.assertionResults ?? []).filter((t) => t.status === 'failed')
+    const where = relative(root, file.name)
+    if (tests.length === 0 && file.status === 'failed') return [`${project}: ${where}`]
+    return tests.map((t) => `${project}: ${where} > ${t.fullName}`)
+  })
+  failures.push(...failed)
+  if (code !== 0 && failed.length === 0) failures.push(`${project}: vitest exit ${code}`)
 }
 rmSync(out, { recursive: true, force: true })
 
 const seconds = Math.round((Date.now() - started) / 1000)
-process.stdout.write(`\n${failedSteps ? 'FAILED' : 'ok'} in ${seconds} s\n`)
+process.stdout.write(`\n${failures.length ? 'FAILED' : 'ok'} in ${seconds} s\n`)
+for (const failure of failures) process.stdout.write(`  failed: ${failure}\n`)
 process.stdout.write(
   `tests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`,
 )
-process.exit(failedSteps || totals.failed ? 1 : 0)
+process.exit(failures.length || totals.failed ? 1 : 0)

@@ -1,17 +1,23 @@
 import { describe, expect, it } from 'vitest'
-import { exports } from 'cloudflare:workers'
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
 import { PROBLEM_CONTENT_TYPE } from '../core/index.js'
+import worker from './index.js'
 import { bearerToken } from './testing/index.js'
 
 // The real default export with the bindings of wrangler.toml plus the pool's POLICY (the
-// repository's config) and a LINK_URL on a closed port.
+// repository's config) and a LINK_URL on a closed port. Each call waits for the work the
+// worker left behind (its audit event, which tries the link) so none outlives the test.
 async function fetchEdge(path: string, init?: RequestInit) {
-  const res = await exports.default.fetch(new Request(`https://edge.test${path}`, init))
+  const ctx = createExecutionContext()
+  const res = await worker.fetch(new Request(`https://edge.test${path}`, init), env, ctx)
   const body =
     res.headers.get('content-type') === PROBLEM_CONTENT_TYPE
       ? ((await res.json()) as Record<string, unknown>)
       : await res.text()
-  return { res, body }
+  const started = Date.now()
+  await waitOnExecutionContext(ctx)
+  return { res, body, leftBehindMs: Date.now() - started }
 }
 
 describe('worker (default export)', () => {
@@ -24,8 +30,9 @@ describe('worker (default export)', () => {
     }
   })
 
-  it('EDGE-102 an unknown host answers 404 HOST_NOT_FOUND', async () => {
-    const { res, body } = await fetchEdge('/nope/orders')
+  it('EDGE-102 an unknown host answers 404 HOST_NOT_FOUND; its audit event cannot outlive the link connect budget', async () => {
+    const { res, body, leftBehindMs } = await fetchEdge('/nope/orders')
+    expect(leftBehindMs).toBeLessThan(3_000)
     expect(res.status).toBe(404)
     expect(body).toMatchObject({
       code: 'HOST_NOT_FOUND',
