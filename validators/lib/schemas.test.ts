@@ -169,6 +169,26 @@ describe('compileHost', () => {
     )
   })
 
+  it('BODY-401 a route schema with dynamic references, which the schema engine resolves unlike the spec, stops the start', () => {
+    const list = { type: 'array', items: { $dynamicRef: '#items' } }
+    expect(() => compileHost('h', postWith(list))).toThrow(/POST \/things.*\$dynamicRef/)
+    const anchored = { $dynamicAnchor: 'items', type: 'string' }
+    expect(() => compileHost('h', postWith(anchored))).toThrow(/\$dynamicAnchor/)
+  })
+
+  it('BODY-402 an empty object does not meet a required property named constructor or toString through its prototype', () => {
+    const schema = {
+      type: 'object',
+      properties: { constructor: true, toString: true },
+      required: ['constructor', 'toString'],
+    }
+    const validate = compileHost('h', postWith(schema))
+      .operations.get('createThing')!
+      .request.get('application/json')!
+    expect(validate({})).toBe(false)
+    expect(validate({ constructor: 1, toString: 2 })).toBe(true)
+  })
+
   it('keeps client-controlled text in a violation printable', () => {
     const h = compileHost(
       'h',
