@@ -6,6 +6,7 @@
 import type { ValidateFunction } from 'ajv'
 import type { OpenApiDocument } from '../../core/index.js'
 import { createAjv } from './ajv.js'
+import { engineLimit } from './engine-limits.js'
 import { SchemaError, toJsonSchema, type WalkOptions } from './schema-walk.js'
 
 export type SchemaCompiler = (schema: unknown, where: string) => ValidateFunction
@@ -21,18 +22,21 @@ export function createSchemaCompiler(host: string, doc: OpenApiDocument): Schema
     openapi30: doc.openapi.startsWith('3.0.'),
   }
   const components = isObject(doc.components?.schemas) ? doc.components.schemas : {}
-  ajv.addSchema(
-    toJsonSchema(
-      { $id: base.componentsId, $defs: components },
-      { ...base, where: 'components' },
-    ) as object,
+  const shared = toJsonSchema(
+    { $id: base.componentsId, $defs: components },
+    { ...base, where: 'components' },
   )
+  const limit = engineLimit(shared)
+  if (limit) throw new SchemaError('components', limit)
+  ajv.addSchema(shared as object)
   const compiled = new Map<string, ValidateFunction>()
   return (schema, where) => {
     const json = toJsonSchema(schema, { ...base, where })
     const key = JSON.stringify(json)
     let fn = compiled.get(key)
     if (!fn) {
+      const why = engineLimit(json)
+      if (why) throw new SchemaError(where, why)
       try {
         fn = ajv.compile(json as object)
       } catch (e) {

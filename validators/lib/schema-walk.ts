@@ -27,8 +27,6 @@ const LIST = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems'])
 const MAP = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'])
 
 const COMPONENT_REF = '#/components/schemas/'
-/** Dynamic references: ajv answers the official suite's cases for them wrong, so none start. */
-const DYNAMIC = new Set(['$dynamicRef', '$dynamicAnchor'])
 
 export interface WalkOptions {
   /** `$id` of the schema that holds the components as `$defs`. */
@@ -60,12 +58,6 @@ function walk(schema: unknown, opts: WalkOptions, at: string): unknown {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(schema)) {
     if (key.startsWith('x-')) continue
-    if (DYNAMIC.has(key)) {
-      throw new SchemaError(
-        at,
-        `${key} is not supported: the schema engine resolves it unlike the spec`,
-      )
-    }
     if (key === '$ref') out.$ref = ref(value, opts, at)
     else if (ONE.has(key)) out[key] = walk(value, opts, `${at}/${key}`)
     else if (LIST.has(key)) {

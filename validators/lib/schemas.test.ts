@@ -176,6 +176,26 @@ describe('compileHost', () => {
     expect(() => compileHost('h', postWith(anchored))).toThrow(/\$dynamicAnchor/)
   })
 
+  it('BODY-403 a route schema whose unevaluatedProperties the engine would judge wrong (if without then) stops the start', () => {
+    const schema = {
+      type: 'object',
+      if: { properties: { kind: { const: 'a' } }, required: ['kind'] },
+      else: { properties: { note: { type: 'string' } }, required: ['note'] },
+      unevaluatedProperties: false,
+    }
+    expect(() => compileHost('h', postWith(schema))).toThrow(/POST \/things.*if without then/)
+    expect(() => compileHost('h', postWith({ ...schema, then: true }))).not.toThrow()
+  })
+
+  it('BODY-404 a route schema with unevaluatedItems beside contains, also in a component, stops the start', () => {
+    const list = { type: 'array', contains: { type: 'string' }, unevaluatedItems: false }
+    expect(() => compileHost('h', postWith(list))).toThrow(/unevaluatedItems with contains/)
+    const byRef = postWith({ $ref: '#/components/schemas/List' }, { List: list })
+    expect(() => compileHost('h', byRef)).toThrow(/components.*unevaluatedItems/)
+    const plain = { type: 'array', items: { type: 'string' }, unevaluatedItems: false }
+    expect(() => compileHost('h', postWith(plain))).not.toThrow()
+  })
+
   it('BODY-402 an empty object does not meet a required property named constructor or toString through its prototype', () => {
     const schema = {
       type: 'object',
