@@ -2,10 +2,13 @@
  * A component's audit events onto its audit bus: `pc.audit.<identity>`, the one subject its
  * grant lets it publish there, captured by that bus's AUDIT stream for the audit sink.
  *
- * Never on the request path's clock: `record` returns at once; the publish (a JetStream
- * publish with a `Nats-Msg-Id` drawn once per event, so a retry is stored once) runs behind
- * it, with a few retries. At most `maxInFlight` events wait; beyond that an event is dropped and
- * counted, and the log says so: a stalled bus must not grow the process without bound.
+ * Never on the request path's clock: `record` returns at once. Events gather for at most
+ * `AUDIT_LINGER_MS` (or until `AUDIT_BATCH_EVENTS` or `AUDIT_BATCH_BYTES`) and leave as one
+ * message holding their list: one JetStream publish and one acknowledgement for the lot
+ * instead of one each. The publish carries a `Nats-Msg-Id` drawn once per message, so a
+ * retry is stored once, and is tried a few times. At most `maxInFlight` events wait;
+ * beyond that an event is dropped and counted, and the log says so: a stalled bus must not
+ * grow the process without bound.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream'
@@ -22,6 +25,10 @@ import { auditBusOf, type Topology } from '../topology/index.js'
 import type { ComponentBuses } from './component.js'
 
 export const AUDIT_MAX_IN_FLIGHT = 10_000
+export const AUDIT_LINGER_MS = 5
+export const AUDIT_BATCH_EVENTS = 64
+/** Well inside the sink's limit for one message (AUDIT_MESSAGE_MAX_BYTES). */
+export const AUDIT_BATCH_BYTES = 128 * 1024
 const ATTEMPTS = 3
 const RETRY_MS = 200
 const PUBLISH_TIMEOUT_MS = 5_000
@@ -92,49 +99,83 @@ export function createAuditPublisher(opts: {
   const inFlight = new Set<Promise<void>>()
   const counts = { published: 0, failed: 0, dropped: 0 }
   let js: JetStreamClient | undefined
+  /** Events recorded and not yet published or given up: buffered and in flight. */
+  let waiting = 0
+  let buffer: string[] = []
+  let bufferIds: Array<{ id: string; requestId: string }> = []
+  let bufferBytes = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
 
-  const send = async (event: AuditEvent): Promise<void> => {
-    const data = new TextEncoder().encode(JSON.stringify(event))
-    // The stream de-duplicates by Nats-Msg-Id across every subject: were it the event id,
-    // another component that knows the request id could publish it first and have this
-    // event dropped as a duplicate. A random part, drawn once per event, keeps a retry
+  const send = async (
+    data: Uint8Array,
+    events: Array<{ id: string; requestId: string }>,
+  ): Promise<void> => {
+    // The stream de-duplicates by Nats-Msg-Id across every subject: were it derived from the
+    // events, another component that knows a request id could publish it first and have
+    // these events dropped as duplicates. A random id, drawn once per message, keeps a retry
     // harmless and the id unguessable; the sink's own idempotency is by event id.
-    const msgID = `${event.id}/${randomBytes(12).toString('hex')}`
-    for (let attempt = 1; ; attempt++) {
-      try {
-        js ??= jetstream(opts.buses.on(bus))
-        await js.publish(subject, data, { msgID, timeout: PUBLISH_TIMEOUT_MS })
-        counts.published++
-        return
-      } catch (e) {
-        if (attempt >= ATTEMPTS) {
-          counts.failed++
-          log.error('audit-failed', {
-            requestId: event.requestId,
-            event: event.id,
-            reason: e instanceof Error ? e.message : String(e),
-          })
+    const msgID = `${identity}/${randomBytes(16).toString('hex')}`
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          js ??= jetstream(opts.buses.on(bus))
+          await js.publish(subject, data, { msgID, timeout: PUBLISH_TIMEOUT_MS })
+          counts.published += events.length
           return
+        } catch (e) {
+          if (attempt >= ATTEMPTS) {
+            counts.failed += events.length
+            for (const event of events) {
+              log.error('audit-failed', {
+                requestId: event.requestId,
+                event: event.id,
+                reason: e instanceof Error ? e.message : String(e),
+              })
+            }
+            return
+          }
+          await new Promise((r) => setTimeout(r, RETRY_MS * attempt))
         }
-        await new Promise((r) => setTimeout(r, RETRY_MS * attempt))
       }
+    } finally {
+      waiting -= events.length
     }
+  }
+
+  const publishBuffer = (): void => {
+    if (timer) clearTimeout(timer)
+    timer = undefined
+    if (buffer.length === 0) return
+    const data = new TextEncoder().encode(`[${buffer.join(',')}]`)
+    const p = send(data, bufferIds)
+    buffer = []
+    bufferIds = []
+    bufferBytes = 0
+    inFlight.add(p)
+    void p.finally(() => inFlight.delete(p))
   }
 
   return {
     record(r) {
-      if (inFlight.size >= maxInFlight) {
+      if (waiting >= maxInFlight) {
         counts.dropped++
         if (counts.dropped % 1000 === 1) {
-          log.error('audit-dropped', { dropped: counts.dropped, inFlight: inFlight.size })
+          log.error('audit-dropped', { dropped: counts.dropped, waiting })
         }
         return
       }
-      const p = send(auditEventOf(identity, r, Date.now()))
-      inFlight.add(p)
-      void p.finally(() => inFlight.delete(p))
+      const event = auditEventOf(identity, r, Date.now())
+      const json = JSON.stringify(event)
+      if (bufferBytes + json.length + 2 > AUDIT_BATCH_BYTES) publishBuffer()
+      waiting++
+      buffer.push(json)
+      bufferIds.push({ id: event.id, requestId: event.requestId })
+      bufferBytes += json.length + 1
+      if (buffer.length >= AUDIT_BATCH_EVENTS) publishBuffer()
+      else timer ??= setTimeout(publishBuffer, AUDIT_LINGER_MS)
     },
     async flush() {
+      publishBuffer()
       await Promise.all(inFlight)
     },
     stats: () => ({ ...counts }),

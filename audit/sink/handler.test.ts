@@ -18,7 +18,13 @@ const configOf = (topology: 'isolated' | 'single-validation'): TopologyConfig =>
     `${ROOT}portcullis.config.json`,
   )
 const isolated = describeTopology(configOf('isolated'))
-const read = createAuditReader(isolated)
+const readAll = createAuditReader(isolated)
+/** The one event a message that carries one event becomes. */
+function read(msg: AuditMessage): AuditEvent {
+  const events = readAll(msg)
+  expect(events).toHaveLength(1)
+  return events[0]!
+}
 
 const RID = '0123456789abcdef0123456789abcdef'
 const STORED_AT = 1_767_225_600_123_456_789n // 2026-01-01T00:00:00.123456789Z
@@ -88,6 +94,29 @@ describe('stagesOf', () => {
 })
 
 describe('createAuditReader', () => {
+  it('AUD-117 a list of events is read entry by entry: a bad entry becomes an invalid event of its sender, the others are kept', () => {
+    const good = (step: string) => eventOf('relay', 'relay', { id: `${RID}/relay/${step}` })
+    const forged = eventOf('relay', 'relay', { id: `${RID}/request-validator/request` })
+    const events = readAll(message('relay', [good('a'), forged, 'nonsense', good('b')]))
+    expect(events).toHaveLength(4)
+    expect(events[0]).toEqual(good('a'))
+    expect(events[3]).toEqual(good('b'))
+    const base = `invalid/dreq/7/${STORED_AT}`
+    expect(events[1]).toMatchObject({ id: `${base}/1`, component: 'relay', requestId: RID })
+    expect(events[1]!.reason).toMatch(/not one of its own/)
+    expect(events[2]).toMatchObject({ id: `${base}/2`, code: AUDIT_EVENT_INVALID, requestId: '-' })
+    for (const e of events) expect(rowOfEvent(e, 'audit-sink')).not.toHaveProperty('problem')
+  })
+
+  it('AUD-118 an empty list, or one longer than a message may carry, is one invalid event', () => {
+    refused(message('relay', []))
+    const many = Array.from({ length: 257 }, (_, i) =>
+      eventOf('relay', 'relay', { id: `${RID}/relay/${i}` }),
+    )
+    refused(message('relay', many))
+    expect(readAll(message('relay', many.slice(0, 256)))).toHaveLength(256)
+  })
+
   it('reads an event of each identity as it was sent', () => {
     const cases: [string, AuditEvent['stage']][] = [
       ['edge-local', 'edge'],
@@ -131,7 +160,8 @@ describe('createAuditReader', () => {
   })
 
   it('lets a validating backend (single-validation) report the three stages it runs', () => {
-    const single = createAuditReader(describeTopology(configOf('single-validation')))
+    const singleAll = createAuditReader(describeTopology(configOf('single-validation')))
+    const single = (msg: AuditMessage) => singleAll(msg)[0]!
     for (const stage of ['request-validator', 'backend', 'response-validator'] as const) {
       const sent = eventOf('backend-demo', stage, { id: `${RID}/backend-demo/${stage}` })
       expect(single(message('backend-demo', sent))).toEqual(sent)
@@ -154,8 +184,8 @@ describe('createAuditReader', () => {
       'relay sent something that is not an audit event',
     ],
     [
-      'a JSON array',
-      encode([eventOf('relay', 'relay')]),
+      'a JSON string',
+      encode(JSON.stringify(JSON.stringify(eventOf('relay', 'relay')))),
       'relay sent something that is not an audit event',
     ],
     [

@@ -1,5 +1,6 @@
 /**
- * The audit sink's reading of one message from an AUDIT stream. The component is the
+ * The audit sink's reading of one message from an AUDIT stream: one event, or a list of a
+ * component's events published together, each read on its own. The component is the
  * subject's (`pc.audit.<identity>`, which only that identity may publish); an event that
  * claims another component is corrected by it, and an event whose stage that component
  * never runs, that is not an event at all, or that the store could not keep exactly as sent,
@@ -10,7 +11,7 @@
 import {
   identityOfAudit,
   isRequestId,
-  parseAuditEvent,
+  parseAuditMessage,
   type AuditEvent,
   type AuditStage,
 } from '../../core/index.js'
@@ -60,8 +61,8 @@ export function quote(text: string): string {
   return cut.replace(/[\0\p{Cs}]/gu, '\uFFFD')
 }
 
-/** The sink's view of one message: the event to store, always one, never a throw. */
-export type AuditReader = (msg: AuditMessage) => AuditEvent
+/** The sink's view of one message: the events to store, at least one, never a throw. */
+export type AuditReader = (msg: AuditMessage) => AuditEvent[]
 
 export function createAuditReader(
   topology: Pick<Topology, 'mode' | 'identities'>,
@@ -72,11 +73,13 @@ export function createAuditReader(
   return (msg) => {
     const identity = identityOfAudit(msg.subject)
     const kind = identity === undefined ? undefined : kinds.get(identity)
-    let requestId: unknown
-    const invalid = (why: string): AuditEvent => ({
+    /** An error event for what arrived; `index` names an entry of a list. */
+    const invalid = (why: string, requestId?: unknown, index?: number): AuditEvent => ({
       // The stream's sequence and time: a redelivery is the same event, and a stream created
       // anew (its sequence back at 1) cannot collide with what an older one left.
-      id: `invalid/${msg.bus}/${msg.streamSeq}/${msg.storedAtNanos}`,
+      id:
+        `invalid/${msg.bus}/${msg.streamSeq}/${msg.storedAtNanos}` +
+        (index === undefined ? '' : `/${index}`),
       time: new Date(Number(msg.storedAtNanos / 1_000_000n)).toISOString(),
       // Kept when it is one, so the attempt is found with the request it names.
       requestId: typeof requestId === 'string' && isRequestId(requestId) ? requestId : '-',
@@ -87,32 +90,38 @@ export function createAuditReader(
       reason: why,
     })
     if (identity === undefined || kind === undefined) {
-      return invalid(`event on ${quote(msg.subject)}, not an identity's audit subject`)
+      return [invalid(`event on ${quote(msg.subject)}, not an identity's audit subject`)]
     }
     let text: string
     try {
       text = decoder.decode(msg.data)
     } catch {
-      return invalid(`${identity} sent an event that is not UTF-8`)
+      return [invalid(`${identity} sent an event that is not UTF-8`)]
     }
-    const event = parseAuditEvent(text, identity)
-    if (!event) return invalid(`${identity} sent something that is not an audit event`)
-    requestId = event.requestId
-    if (!stagesOf(kind, topology).includes(event.stage)) {
-      return invalid(`${identity} reported stage ${event.stage}, which it does not run`)
-    }
-    // Ids are `<request id>/<identity>/<step>`: one component cannot take, and so suppress
-    // through the sink's idempotency, an id that belongs to another component's event.
-    const prefix = `${event.requestId}/${identity}/`
-    if (!event.id.startsWith(prefix) || event.id.length === prefix.length) {
-      return invalid(`${identity} sent event id ${quote(event.id)}, not one of its own`)
-    }
-    // What the store would refuse (a NUL, a port of 70000, a time before 1970) is refused
-    // here, where the message is still at hand to name.
-    const row = rowOfEvent(event, sink)
-    if ('problem' in row) {
-      return invalid(`${identity} sent an event the trail cannot hold as sent: ${row.problem}`)
-    }
-    return event
+    const events = parseAuditMessage(text, identity)
+    if (!events) return [invalid(`${identity} sent something that is not an audit event`)]
+    const listed = events.length > 1 || text.trimStart().startsWith('[')
+    return events.map((event, i) => {
+      const index = listed ? i : undefined
+      if (!event)
+        return invalid(`${identity} sent something that is not an audit event`, undefined, index)
+      const fail = (why: string) => invalid(why, event.requestId, index)
+      if (!stagesOf(kind, topology).includes(event.stage)) {
+        return fail(`${identity} reported stage ${event.stage}, which it does not run`)
+      }
+      // Ids are `<request id>/<identity>/<step>`: one component cannot take, and so suppress
+      // through the sink's idempotency, an id that belongs to another component's event.
+      const prefix = `${event.requestId}/${identity}/`
+      if (!event.id.startsWith(prefix) || event.id.length === prefix.length) {
+        return fail(`${identity} sent event id ${quote(event.id)}, not one of its own`)
+      }
+      // What the store would refuse (a NUL, a port of 70000, a time before 1970) is refused
+      // here, where the message is still at hand to name.
+      const row = rowOfEvent(event, sink)
+      if ('problem' in row) {
+        return fail(`${identity} sent an event the trail cannot hold as sent: ${row.problem}`)
+      }
+      return event
+    })
   }
 }

@@ -34,7 +34,8 @@ import { createAuditReader } from './handler.js'
 
 interface Pending {
   msg: JsMsg
-  event: AuditEvent
+  /** What the message carried: one event, or a component's events published together. */
+  events: AuditEvent[]
   /** When the message's ack wait was last restarted (taken, or told `working`). */
   touched: number
 }
@@ -125,14 +126,14 @@ export async function startAuditSink(
               msg.nak()
               continue
             }
-            const event = read({
+            const events = read({
               subject: msg.subject,
               data: msg.data,
               bus,
               streamSeq: msg.info.streamSequence,
               storedAtNanos: msg.timestampNanos,
             })
-            await batch.add({ msg, event, touched: Date.now() })
+            await batch.add({ msg, events, touched: Date.now() })
           }
         } finally {
           fetches.delete(messages)
@@ -164,7 +165,8 @@ export async function startAuditSink(
 }
 
 /**
- * Gathers events from every bus into batches of at most `batchSize`, written at most
+ * Gathers events from every bus into batches of about `batchSize` (a message's events stay
+ * in one batch, so one may go over by a message's worth), written at most
  * `batchMaxWaitMs` after the first one arrived; one write at a time, since the chain has one
  * head. `add` waits while a full batch is being written: the streams hold the backlog. A
  * write that fails is tried again until it commits (or the sink stops); every message held
@@ -180,6 +182,7 @@ function createBatcher(opts: {
 }) {
   const { store, mirrors, log } = opts
   let pending: Pending[] = []
+  let pendingEvents = 0
   const held = new Set<Pending>()
   let timer: ReturnType<typeof setTimeout> | undefined
   let writing: Promise<void> = Promise.resolve()
@@ -198,20 +201,25 @@ function createBatcher(opts: {
   keepAlive.unref()
 
   const commit = async (items: Pending[]): Promise<void> => {
-    const result = await store.append(items.map((p) => p.event))
+    const result = await store.append(items.flatMap((p) => p.events))
     const rejected = new Map(result.rejected.map((r) => [r.index, r]))
-    items.forEach((p, i) => {
+    let index = 0
+    for (const p of items) {
       held.delete(p)
-      const r = rejected.get(i)
-      if (r) {
-        // Cannot happen: the reader refuses whatever the store would (the same rowOfEvent).
-        log.error('audit-rejected', { event: p.event.id, problem: r.problem })
-        p.msg.term()
-        return
+      let kept = 0
+      for (const event of p.events) {
+        const r = rejected.get(index++)
+        if (r) {
+          // Cannot happen: the reader refuses whatever the store would (the same rowOfEvent).
+          log.error('audit-rejected', { event: event.id, problem: r.problem })
+          continue
+        }
+        kept++
+        mirrors.send({ kind: 'event', event })
       }
-      p.msg.ack()
-      mirrors.send({ kind: 'event', event: p.event })
-    })
+      if (kept === 0) p.msg.term()
+      else p.msg.ack()
+    }
     log.debug('audit-written', { written: result.written, skipped: result.skipped })
   }
 
@@ -252,6 +260,7 @@ function createBatcher(opts: {
     timer = undefined
     const items = pending
     pending = []
+    pendingEvents = 0
     writing = writing.then(() => write(items))
     return writing
   }
@@ -260,7 +269,8 @@ function createBatcher(opts: {
     async add(p: Pending): Promise<void> {
       held.add(p)
       pending.push(p)
-      if (pending.length >= opts.batchSize) {
+      pendingEvents += p.events.length
+      if (pendingEvents >= opts.batchSize) {
         await flush()
         return
       }

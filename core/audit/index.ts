@@ -69,6 +69,10 @@ const NUMBER_FIELDS = [
   'latencyMs',
 ] as const satisfies readonly (keyof AuditEvent)[]
 
+/** A message carries one event, or a list of a component's events published together. */
+export const AUDIT_MESSAGE_MAX_EVENTS = 256
+export const AUDIT_MESSAGE_MAX_BYTES = 512 * 1024
+
 /**
  * Reads an event from its wire form. Returns undefined for anything that is not an event:
  * the sink dead-letters it instead of writing a half-understood row. `component` is
@@ -82,6 +86,35 @@ export function parseAuditEvent(json: string, component: string): AuditEvent | u
   } catch {
     return undefined
   }
+  return auditEventOf(raw, component)
+}
+
+/**
+ * Reads one audit message: an event, or a list of at most `AUDIT_MESSAGE_MAX_EVENTS` events.
+ * Undefined when the message as a whole is not one; otherwise one entry per event sent,
+ * undefined where that event is not one (so one bad entry never costs the others).
+ */
+export function parseAuditMessage(
+  json: string,
+  component: string,
+): Array<AuditEvent | undefined> | undefined {
+  if (json.length > AUDIT_MESSAGE_MAX_BYTES) return undefined
+  let raw: unknown
+  try {
+    raw = JSON.parse(json)
+  } catch {
+    return undefined
+  }
+  if (!Array.isArray(raw)) {
+    return json.length > AUDIT_EVENT_MAX_BYTES ? undefined : [auditEventOf(raw, component)]
+  }
+  if (raw.length === 0 || raw.length > AUDIT_MESSAGE_MAX_EVENTS) return undefined
+  return raw.map((item) =>
+    JSON.stringify(item).length > AUDIT_EVENT_MAX_BYTES ? undefined : auditEventOf(item, component),
+  )
+}
+
+function auditEventOf(raw: unknown, component: string): AuditEvent | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined
   const r = raw as Record<string, unknown>
   const str = (v: unknown) => typeof v === 'string' && v.length > 0
