@@ -84,7 +84,8 @@ export function createAuditReader(
       // Kept when it is one, so the attempt is found with the request it names.
       requestId: typeof requestId === 'string' && isRequestId(requestId) ? requestId : '-',
       stage: kind ? (stagesOf(kind, topology)[0] ?? 'relay') : 'relay',
-      component: kind ? identity! : quote(msg.subject),
+      // A subject is never empty on the wire; '-' keeps the reader total all the same.
+      component: kind ? identity! : quote(msg.subject) || '-',
       verdict: 'error',
       code: AUDIT_EVENT_INVALID,
       reason: why,
