@@ -13,6 +13,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream'
 import {
+  AUDIT_MESSAGE_MAX_BYTES,
+  AUDIT_MESSAGE_MAX_EVENTS,
   subjects,
   type AuditStage,
   type AuditVerdict,
@@ -26,14 +28,15 @@ import type { ComponentBuses } from './component.js'
 
 export const AUDIT_MAX_IN_FLIGHT = 10_000
 export const AUDIT_LINGER_MS = 5
-export const AUDIT_BATCH_EVENTS = 64
-/** Well inside the sink's limit for one message (AUDIT_MESSAGE_MAX_BYTES). */
-export const AUDIT_BATCH_BYTES = 128 * 1024
+/** Well inside what the sink reads as one message (AUDIT_MESSAGE_MAX_EVENTS and _BYTES). */
+export const AUDIT_BATCH_EVENTS = AUDIT_MESSAGE_MAX_EVENTS / 4
+export const AUDIT_BATCH_BYTES = AUDIT_MESSAGE_MAX_BYTES / 4
 const ATTEMPTS = 3
 const RETRY_MS = 200
 const PUBLISH_TIMEOUT_MS = 5_000
 /** A reason is for people reading the trail; bounded so one event stays one small message. */
 const MAX_REASON = 1_000
+const encoder = new TextEncoder()
 
 export interface AuditRecord {
   /** Names this event among the component's events for the request (`request`, `response`). */
@@ -101,15 +104,12 @@ export function createAuditPublisher(opts: {
   let js: JetStreamClient | undefined
   /** Events recorded and not yet published or given up: buffered and in flight. */
   let waiting = 0
-  let buffer: string[] = []
-  let bufferIds: Array<{ id: string; requestId: string }> = []
+  /** Events gathered for the next message, each with its JSON text. */
+  let buffer: Array<{ event: AuditEvent; json: string }> = []
   let bufferBytes = 0
   let timer: ReturnType<typeof setTimeout> | undefined
 
-  const send = async (
-    data: Uint8Array,
-    events: Array<{ id: string; requestId: string }>,
-  ): Promise<void> => {
+  const send = async (data: Uint8Array, events: AuditEvent[]): Promise<void> => {
     // The stream de-duplicates by Nats-Msg-Id across every subject: were it derived from the
     // events, another component that knows a request id could publish it first and have
     // these events dropped as duplicates. A random id, drawn once per message, keeps a retry
@@ -146,10 +146,12 @@ export function createAuditPublisher(opts: {
     if (timer) clearTimeout(timer)
     timer = undefined
     if (buffer.length === 0) return
-    const data = new TextEncoder().encode(`[${buffer.join(',')}]`)
-    const p = send(data, bufferIds)
+    const data = encoder.encode(`[${buffer.map((b) => b.json).join(',')}]`)
+    const p = send(
+      data,
+      buffer.map((b) => b.event),
+    )
     buffer = []
-    bufferIds = []
     bufferBytes = 0
     inFlight.add(p)
     void p.finally(() => inFlight.delete(p))
@@ -168,8 +170,7 @@ export function createAuditPublisher(opts: {
       const json = JSON.stringify(event)
       if (bufferBytes + json.length + 2 > AUDIT_BATCH_BYTES) publishBuffer()
       waiting++
-      buffer.push(json)
-      bufferIds.push({ id: event.id, requestId: event.requestId })
+      buffer.push({ event, json })
       bufferBytes += json.length + 1
       if (buffer.length >= AUDIT_BATCH_EVENTS) publishBuffer()
       else timer ??= setTimeout(publishBuffer, AUDIT_LINGER_MS)

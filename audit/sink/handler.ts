@@ -99,15 +99,15 @@ export function createAuditReader(
     } catch {
       return [invalid(`${identity} sent an event that is not UTF-8`)]
     }
-    const events = parseAuditMessage(text, identity)
-    if (!events) return [invalid(`${identity} sent something that is not an audit event`)]
-    const listed = events.length > 1 || text.trimStart().startsWith('[')
-    return events.map((event, i) => {
-      const index = listed ? i : undefined
+    const content = parseAuditMessage(text, identity)
+    if (!content) return [invalid(`${identity} sent something that is not an audit event`)]
+    const stages = stagesOf(kind, topology)
+    return content.events.map((event, i) => {
+      const index = content.listed ? i : undefined
       if (!event)
         return invalid(`${identity} sent something that is not an audit event`, undefined, index)
       const fail = (why: string) => invalid(why, event.requestId, index)
-      if (!stagesOf(kind, topology).includes(event.stage)) {
+      if (!stages.includes(event.stage)) {
         return fail(`${identity} reported stage ${event.stage}, which it does not run`)
       }
       // Ids are `<request id>/<identity>/<step>`: one component cannot take, and so suppress

@@ -73,31 +73,24 @@ const NUMBER_FIELDS = [
 export const AUDIT_MESSAGE_MAX_EVENTS = 256
 export const AUDIT_MESSAGE_MAX_BYTES = 512 * 1024
 
-/**
- * Reads an event from its wire form. Returns undefined for anything that is not an event:
- * the sink dead-letters it instead of writing a half-understood row. `component` is
- * replaced by the identity the subject certifies.
- */
-export function parseAuditEvent(json: string, component: string): AuditEvent | undefined {
-  if (json.length > AUDIT_EVENT_MAX_BYTES) return undefined
-  let raw: unknown
-  try {
-    raw = JSON.parse(json)
-  } catch {
-    return undefined
-  }
-  return auditEventOf(raw, component)
+/** What one audit message held: its events in order, undefined where one is not an event. */
+export interface AuditMessageContent {
+  /** The message was a list (a component's events published together), not one event. */
+  listed: boolean
+  events: Array<AuditEvent | undefined>
 }
 
 /**
  * Reads one audit message: an event, or a list of at most `AUDIT_MESSAGE_MAX_EVENTS` events.
  * Undefined when the message as a whole is not one; otherwise one entry per event sent,
- * undefined where that event is not one (so one bad entry never costs the others).
+ * undefined where that event is not one (so one bad entry never costs the others): the sink
+ * records it as invalid instead of writing a half-understood row. `component` is replaced by
+ * the identity the subject certifies.
  */
 export function parseAuditMessage(
   json: string,
   component: string,
-): Array<AuditEvent | undefined> | undefined {
+): AuditMessageContent | undefined {
   if (json.length > AUDIT_MESSAGE_MAX_BYTES) return undefined
   let raw: unknown
   try {
@@ -106,12 +99,14 @@ export function parseAuditMessage(
     return undefined
   }
   if (!Array.isArray(raw)) {
-    return json.length > AUDIT_EVENT_MAX_BYTES ? undefined : [auditEventOf(raw, component)]
+    if (json.length > AUDIT_EVENT_MAX_BYTES) return undefined
+    return { listed: false, events: [auditEventOf(raw, component)] }
   }
   if (raw.length === 0 || raw.length > AUDIT_MESSAGE_MAX_EVENTS) return undefined
-  return raw.map((item) =>
+  const events = raw.map((item) =>
     JSON.stringify(item).length > AUDIT_EVENT_MAX_BYTES ? undefined : auditEventOf(item, component),
   )
+  return { listed: true, events }
 }
 
 function auditEventOf(raw: unknown, component: string): AuditEvent | undefined {

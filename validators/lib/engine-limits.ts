@@ -13,63 +13,21 @@
  * Checks the schema in place; `$ref` targets are checked where they are defined.
  */
 
+import { childSchemas, isSchemaObject, type SchemaObject } from './schema-keywords.js'
+
 const DYNAMIC = ['$dynamicRef', '$dynamicAnchor']
 const APPLICATORS = ['allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else']
-/** Keywords whose values are schemas, in place (not through `$ref`). */
-const SUBSCHEMA_KEYWORDS = new Set([
-  ...APPLICATORS,
-  'items',
-  'prefixItems',
-  'contains',
-  'additionalProperties',
-  'propertyNames',
-  'unevaluatedItems',
-  'unevaluatedProperties',
-  'contentSchema',
-  'properties',
-  'patternProperties',
-  'dependentSchemas',
-  '$defs',
-  'definitions',
-])
-const MAPS = new Set([
-  'properties',
-  'patternProperties',
-  'dependentSchemas',
-  '$defs',
-  'definitions',
-])
 
-type Schema = Record<string, unknown>
-
-function isSchema(v: unknown): v is Schema {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-/** The schemas directly under `schema`, with the keyword that holds each. */
-function* children(schema: Schema): Generator<[string, Schema]> {
-  for (const [key, value] of Object.entries(schema)) {
-    if (!SUBSCHEMA_KEYWORDS.has(key)) continue
-    const list = MAPS.has(key)
-      ? isSchema(value)
-        ? Object.values(value)
-        : []
-      : Array.isArray(value)
-        ? value
-        : [value]
-    for (const s of list) if (isSchema(s)) yield [key, s]
-  }
-}
-
-function some(schema: Schema, test: (s: Schema) => boolean): boolean {
+/** Whether `test` holds for `schema` or any schema inside it (in place). */
+function some(schema: SchemaObject, test: (s: SchemaObject) => boolean): boolean {
   if (test(schema)) return true
-  for (const [, child] of children(schema)) if (some(child, test)) return true
+  for (const child of childSchemas(schema)) if (some(child, test)) return true
   return false
 }
 
 /** Why the engine cannot be trusted with `schema`, or undefined when it can. */
 export function engineLimit(schema: unknown): string | undefined {
-  if (!isSchema(schema)) return undefined
+  if (!isSchemaObject(schema)) return undefined
   for (const key of DYNAMIC) {
     if (key in schema)
       return `${key} is not supported: the schema engine resolves it unlike the spec`
@@ -79,7 +37,9 @@ export function engineLimit(schema: unknown): string | undefined {
     const nested = APPLICATORS.some((a) => {
       const under = schema[a]
       const list = Array.isArray(under) ? under : [under]
-      return list.some((s) => isSchema(s) && some(s, (n) => 'items' in n || 'prefixItems' in n))
+      return list.some(
+        (s) => isSchemaObject(s) && some(s, (n) => 'items' in n || 'prefixItems' in n),
+      )
     })
     if (beside || nested) {
       return 'unevaluatedItems with contains, or over items inside allOf/anyOf/oneOf/not/if, is not supported: the schema engine counts evaluated items unlike the spec'
@@ -88,7 +48,7 @@ export function engineLimit(schema: unknown): string | undefined {
   if ('unevaluatedProperties' in schema && some(schema, (s) => 'if' in s && !('then' in s))) {
     return 'unevaluatedProperties over an if without then is not supported: the schema engine lets through what the failed if evaluated'
   }
-  for (const [, child] of children(schema)) {
+  for (const child of childSchemas(schema)) {
     const why = engineLimit(child)
     if (why) return why
   }

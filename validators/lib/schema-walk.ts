@@ -5,26 +5,7 @@
  * `exclusiveMinimum`/`exclusiveMaximum`) translated. Walks schema positions only, so a
  * property that happens to be called `x-foo` or `$ref` keeps its name.
  */
-
-/** Keywords whose value is one schema. */
-const ONE = new Set([
-  'items',
-  'additionalItems',
-  'additionalProperties',
-  'propertyNames',
-  'contains',
-  'not',
-  'if',
-  'then',
-  'else',
-  'unevaluatedItems',
-  'unevaluatedProperties',
-  'contentSchema',
-])
-/** Keywords whose value is a list of schemas. */
-const LIST = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems'])
-/** Keywords whose value maps names to schemas. */
-const MAP = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'])
+import { LIST, MAP, ONE } from './schema-keywords.js'
 
 const COMPONENT_REF = '#/components/schemas/'
 

@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { OpenApiDocument } from '../../core/index.js'
 import { compileHost, describeViolation, responseContent } from './schemas.js'
-
-const demo = JSON.parse(
-  readFileSync(new URL('../../demo/openapi.json', import.meta.url), 'utf8'),
-) as OpenApiDocument
+import { demo } from '../testing/demo.js'
 
 function doc(overrides: Partial<OpenApiDocument>): OpenApiDocument {
   return { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {}, ...overrides }

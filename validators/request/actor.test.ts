@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   DEFAULT_REQUEST_VALIDATION,
@@ -6,19 +5,16 @@ import {
   encodeRequest,
   ISSUERS,
   subjects,
-  type OpenApiDocument,
   type RequestEnvelope,
 } from '../../core/index.js'
 import { jwksOf, sign, testKey, TestClock, type TestKey } from '../../core/tokens/testing.js'
 import { compileRequestHosts } from '../lib/index.js'
 import { accessTokenVerifier } from '../lib/index.js'
 import { createRequestValidator, type RequestVerdict } from './handler.js'
+import { demo } from '../testing/demo.js'
 
 // The demo's real routes: POST /orders needs `roles.orders || roles.admin`, GET /admin/stats
 // `roles.admin`, GET /orders nothing.
-const demo = JSON.parse(
-  readFileSync(new URL('../../demo/openapi.json', import.meta.url), 'utf8'),
-) as OpenApiDocument
 const hosts = compileRequestHosts({ demo }, DEFAULT_REQUEST_VALIDATION)
 const clock = new TestClock()
 const text = (s: string) => new TextEncoder().encode(s)

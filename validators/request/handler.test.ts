@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   DEFAULT_REQUEST_VALIDATION,
@@ -6,15 +5,12 @@ import {
   decodeResponse,
   encodeRequest,
   subjects,
-  type OpenApiDocument,
   type RequestEnvelope,
 } from '../../core/index.js'
 import { compileRequestHosts } from '../lib/index.js'
 import { createRequestValidator, type RequestVerdict } from './handler.js'
+import { demo } from '../testing/demo.js'
 
-const demo = JSON.parse(
-  readFileSync(new URL('../../demo/openapi.json', import.meta.url), 'utf8'),
-) as OpenApiDocument
 // Without the routes' required claims: the actor has tests of its own (actor.test.ts).
 const compiled = compileRequestHosts({ demo }, DEFAULT_REQUEST_VALIDATION)
 const hosts = {

@@ -3,7 +3,6 @@
  * OpenAPI document: each case is a reject with its code and status, answered on NATS-4 and
  * never forwarded to NATS-2. The legitimate look-alikes are forwarded unchanged.
  */
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   DEFAULT_REQUEST_VALIDATION,
@@ -12,7 +11,6 @@ import {
   encodeRequest,
   ISSUERS,
   subjects,
-  type OpenApiDocument,
   type RequestEnvelope,
 } from '../../core/index.js'
 import { jwksOf, sign, testKey, TestClock } from '../../core/tokens/testing.js'
@@ -26,10 +24,8 @@ import {
   type ActorMinter,
   type CaseRequest,
 } from './security.cases.js'
+import { demo } from '../testing/demo.js'
 
-const demo = JSON.parse(
-  readFileSync(new URL('../../demo/openapi.json', import.meta.url), 'utf8'),
-) as OpenApiDocument
 const clock = new TestClock()
 const access = await testKey('EdDSA', 'access-1')
 const stranger = await testKey('EdDSA', 'stranger-1')

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   decodeResponse,
@@ -7,16 +6,13 @@ import {
   GatewayError,
   subjects,
   type HeaderList,
-  type OpenApiDocument,
   type RequestContext,
   type ResponseEnvelope,
 } from '../../core/index.js'
 import { compileHosts, compileResponseRulesFor } from '../lib/index.js'
 import { createResponseValidator, type ResponseVerdict } from './handler.js'
+import { demo } from '../testing/demo.js'
 
-const demo = JSON.parse(
-  readFileSync(new URL('../../demo/openapi.json', import.meta.url), 'utf8'),
-) as OpenApiDocument
 const validate = createResponseValidator({
   hosts: compileHosts({ demo }),
   rules: compileResponseRulesFor({ demo }),
