@@ -18,6 +18,7 @@ import {
   type BusMessage,
   failureReason,
 } from '../core/index.js'
+import { stampResponseHeaders } from './headers.js'
 import type { OnceMemory } from './once.js'
 import { toUpstreamRequest, type UpstreamRequest } from './request.js'
 import type { UpstreamResult } from './upstream.js'
@@ -58,12 +59,13 @@ export function createBackendHandler(options: BackendOptions): BackendHandler {
 
   const produce = async (env: RequestEnvelope, now: number): Promise<Answer> => {
     try {
-      const result = await options.call(toUpstreamRequest(env, options.upstream, now))
+      const sent = toUpstreamRequest(env, options.upstream, now)
+      const result = await options.call(sent)
       return {
         response: {
           request: env,
           status: result.status,
-          headers: result.headers,
+          headers: stampResponseHeaders(sent, result.headers),
           body: result.body,
         },
       }

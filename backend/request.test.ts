@@ -56,6 +56,7 @@ describe('toUpstreamRequest', () => {
     expect(req.headers).toEqual({
       'content-type': 'application/json',
       accept: ['a/b', 'c/d'],
+      'accept-encoding': 'identity',
       'x-request-id': 'req0000000001',
       'idempotency-key': 'req0000000001',
       'portcullis-actor': 'access.jwt',
@@ -70,9 +71,42 @@ describe('toUpstreamRequest', () => {
       NOW,
     )
     expect(req.headers).toEqual({
+      'accept-encoding': 'identity',
       'x-request-id': 'req0000000001',
       'idempotency-key': 'req0000000001',
     })
+  })
+
+  it("RESP-201 asks the upstream for identity: the client's own Accept-Encoding never goes upstream", () => {
+    const req = toUpstreamRequest(
+      request({ headers: [['accept-encoding', 'br, gzip']] }),
+      { baseUrl: 'http://u', timeoutMs: 5 },
+      NOW,
+    )
+    expect(req.headers['accept-encoding']).toBe('identity')
+  })
+
+  it('RESP-202 a GET or HEAD with If-None-Match or If-Modified-Since is conditional; nothing else is', () => {
+    const sent = (method: RequestEnvelope['method'], headers: RequestEnvelope['headers']) =>
+      toUpstreamRequest(
+        request({ method, headers, body: new Uint8Array() }),
+        { baseUrl: 'http://u', timeoutMs: 5 },
+        NOW,
+      )
+    expect(sent('GET', [['if-none-match', '"v1"']]).conditional).toBe(true)
+    expect(sent('HEAD', [['if-modified-since', 'Sun, 06 Dec 2026 10:00:00 GMT']]).conditional).toBe(
+      true,
+    )
+    expect(sent('GET', []).conditional).toBe(false)
+    expect(sent('GET', [['if-match', '"v1"']]).conditional).toBe(false)
+    expect(sent('POST', [['if-none-match', '*']]).conditional).toBe(false)
+    // A conditional header the hop drops (named by Connection) does not count.
+    expect(
+      sent('GET', [
+        ['connection', 'if-none-match'],
+        ['if-none-match', '"v1"'],
+      ]).conditional,
+    ).toBe(false)
   })
 
   it('never waits past the deadline', () => {

@@ -1,7 +1,8 @@
 /** The HTTP request the connector sends upstream for an envelope. Pure. */
 import type { OutgoingHttpHeaders } from 'node:http'
 import { GatewayError, type RequestEnvelope } from '../core/index.js'
-import { forwardableRequestHeaders, UPSTREAM_HEADERS } from './headers.js'
+import { isConditionalRequest } from '../validators/lib/response/conditional.js'
+import { ACCEPT_ENCODING, forwardableRequestHeaders, UPSTREAM_HEADERS } from './headers.js'
 
 export interface UpstreamRequest {
   method: string
@@ -13,6 +14,8 @@ export interface UpstreamRequest {
   body: Uint8Array
   /** The whole exchange, connect to last body byte. */
   timeoutMs: number
+  /** A GET or HEAD with `If-None-Match` or `If-Modified-Since`: a 304 may answer it. */
+  conditional: boolean
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH'])
@@ -35,11 +38,13 @@ export function toUpstreamRequest(
   // validator checked.
   const path = origin.pathname.replace(/\/+$/, '') + env.path + (env.query ? `?${env.query}` : '')
   const headers: OutgoingHttpHeaders = {}
-  for (const [name, value] of forwardableRequestHeaders(env.headers)) {
+  const forwarded = forwardableRequestHeaders(env.headers)
+  for (const [name, value] of forwarded) {
     const prev = headers[name]
     headers[name] =
       prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [String(prev), value]
   }
+  headers[UPSTREAM_HEADERS.acceptEncoding] = ACCEPT_ENCODING
   headers[UPSTREAM_HEADERS.requestId] = env.requestId
   headers[UPSTREAM_HEADERS.idempotencyKey] = env.requestId
   if (env.actor) headers[UPSTREAM_HEADERS.actor] = env.actor
@@ -52,5 +57,6 @@ export function toUpstreamRequest(
     headers,
     body: env.body,
     timeoutMs: Math.max(1, Math.min(upstream.timeoutMs, env.deadline - now)),
+    conditional: isConditionalRequest(env.method, forwarded),
   }
 }

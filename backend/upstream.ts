@@ -2,7 +2,9 @@
  * The HTTP client to the operator's API: node:http(s) with keep-alive agents (measurably
  * cheaper per request than fetch on Node 20), one timer for the whole exchange, and a hard
  * stop on the response size. Every failure becomes a GatewayError the client may see:
- * UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT or RESPONSE_TOO_LARGE.
+ * UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT or RESPONSE_TOO_LARGE; a connection that breaks after
+ * a non-safe request (POST, PUT, PATCH, DELETE) went out whole is WRITE_OUTCOME_UNKNOWN, since
+ * the upstream may have applied it.
  */
 import http from 'node:http'
 import https from 'node:https'
@@ -43,6 +45,15 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const secure = req.origin.protocol === 'https:'
       let settled = false
       let responded = false
+      /** The request went out whole: from here a broken connection may follow a write. */
+      let sent = false
+      const lost = (reason: string) =>
+        new GatewayError(
+          sent && WRITES.has(req.method) ? 'WRITE_OUTCOME_UNKNOWN' : 'UPSTREAM_UNAVAILABLE',
+          {
+            reason,
+          },
+        )
       const finish = (fn: () => void) => {
         if (settled) return
         settled = true
@@ -68,6 +79,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           const declared = Number(res.headers['content-length'])
           if (Number.isFinite(declared) && declared > options.maxResponseBytes) {
             fail(new GatewayError('RESPONSE_TOO_LARGE', { reason: `content-length ${declared}` }))
+            return
+          }
+          // Node takes the chunked framing off; any other transfer coding would leave bytes
+          // nobody decodes (the header itself is hop-by-hop and goes).
+          const framing = res.headers['transfer-encoding']
+          if (framing !== undefined && framing.toLowerCase().trim() !== 'chunked') {
+            fail(lost('a transfer coding other than chunked'))
             return
           }
           const head = readResponseHeaders(res.rawHeaders)
@@ -102,10 +120,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
               }),
             ),
           )
-          res.on('error', (e) => fail(unavailable(e)))
-          res.on('aborted', () =>
-            fail(new GatewayError('UPSTREAM_UNAVAILABLE', { reason: 'response aborted' })),
-          )
+          res.on('error', (e) => fail(lost(e.message)))
+          res.on('aborted', () => fail(lost('response aborted')))
         },
       )
       const timer = setTimeout(
@@ -125,7 +141,10 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
           finish(() => resolve(attempt(req, deadline, true)))
           return
         }
-        fail(unavailable(e))
+        fail(lost(e.code ?? e.message))
+      })
+      outgoing.on('finish', () => {
+        sent = true
       })
       outgoing.end(req.body.length > 0 ? req.body : undefined)
     })
@@ -139,6 +158,5 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   }
 }
 
-function unavailable(e: NodeJS.ErrnoException): GatewayError {
-  return new GatewayError('UPSTREAM_UNAVAILABLE', { reason: e.code ?? e.message })
-}
+/** Methods whose request the upstream may have applied (RFC 9110 9.2.1: not safe). */
+const WRITES: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])

@@ -15,6 +15,7 @@ import {
   accessTokenVerifier,
   compileHosts,
   compileRequestHosts,
+  compileUserDataFor,
   compileResponseRulesFor,
   readAccessJwks,
 } from '../validators/lib/index.js'
@@ -55,6 +56,7 @@ export async function startValidatingBackend(
       maxBodyBytes: config.edge.maxBodyBytes,
       policy: config.validation,
       accessTokens: accessTokenVerifier(readAccessJwks(config.paths.keys)),
+      userData: compileUserDataFor(openapi, config.validation.response),
     },
     responseContract: {
       hosts: compileHosts(openapi),

@@ -29,6 +29,7 @@ import {
   type RequestCheckOptions,
   type ResponseContract,
 } from '../validators/lib/index.js'
+import { stampResponseHeaders } from './headers.js'
 import type { OnceMemory } from './once.js'
 import { toUpstreamRequest, type UpstreamRequest } from './request.js'
 import type { UpstreamResult } from './upstream.js'
@@ -108,8 +109,10 @@ export function createValidatingBackend(options: ValidatingBackendOptions): Vali
     let upstream: StepVerdict
     let dirty: ResponseEnvelope
     try {
-      const result = await options.call(toUpstreamRequest(env, options.upstream, now))
-      dirty = { request: env, status: result.status, headers: result.headers, body: result.body }
+      const sent = toUpstreamRequest(env, options.upstream, now)
+      const result = await options.call(sent)
+      const headers = stampResponseHeaders(sent, result.headers)
+      dirty = { request: env, status: result.status, headers, body: result.body }
       upstream = { verdict: 'accept', status: result.status }
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e

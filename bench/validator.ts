@@ -51,7 +51,7 @@ export async function benchRequestValidator(
   const now = Math.floor(Date.now() / 1000)
   const actor = await sign(key, {
     iss: ISSUERS.access,
-    aud: 'portcullis',
+    aud: 'portcullis:demo',
     sub: 'bench',
     idp: 'bearer',
     iat: now,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // First step of `npm start`, `npm test` and `npm run bench` on any machine, fresh clone
-// included: installs what is missing (npm packages, Debian's nats-server; for `test` also
+// included: installs what is missing (npm packages, Debian's nats-server and modsecurity-crs
+// (the OWASP Core Rule Set the injection scan reads); for `test` also
 // Debian's postgresql and rsyslog, which the tests start, and the official JSON Schema test
 // suite, unpacked from a Debian package), then runs the command. Plain
 // JavaScript on purpose: it must run before any package is installed.
@@ -75,6 +76,14 @@ function findRsyslog() {
   return existsSync('/usr/sbin/rsyslogd') || has('rsyslogd')
 }
 
+/**
+ * The OWASP Core Rule Set, whose attack rules the request validator's injection scan reads at
+ * start (validators/lib/request/crs/). Debian's package holds only data files.
+ */
+function findCoreRuleSet() {
+  return existsSync('/usr/share/modsecurity-crs/rules/REQUEST-942-APPLICATION-ATTACK-SQLI.conf')
+}
+
 function ensureDebianPackage(binaryFound, pkg) {
   if (binaryFound()) return
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
@@ -146,6 +155,8 @@ function ensureJsonSchemaSuite() {
 
 ensureNpmPackages()
 ensureDebianPackage(findNatsServer, 'nats-server')
+if (['up', 'test', 'bench'].includes(command))
+  ensureDebianPackage(findCoreRuleSet, 'modsecurity-crs')
 if (command === 'test') {
   ensureDebianPackage(findPostgres, 'postgresql')
   ensureDebianPackage(findRsyslog, 'rsyslog')

@@ -11,7 +11,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
-import { rateLimitNamespaceId, rateLimitTiers } from '../core/index.js'
+import { edgeRateLimitTiers, rateLimitNamespaceId } from '../core/index.js'
 import { edgePolicyOf, type LoadedConfig } from '../config/index.js'
 import { freePort } from '../runtime/index.js'
 import { edgeIdentity, readCreds } from '../topology/index.js'
@@ -82,8 +82,9 @@ export function edgeDevConfig(config: LoadedConfig, linkUrl: string): Record<str
       { tag: 'v1', new_sqlite_classes: ['LinkPool'] },
       { tag: 'v2', new_sqlite_classes: ['RateQuota'] },
     ],
-    // One binding per (limit, period) the configured routes use (core/policy/rate-limit.ts).
-    ratelimits: rateLimitTiers(Object.values(policy.hosts)).map((t) => ({
+    // One binding per (limit, period) the configured routes and the token endpoint use
+    // (core/policy/rate-limit.ts).
+    ratelimits: edgeRateLimitTiers(policy).map((t) => ({
       name: t.binding,
       namespace_id: rateLimitNamespaceId(t.limit, t.period),
       simple: { limit: t.limit, period: t.period },

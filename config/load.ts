@@ -149,5 +149,6 @@ export function edgePolicyOf(config: LoadedConfig): EdgePolicy {
       jwks: { ...config.tokens.jwks },
     },
     identityProviders: config.identityProviders,
+    tokenEndpointRateLimit: { ...config.edge.tokenEndpointRateLimit },
   }
 }

@@ -8,6 +8,9 @@ import {
   DEFAULT_REQUEST_VALIDATION,
   DEFAULT_RESPONSE_VALIDATION,
   DEPLOYMENT_MODES,
+  MAX_RATE_LIMIT,
+  RATE_LIMIT_PERIODS,
+  TOKEN_ENDPOINT_RATE_LIMIT_DEFAULT,
   UNDECLARED_FIELDS_POLICIES,
 } from '../core/index.js'
 
@@ -74,6 +77,13 @@ const validation = section({
       default: V.json.forbiddenKeys,
     },
   }),
+  // The injection scan (validators/lib/request/crs/): where the Core Rule Set is installed,
+  // the default paranoia level and the anomaly score that refuses a request.
+  scan: section({
+    crsDirectory: { type: 'string', minLength: 1, default: V.scan!.crsDirectory },
+    paranoia: count(1, 4, V.scan!.paranoia),
+    threshold: count(1, 1000, V.scan!.threshold),
+  }),
   response: responseValidation,
 })
 
@@ -131,6 +141,18 @@ export const configSchema = {
         maxUrlBytes: { type: 'integer', minimum: 256, maximum: 16_384, default: 8192 },
         maxBodyBytes: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 1_000_000 },
         linkPoolSize: { type: 'integer', minimum: 1, maximum: 64, default: 4 },
+        // POST /oauth2/token per client address (core/policy/rate-limit.ts); needs the binding
+        // RATE_LIMIT_<limit>_PER_<period>, as a route's limit does.
+        tokenEndpointRateLimit: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['limit', 'period'],
+          default: { ...TOKEN_ENDPOINT_RATE_LIMIT_DEFAULT },
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: MAX_RATE_LIMIT },
+            period: { enum: RATE_LIMIT_PERIODS },
+          },
+        },
       },
     },
     upstreams: {

@@ -62,6 +62,8 @@ export interface Config {
     maxUrlBytes: number
     maxBodyBytes: number
     linkPoolSize: number
+    /** `POST /oauth2/token` per client address. */
+    tokenEndpointRateLimit: { limit: number; period: 10 | 60 }
   }
   upstreams: Record<string, UpstreamConfig>
   bus: {

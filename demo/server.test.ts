@@ -41,6 +41,40 @@ describe('demo upstream', () => {
     expect(await missing.json()).toEqual({ error: 'no such order' })
   })
 
+  it('answers an order with an ETag, and If-None-Match naming it with 304 and no body', async () => {
+    const one = await fetch(`${demo.url}/orders/1`)
+    const etag = one.headers.get('etag')
+    expect(etag).toMatch(/^"[\w-]{16}"$/)
+    const again = await fetch(`${demo.url}/orders/1`, { headers: { 'if-none-match': etag! } })
+    expect(again.status).toBe(304)
+    expect(again.headers.get('etag')).toBe(etag)
+    expect(await again.text()).toBe('')
+    const other = await fetch(`${demo.url}/orders/1`, { headers: { 'if-none-match': '"old"' } })
+    expect(other.status).toBe(200)
+  })
+
+  it('answers a control answer given as base64 bytes exactly', async () => {
+    const bytes = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff])
+    await post('/_demo/control', {
+      next: {
+        status: 200,
+        headers: { 'content-encoding': 'gzip' },
+        bodyBase64: bytes.toString('base64'),
+      },
+    })
+    const res = await fetch(`${demo.url}/orders/1`, { headers: { 'accept-encoding': 'identity' } })
+    expect(res.headers.get('content-encoding')).toBe('gzip')
+    const raw = await new Promise<Buffer>((resolve, reject) => {
+      void post('/_demo/control', {
+        next: { status: 200, headers: {}, bodyBase64: bytes.toString('base64') },
+      }).then(async () => {
+        const r = await fetch(`${demo.url}/orders/1`)
+        resolve(Buffer.from(await r.arrayBuffer()))
+      }, reject)
+    })
+    expect(raw).toEqual(bytes)
+  })
+
   it('creates an order, and a repeated Idempotency-Key returns the stored answer and creates nothing', async () => {
     const first = await post('/orders', { item: 'tea', quantity: 2 }, { 'idempotency-key': 'k1' })
     expect(first.status).toBe(201)

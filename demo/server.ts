@@ -9,10 +9,12 @@
  * the one and drops the other), and GET /debug/leak, which misbehaves on purpose (a stack
  * trace, an undeclared field and banner headers) so the response validator has something to
  * stop.
+ * GET /orders/{id} answers with an ETag and honours If-None-Match (304 Not Modified).
  * Control routes, deliberately absent from the OpenAPI document so the gateway never routes
  * them: GET /_demo/received, POST /_demo/control {"delayMs"?: n, "next"?: {status, headers,
- * body}} (the next request gets exactly that answer), POST /_demo/reset.
+ * body | bodyBase64}} (the next request gets exactly that answer), POST /_demo/reset.
  */
+import { createHash } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger, Running } from '../runtime/index.js'
@@ -65,7 +67,8 @@ const SEED: ReadonlyArray<Omit<Order, 'createdAt'>> = [
 interface Answer {
   status: number
   headers: Record<string, string | string[]>
-  body: string
+  /** Text, or bytes (a control answer's `bodyBase64`: compressed or not UTF-8). */
+  body: string | Buffer
 }
 
 const json = (
@@ -100,8 +103,10 @@ function readControl(text: string): { delayMs?: number; next?: Answer } | undefi
   }
   if (next !== undefined) {
     if (typeof next !== 'object' || next === null) return undefined
-    const { status, headers = {}, body = '', ...more } = next as Record<string, unknown>
+    const { status, headers = {}, body = '', bodyBase64, ...more } = next as Record<string, unknown>
     if (Object.keys(more).length > 0 || typeof body !== 'string') return undefined
+    if (bodyBase64 !== undefined && (typeof bodyBase64 !== 'string' || body !== ''))
+      return undefined
     if (!Number.isInteger(status) || (status as number) < 100 || (status as number) > 599) {
       return undefined
     }
@@ -110,7 +115,11 @@ function readControl(text: string): { delayMs?: number; next?: Answer } | undefi
       (v) => typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')),
     )
     if (!valid) return undefined
-    out.next = { status: status as number, headers: headers as Answer['headers'], body }
+    out.next = {
+      status: status as number,
+      headers: headers as Answer['headers'],
+      body: typeof bodyBase64 === 'string' ? Buffer.from(bodyBase64, 'base64') : body,
+    }
   }
   return out
 }
@@ -229,7 +238,17 @@ export async function startDemo(
     const m = /^\/orders\/([^/]+)$/.exec(path)
     if (m && method === 'GET') {
       const order = orders.find((o) => o.id === m[1])
-      return order ? json(200, order) : json(404, { error: 'no such order' })
+      if (!order) return json(404, { error: 'no such order' })
+      const answer = json(200, order)
+      const etag = `"${createHash('sha256').update(answer.body).digest('base64url').slice(0, 16)}"`
+      const asked = one(req.headers['if-none-match'])
+      if (
+        asked !== undefined &&
+        asked.split(',').some((t) => t.trim() === etag || t.trim() === '*')
+      ) {
+        return { status: 304, headers: { etag }, body: '' }
+      }
+      return { ...answer, headers: { ...answer.headers, etag } }
     }
     if (path === '/admin/stats' && method === 'GET') return json(200, { orders: orders.length })
     if (path === '/ping' && method === 'GET') return json(200, { status: 'ok' })
@@ -256,7 +275,7 @@ export async function startDemo(
       if (!control) {
         return json(400, {
           error:
-            'expected {"delayMs"?: <non-negative integer>, "next"?: {"status": <100-599>, "headers"?: {<name>: <string or strings>}, "body"?: <string>}}',
+            'expected {"delayMs"?: <non-negative integer>, "next"?: {"status": <100-599>, "headers"?: {<name>: <string or strings>}, "body"?: <string> | "bodyBase64"?: <base64>}}',
         })
       }
       if (control.delayMs !== undefined) delayMs = control.delayMs

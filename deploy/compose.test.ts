@@ -201,6 +201,15 @@ describe('the container pod (deploy/compose.yaml, deploy/Dockerfile)', () => {
     expect(users.map((u) => u.args)).toEqual(['node'])
   })
 
+  it("INJ-050 an image without the Core Rule Set, or one from anywhere but Debian's archive", () => {
+    const runs = image.filter((i) => i.stage === finalStage && i.op === 'RUN').map((i) => i.args)
+    expect(
+      runs.some((r) =>
+        /apt-get install -y --no-install-recommends [^&]*\bmodsecurity-crs\b/.test(r),
+      ),
+    ).toBe(true)
+  })
+
   it("POD-008 a nats-server binary from anywhere but Debian's archive", () => {
     const runs = image.filter((i) => i.stage === finalStage && i.op === 'RUN').map((i) => i.args)
     expect(

@@ -16,5 +16,10 @@ declare namespace Cloudflare {
     ACCESS_TOKENS: Fetcher
     /** Service binding to the bearer-token worker's `BearerTokenService`. */
     BEARER_TOKENS: Fetcher
+    /**
+     * `cloudflare` on Cloudflare (its `CF-Connecting-IP` keys anonymous rate limits), `local`
+     * (the default) under `wrangler dev`, where a client can send that header itself.
+     */
+    CLIENT_ADDRESS?: string
   }
 }

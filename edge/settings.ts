@@ -4,18 +4,21 @@
  * binding in the log; a secret's value is never echoed.
  */
 import {
+  edgeRateLimitTiers,
   isSubjectToken,
   parseUserCreds,
-  rateLimitTiers,
   readEdgePolicy,
   type EdgePolicy,
 } from '../core/index.js'
+import { CLIENT_ADDRESS_SOURCES, type ClientAddressSource } from './ingress/index.js'
 import { MAX_POOL_SIZE } from './link/constants.js'
 
 export interface EdgeSettings {
   policy: EdgePolicy
   edgeId: string
   poolSize: number
+  /** Where the rate limits' client address comes from (`CLIENT_ADDRESS`, default `local`). */
+  clientAddress: ClientAddressSource
 }
 
 function fail(binding: string, what: string): never {
@@ -43,12 +46,23 @@ export function readSettings(env: Env): EdgeSettings {
     fail('LINK_CREDS', 'must be a NATS user creds file (a user JWT and its nkey seed)')
   }
   if (!env.LINK_POOL) fail('LINK_POOL', 'Durable Object namespace missing')
-  // Every route's rate limit needs its binding; a quota needs the quota objects.
+  // Every route's rate limit, and the token endpoint's, needs its binding.
   const bindings = env as unknown as Record<string, { limit?: unknown } | undefined>
-  for (const { binding } of rateLimitTiers(Object.values(policy.hosts))) {
+  for (const { binding } of edgeRateLimitTiers(policy)) {
     if (typeof bindings[binding]?.limit !== 'function') fail(binding, 'rate-limit binding missing')
   }
-  const quotas = Object.values(policy.hosts).some((t) => t.routes.some((r) => r.rateLimit?.quota))
-  if (quotas && !env.RATE_QUOTA) fail('RATE_QUOTA', 'Durable Object namespace missing')
-  return { policy, edgeId: env.EDGE_ID, poolSize }
+  // Always bound (wrangler.toml declares it): a policy that gains a quota route needs no new binding.
+  if (!env.RATE_QUOTA) fail('RATE_QUOTA', 'Durable Object namespace missing')
+  // Absent: `local`, where a client-sent CF-Connecting-IP is not believed. Only a deployment on
+  // Cloudflare, which sets that header itself, says `cloudflare`.
+  const clientAddress = env.CLIENT_ADDRESS ?? 'local'
+  if (!(CLIENT_ADDRESS_SOURCES as readonly string[]).includes(clientAddress)) {
+    fail('CLIENT_ADDRESS', `must be one of ${CLIENT_ADDRESS_SOURCES.join(', ')}`)
+  }
+  return {
+    policy,
+    edgeId: env.EDGE_ID,
+    poolSize,
+    clientAddress: clientAddress as ClientAddressSource,
+  }
 }

@@ -34,7 +34,16 @@ function build(env: Env): Ingress {
       limiter: (binding) => (env as unknown as Record<string, Limiter | undefined>)[binding],
       quota: quotaCounter(env.RATE_QUOTA as unknown as QuotaNamespace),
     }
-    return { app: createIngress({ policy: settings.policy, link, tokens, rateLimits, audit }) }
+    const clientAddress = settings.clientAddress
+    const app = createIngress({
+      policy: settings.policy,
+      link,
+      tokens,
+      rateLimits,
+      clientAddress,
+      audit,
+    })
+    return { app }
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e)
     console.error(JSON.stringify({ event: 'settings-refused', reason }))

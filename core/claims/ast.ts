@@ -3,9 +3,14 @@ import type { Program } from './pattern/index.js'
 
 export type CompareOperator = '==' | '!=' | '<' | '<=' | '>' | '>='
 
+/** `any(list)` holds when some member passes, `all(list)` when the list is non-empty and every member does. */
+export type Quantifier = 'any' | 'all'
+
 export type ClaimsNode =
   | { kind: 'literal'; value: string | number | boolean }
   | { kind: 'path'; segments: readonly string[] }
+  /** `any(path)` or `all(path)`: only ever the left side of a comparison or a match. */
+  | { kind: 'quantified'; quantifier: Quantifier; segments: readonly string[] }
   | { kind: 'not'; operand: ClaimsNode }
   | { kind: 'and'; operands: readonly ClaimsNode[] }
   | { kind: 'or'; operands: readonly ClaimsNode[] }

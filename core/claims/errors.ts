@@ -15,6 +15,9 @@ export const CLAIMS_ERROR_CODES = [
   'PATTERN_NOT_LITERAL',
   'PATTERN_INVALID',
   'PATTERN_TOO_COMPLEX',
+  'NOT_A_CONDITION',
+  'QUANTIFIER_MISPLACED',
+  'ROLES_IS_A_LIST',
 ] as const
 
 export type ClaimsErrorCode = (typeof CLAIMS_ERROR_CODES)[number]

@@ -2,7 +2,9 @@
  * Random input against the parser, the evaluator and the pattern matcher. Seeded, so a
  * failure reproduces: CLAIMS_FUZZ_SEED=<n> picks another seed, CLAIMS_FUZZ_ROUNDS=<n> runs
  * longer. Every input must either parse or throw ClaimsSyntaxError with a sane position,
- * and every evaluation must return a boolean at once.
+ * and every evaluation must return a boolean at once. The type properties: no value but
+ * boolean true makes a bare claim true, no list satisfies a comparison or a match without
+ * any(...) / all(...), and a value of the wrong type never makes a rule (or its negation) true.
  */
 import { describe, expect, it } from 'vitest'
 import {
@@ -10,6 +12,7 @@ import {
   CLAIMS_LIMITS,
   ClaimsSyntaxError,
   evaluateClaims,
+  judgeClaims,
   parseClaims,
   type ClaimsExpression,
 } from './index.js'
@@ -19,6 +22,9 @@ const SEED = Number(process.env.CLAIMS_FUZZ_SEED ?? 20_260_703)
 const ROUNDS = Number(process.env.CLAIMS_FUZZ_ROUNDS ?? 4_000)
 /** One evaluation may take this long at most; the real cost is microseconds. */
 const SLOW_MS = 100
+
+const check = (source: string, claims: unknown): boolean =>
+  evaluateClaims(parseClaims(source), claims)
 
 /** mulberry32: small, fast, good enough to spread test input. */
 function prng(seed: number): () => number {
@@ -52,6 +58,11 @@ const VOCABULARY = [
   'x.y.z',
   'nums',
   'missing',
+  'any(roles)',
+  'all(nums)',
+  'any(',
+  'all',
+  'null',
   // refused paths
   '__proto__',
   'constructor.x',
@@ -120,7 +131,9 @@ const CHARS = [
   '$',
 ]
 
-const PATHS = ['a', 'roles', 'roles.admin', 'roles.orders', 'org.level', 'level', 'sub', 'x.y.z']
+const PATHS = ['a', 'roles.admin', 'roles.orders', 'org.level', 'level', 'sub', 'x.y.z', 'nums']
+const LISTS = ['roles', 'nums', 'a', 'org.tags', 'missing']
+const CONDITIONS = [...PATHS, 'true', 'false']
 const LITERALS = [
   "'admin'",
   '"orders"',
@@ -144,7 +157,8 @@ function validExpression(t: ReturnType<typeof tools>, depth = 0): string {
     depth < 4 && t.random() < 0.15
       ? `(${sp()}${validExpression(t, depth + 1)}${sp()})`
       : t.pick([...PATHS, ...LITERALS])
-  switch (depth > 4 ? 6 + t.int(4) : t.int(10)) {
+  const quantified = () => `${t.pick(['any', 'all'])}(${t.pick(LISTS)})`
+  switch (depth > 4 ? 6 + t.int(6) : t.int(12)) {
     case 0:
     case 1:
       return `${validExpression(t, depth + 1)}${sp()}&&${sp()}${validExpression(t, depth + 1)}`
@@ -159,8 +173,14 @@ function validExpression(t: ReturnType<typeof tools>, depth = 0): string {
       return `${operand()} ${t.pick(COMPARE)} ${operand()}`
     case 7:
       return `${operand()} ${t.pick(['=~', '!~'])} ${t.pick(PATTERNS)}`
+    case 8:
+      return `${quantified()} ${t.pick(COMPARE)} ${operand()}`
+    case 9:
+      return `${quantified()} ${t.pick(['=~', '!~'])} ${t.pick(PATTERNS)}`
     default:
-      return operand()
+      return depth < 4 && t.random() < 0.15
+        ? `(${sp()}${validExpression(t, depth + 1)}${sp()})`
+        : t.pick(CONDITIONS)
   }
 }
 
@@ -219,6 +239,7 @@ function claimsSet(t: ReturnType<typeof tools>): { ordinary: unknown[]; hostile:
     {},
     { roles: ['admin', 'orders'], level: 7, sub: 'alice', email: 'a@example.com', a: true },
     { roles: { admin: true }, org: { level: 3 }, nums: [1, 2, 3], x: { y: { z: 'aaa' } } },
+    { roles: ['orders', 7], level: '9', a: 'true', nums: ['1', 2], org: { tags: ['eu'] } },
   ]
   const random = Array.from({ length: 3 }, () => randomValue(t, 0))
   return { ordinary: [...fixed, ...random], hostile: hostileClaims() }
@@ -266,7 +287,8 @@ function exercise(source: string, claims: ReturnType<typeof claimsSet>, stats: S
   }
   stats.parsed++
   expect(result.source).toBe(source)
-  // Negation must flip every answer, when the wrapped form is still within the limits.
+  // Negation flips every known answer and keeps an unknown one unknown (false both ways),
+  // when the wrapped form is still within the limits.
   const negated = tryParse(`!(${source})`)
   const all = [...claims.ordinary, ...claims.hostile]
   for (const [index, c] of all.entries()) {
@@ -281,7 +303,12 @@ function exercise(source: string, claims: ReturnType<typeof claimsSet>, stats: S
     if (typeof answer !== 'boolean') throw new Error(`not a boolean: ${where}`)
     if (evaluateClaims(result, c) !== answer) throw new Error(`not repeatable: ${where}`)
     if (!(negated instanceof ClaimsSyntaxError) && index < claims.ordinary.length) {
-      if (evaluateClaims(negated, c) !== !answer) throw new Error(`! does not negate: ${where}`)
+      const known = judgeClaims(result, c)
+      const flipped = judgeClaims(negated, c)
+      if (flipped !== (known === undefined ? undefined : !known)) {
+        throw new Error(`! does not negate: ${where}`)
+      }
+      if (answer && evaluateClaims(negated, c)) throw new Error(`both true: ${where}`)
     }
   }
 }
@@ -298,7 +325,8 @@ describe('claims: fuzz', () => {
       for (let k = 0; k < length; k++) source += t.pick(SPACE) + t.pick(VOCABULARY)
       exercise(source, claims, stats)
     }
-    expect(stats.parsed).toBeGreaterThan(ROUNDS / 50)
+    // Most random sequences are refused (a bare string, number or `roles` is too).
+    expect(stats.parsed).toBeGreaterThan(ROUNDS / 80)
     expect(stats.refused).toBeGreaterThan(ROUNDS / 4)
     expect(stats.slowest).toBeLessThan(SLOW_MS)
   }, 60_000)
@@ -368,5 +396,191 @@ describe('claims: fuzz', () => {
       }
     }
     expect(accepted).toBeGreaterThan(ROUNDS / 10)
+  }, 60_000)
+})
+
+/** Object members down to `depth` (not list members), as paths: where a claim can be swapped. */
+function memberPaths(value: unknown, prefix: string[] = [], depth = 3): string[][] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || depth === 0) return []
+  return Object.keys(value).flatMap((key) => [
+    [...prefix, key],
+    ...memberPaths((value as Record<string, unknown>)[key], [...prefix, key], depth - 1),
+  ])
+}
+
+/** A deep copy of JSON-like claims with the member at `path` set to `v` (undefined: removed). */
+function withMember(claims: unknown, path: readonly string[], v: unknown): unknown {
+  const copy = structuredClone(claims) as Record<string, unknown>
+  let node = copy
+  for (const segment of path.slice(0, -1)) node = node[segment] as Record<string, unknown>
+  if (v === undefined) delete node[path.at(-1)!]
+  else node[path.at(-1)!] = v
+  return copy
+}
+
+/** The per-member rules of the README, written out plainly as the reference. */
+function reference(op: string, a: unknown, b: unknown): boolean | undefined {
+  const scalar = (v: unknown) =>
+    typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && isFinite(v))
+  const missing = (v: unknown) => v === null || v === undefined
+  if (!(missing(a) || scalar(a)) || !(missing(b) || scalar(b))) return undefined
+  if (missing(a) || missing(b)) return false
+  if (!scalar(a) || !scalar(b) || typeof a !== typeof b) return undefined
+  if (op === '==') return a === b
+  if (op === '!=') return a !== b
+  if (typeof a !== 'number' || typeof b !== 'number') return undefined
+  return { '<': a < b, '<=': a <= b, '>': a > b, '>=': a >= b }[op]
+}
+
+describe('claims: fuzz of the type rules', () => {
+  const LITERAL_VALUES: [string, unknown][] = [
+    ["'admin'", 'admin'],
+    ["'1'", '1'],
+    ["'true'", 'true'],
+    ["''", ''],
+    ['1', 1],
+    ['0', 0],
+    ['2.5', 2.5],
+    ['-1', -1],
+    ['true', true],
+    ['false', false],
+  ]
+
+  it('CLAIM-113 no value but boolean true makes a bare claim true, in any position', () => {
+    const t = tools(SEED + 10)
+    let values = 0
+    for (let round = 0; round < ROUNDS; round++) {
+      const v = randomValue(t, 0)
+      const path = t.pick([['x'], ['org', 'x'], ['a', 'b', 'c']])
+      const source = path.join('.')
+      let claims: Record<string, unknown> = { [path.at(-1)!]: v }
+      for (const segment of path.slice(0, -1).reverse()) claims = { [segment]: claims }
+      const isTrue = v === true
+      const isFalse = v === false || v === null
+      const where = `${source} on ${JSON.stringify(v)}`
+      if (check(source, claims) !== isTrue) throw new Error(`bare: ${where}`)
+      if (check(`(${source}) && true`, claims) !== isTrue) throw new Error(`&&: ${where}`)
+      if (check(`false || ${source}`, claims) !== isTrue) throw new Error(`||: ${where}`)
+      if (check(`${source} == true`, claims) !== isTrue) throw new Error(`== true: ${where}`)
+      if (check(`!${source}`, claims) !== isFalse) throw new Error(`!: ${where}`)
+      if (check(`!!${source}`, claims) !== isTrue) throw new Error(`!!: ${where}`)
+      values++
+    }
+    expect(values).toBe(ROUNDS)
+  }, 60_000)
+
+  it('CLAIM-114 a list satisfies no comparison or match without any/all; with them, the member rules decide', () => {
+    const t = tools(SEED + 11)
+    const patterns: [string, RegExp][] = [
+      ["'^a'", /^a/],
+      ["'1'", /1/],
+      ["'^$'", /^$/],
+    ]
+    let quantified = 0
+    for (let round = 0; round < ROUNDS / 4; round++) {
+      const list = Array.from({ length: t.int(5) }, () =>
+        t.pick<unknown>(['admin', 'a', '1', '', 1, 0, 2.5, true, false, null, [1], { a: 1 }]),
+      )
+      const claims = { list }
+      const [literal, lit] = t.pick(LITERAL_VALUES)
+      for (const op of COMPARE) {
+        for (const source of [`list ${op} ${literal}`, `${literal} ${op} list`]) {
+          if (check(source, claims) || check(`!(${source})`, claims)) {
+            throw new Error(`a list compared: ${source} on ${JSON.stringify(list)}`)
+          }
+        }
+        const members = list.map((m) => reference(op, m, lit))
+        const any = members.includes(true) ? true : members.includes(undefined) ? undefined : false
+        const all =
+          list.length === 0 || members.includes(false)
+            ? false
+            : members.includes(undefined)
+              ? undefined
+              : true
+        const where = `${op} ${literal} on ${JSON.stringify(list)}`
+        expect(judgeClaims(parseClaims(`any(list) ${op} ${literal}`), claims), `any ${where}`).toBe(
+          any,
+        )
+        expect(judgeClaims(parseClaims(`all(list) ${op} ${literal}`), claims), `all ${where}`).toBe(
+          all,
+        )
+        quantified += 2
+      }
+      for (const [pattern, re] of patterns) {
+        for (const op of ['=~', '!~']) {
+          const source = `list ${op} ${pattern}`
+          if (check(source, claims) || check(`!(${source})`, claims)) {
+            throw new Error(`a list matched: ${source} on ${JSON.stringify(list)}`)
+          }
+          const members = list.map((m) =>
+            m === null ? false : typeof m === 'string' ? re.test(m) === (op === '=~') : undefined,
+          )
+          const any = members.includes(true)
+            ? true
+            : members.includes(undefined)
+              ? undefined
+              : false
+          const anySource = `any(list) ${op} ${pattern}`
+          expect(judgeClaims(parseClaims(anySource), claims), anySource).toBe(any)
+        }
+      }
+    }
+    expect(quantified).toBeGreaterThan(ROUNDS)
+  }, 60_000)
+
+  it('CLAIM-115 two values of different types satisfy no comparison, nor its negation', () => {
+    const t = tools(SEED + 12)
+    let mixed = 0
+    for (let round = 0; round < ROUNDS; round++) {
+      const a = randomValue(t, 1)
+      const b = randomValue(t, 1)
+      for (const op of COMPARE) {
+        const want = reference(op, a, b)
+        const claims = { a, b }
+        const source = `a ${op} b`
+        const got = judgeClaims(parseClaims(source), claims)
+        if (got !== want) {
+          throw new Error(`${JSON.stringify(a)} ${op} ${JSON.stringify(b)}: ${got} not ${want}`)
+        }
+        if (want === undefined) {
+          mixed++
+          if (check(`!(${source})`, claims)) throw new Error(`negated: ${source}`)
+        }
+      }
+    }
+    expect(mixed).toBeGreaterThan(ROUNDS)
+  }, 60_000)
+
+  it('CLAIM-116 a claim of a type no test accepts never makes a rule true: the answer stays or becomes unknown', () => {
+    const t = tools(SEED + 13)
+    // Fits no test: not a boolean, not a scalar, not a list, not an object to walk.
+    const unfit = () => true
+    let checked = 0
+    let decided = 0
+    for (let round = 0; round < ROUNDS; round++) {
+      const source = validExpression(t)
+      if (source.length > CLAIMS_LIMITS.maxSourceLength) continue
+      const expression = parseClaims(source)
+      const claims = t.pick(claimsSet(t).ordinary)
+      const paths = memberPaths(claims)
+      if (paths.length === 0) continue
+      const path = t.pick(paths)
+      const before = judgeClaims(expression, claims)
+      const after = judgeClaims(expression, withMember(claims, path, unfit))
+      const where = `${JSON.stringify(source)} with ${path.join('.')} unfit on ${JSON.stringify(claims)}`
+      if (after !== undefined && after !== before) throw new Error(`changed: ${where}`)
+      if (after === true) {
+        // Then no value in its place can change the answer either.
+        decided++
+        for (const other of [undefined, true, false, 'x', 7, ['admin'], { a: true }]) {
+          if (!evaluateClaims(expression, withMember(claims, path, other))) {
+            throw new Error(`depends on the unfit claim: ${where} -> ${JSON.stringify(other)}`)
+          }
+        }
+      }
+      checked++
+    }
+    expect(checked).toBeGreaterThan(ROUNDS / 3)
+    expect(decided).toBeGreaterThan(10)
   }, 60_000)
 })

@@ -1,16 +1,16 @@
 /**
  * requiredClaims: the boolean expressions routes declare over an actor's claims
- * (`roles.orders || roles.admin`, `level > 5 && !guest`, `email =~ '@example\.com$'`).
+ * (`roles.orders || roles.admin`, `level > 5 && !guest`, `any(groups) == 'ops'`).
  * Parsed into a tree and interpreted; nothing is ever evaluated as code. See README.md.
  */
 import type { ClaimsExpression } from './ast.js'
-import { evaluateClaims } from './evaluate.js'
+import { evaluateClaims, judgeClaims, type Truth } from './evaluate.js'
 import { parseClaims } from './parser.js'
 
-export type { ClaimsExpression, ClaimsNode, CompareOperator } from './ast.js'
+export type { ClaimsExpression, ClaimsNode, CompareOperator, Quantifier } from './ast.js'
 export { CLAIMS_ERROR_CODES, ClaimsSyntaxError, type ClaimsErrorCode } from './errors.js'
 export { CLAIMS_LIMITS } from './limits.js'
-export { evaluateClaims, parseClaims }
+export { evaluateClaims, judgeClaims, parseClaims, type Truth }
 
 export type ClaimsPredicate = (claims: unknown) => boolean
 

@@ -9,6 +9,7 @@ export type Token =
   | { kind: 'string'; value: string; pos: number }
   | { kind: 'number'; value: number; pos: number }
   | { kind: 'boolean'; value: boolean; pos: number }
+  | { kind: 'quantifier'; quantifier: 'any' | 'all'; pos: number }
   | { kind: 'operator'; operator: Operator; pos: number }
   | { kind: 'end'; pos: number }
 
@@ -120,7 +121,17 @@ function readNumber(source: string, start: number, tokens: Token[]): number {
   return end
 }
 
-/** `name(.name)*` with no spaces around the dots; `true` and `false` alone are literals. */
+/** Whether the next character after white space is `(`: `any (x)` is `any(x)` too. */
+function opensCall(source: string, from: number): boolean {
+  let i = from
+  while (i < source.length && WHITESPACE.test(source.charAt(i))) i++
+  return source.charAt(i) === '('
+}
+
+/**
+ * `name(.name)*` with no spaces around the dots; `true` and `false` alone are literals, `null`
+ * is refused, and `any` or `all` before `(` is a quantifier.
+ */
 function readPath(source: string, start: number, tokens: Token[]): number {
   const segments: string[] = []
   let i = start
@@ -142,11 +153,21 @@ function readPath(source: string, start: number, tokens: Token[]): number {
     if (source.charAt(i) !== '.') break
     i++
   }
-  if (segments[0] === 'true' || segments[0] === 'false') {
+  const head = segments[0]
+  if (head === 'true' || head === 'false') {
     if (segments.length > 1) {
-      throw new ClaimsSyntaxError('BAD_PATH', start, `${segments[0]} is a literal, not a claim`)
+      throw new ClaimsSyntaxError('BAD_PATH', start, `${head} is a literal, not a claim`)
     }
-    tokens.push({ kind: 'boolean', value: segments[0] === 'true', pos: start })
+    tokens.push({ kind: 'boolean', value: head === 'true', pos: start })
+  } else if (head === 'null') {
+    // No null literal: a JSON null claim counts as missing, which `!claim` tests.
+    throw new ClaimsSyntaxError(
+      'BAD_PATH',
+      start,
+      'null is not a value here; a null claim is missing',
+    )
+  } else if ((head === 'any' || head === 'all') && segments.length === 1 && opensCall(source, i)) {
+    tokens.push({ kind: 'quantifier', quantifier: head, pos: start })
   } else {
     tokens.push({ kind: 'path', segments, pos: start })
   }

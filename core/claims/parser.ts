@@ -3,11 +3,15 @@
  *   or:      and ('||' and)*
  *   and:     unary ('&&' unary)*
  *   unary:   '!' unary | compare
- *   compare: operand (op operand)?        op: == != < <= > >= =~ !~ (one per operand pair)
+ *   compare: quantified (op operand) | operand (op operand)?   op: == != < <= > >= =~ !~
+ *   quantified: ('any' | 'all') '(' path ')'
  *   operand: path | string | number | true | false | '(' or ')'
  * Recursion happens only through '(' and '!', which count against the depth limit.
+ * Refused beyond the grammar: a string or number where a condition is expected
+ * (NOT_A_CONDITION), a quantifier anywhere but left of an operator (QUANTIFIER_MISPLACED),
+ * and the reserved list `roles` used whole or deeper than one name (ROLES_IS_A_LIST).
  */
-import type { ClaimsExpression, ClaimsNode, CompareOperator } from './ast.js'
+import type { ClaimsExpression, ClaimsNode, CompareOperator, Quantifier } from './ast.js'
 import { ClaimsSyntaxError } from './errors.js'
 import { tokenize, type Operator, type Token } from './lexer.js'
 import { CLAIMS_LIMITS } from './limits.js'
@@ -41,10 +45,27 @@ class Parser {
   constructor(private readonly tokens: Token[]) {}
 
   parse(): ClaimsNode {
-    const root = this.or()
+    const root = this.condition(() => this.or())
     const t = this.peek()
     if (t.kind !== 'end') this.unexpected(t)
     return root
+  }
+
+  /**
+   * A node used as a condition (the whole expression, an operand of `&&`, `||` or `!`): a
+   * string or number there could only ever be false (or, negated, always true), so it is a
+   * mistake in the policy, refused.
+   */
+  private condition(parse: () => ClaimsNode, pos = this.peek().pos): ClaimsNode {
+    const node = parse()
+    if (node.kind === 'literal' && typeof node.value !== 'boolean') {
+      throw new ClaimsSyntaxError(
+        'NOT_A_CONDITION',
+        pos,
+        'a string or number is not a condition; compare it with a claim',
+      )
+    }
+    return node
   }
 
   private peek(): Token {
@@ -94,12 +115,13 @@ class Parser {
 
   private chain(operator: '&&' | '||', kind: 'and' | 'or', next: () => ClaimsNode): ClaimsNode {
     const first = this.peek()
-    const operands = [next()]
+    const operand = next()
+    if (!this.isOperator(this.peek(), operator)) return operand
+    const operands = [this.condition(() => operand, first.pos)]
     while (this.isOperator(this.peek(), operator)) {
       this.i++
-      operands.push(next())
+      operands.push(this.condition(next))
     }
-    if (operands.length === 1) return operands[0]!
     return this.node(first.pos, { kind, operands })
   }
 
@@ -107,14 +129,18 @@ class Parser {
     const t = this.peek()
     if (!this.isOperator(t, '!')) return this.compare()
     this.i++
-    const operand = this.nested(t.pos, () => this.unary())
+    const operand = this.nested(t.pos, () => this.condition(() => this.unary()))
     return this.node(t.pos, { kind: 'not', operand })
   }
 
   private compare(): ClaimsNode {
-    const left = this.operand()
+    const start = this.peek()
+    const left = start.kind === 'quantifier' ? this.quantified(start) : this.operand()
     const t = this.peek()
-    if (t.kind !== 'operator' || !COMPARE.has(t.operator)) return left
+    if (t.kind !== 'operator' || !COMPARE.has(t.operator)) {
+      if (left.kind === 'quantified') this.misplaced(start.pos)
+      return left
+    }
     this.i++
     let result: ClaimsNode
     if (t.operator === '=~' || t.operator === '!~') {
@@ -166,11 +192,50 @@ class Parser {
     }
   }
 
+  private misplaced(pos: number): never {
+    throw new ClaimsSyntaxError(
+      'QUANTIFIER_MISPLACED',
+      pos,
+      'any(...) and all(...) stand only on the left of a comparison or a match',
+    )
+  }
+
+  /** `roles` is the gateway's list of role names: `roles.<name>` or `any(roles)`, never whole. */
+  private checkRoles(segments: readonly string[], pos: number, quantified: boolean): void {
+    if (segments[0] !== 'roles') return
+    if (quantified ? segments.length === 1 : segments.length === 2) return
+    throw new ClaimsSyntaxError(
+      'ROLES_IS_A_LIST',
+      pos,
+      'roles is a list of names: test one with roles.<name>, or use any(roles) / all(roles)',
+    )
+  }
+
+  /** `any(path)` / `all(path)`; the caller has seen the quantifier token. */
+  private quantified(t: Token & { kind: 'quantifier' }): ClaimsNode {
+    this.i++
+    const open = this.peek()
+    if (!this.isOperator(open, '(')) this.unexpected(open)
+    this.i++
+    const path = this.peek()
+    if (path.kind !== 'path') return this.unexpected(path)
+    this.i++
+    this.checkRoles(path.segments, path.pos, true)
+    const close = this.peek()
+    if (!this.isOperator(close, ')')) this.unexpected(close)
+    this.i++
+    const quantifier: Quantifier = t.quantifier
+    return this.node(t.pos, { kind: 'quantified', quantifier, segments: path.segments })
+  }
+
   private operand(): ClaimsNode {
     const t = this.peek()
     switch (t.kind) {
+      case 'quantifier':
+        return this.misplaced(t.pos)
       case 'path':
         this.i++
+        this.checkRoles(t.segments, t.pos, false)
         return this.node(t.pos, { kind: 'path', segments: t.segments })
       case 'string':
       case 'number':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { headers as natsHeaders } from '@nats-io/nats-core'
+import { headers as natsHeaders, MsgHdrsImpl } from '@nats-io/nats-core'
 import {
   decodeRequest,
   decodeResponse,
@@ -133,6 +133,27 @@ describe('envelope', () => {
     expect(back.headers.filter(([n]) => n === 'accept').map(([, v]) => v)).toEqual([
       'application/json',
       'text/plain',
+    ])
+  })
+
+  it('HEADER-107 two lines of one header cross the wire as two lines, so the validator sees the repeat', () => {
+    const wire = encodeRequest(
+      request({
+        headers: [
+          ['content-type', 'application/json'],
+          ['content-type', 'text/plain'],
+          ['content-length', '27'],
+          ['content-length', '27'],
+        ],
+      }),
+    )
+    const bytes = (wire.headers as MsgHdrsImpl).encode()
+    const back = decodeRequest(MsgHdrsImpl.decode(bytes), body)
+    expect(back.headers).toEqual([
+      ['content-type', 'application/json'],
+      ['content-type', 'text/plain'],
+      ['content-length', '27'],
+      ['content-length', '27'],
     ])
   })
 

@@ -28,6 +28,13 @@ export const ERROR_TABLE = {
     title: 'The subject token was not accepted',
     oauthError: 'invalid_request',
   },
+  // 429 at the token endpoint, with an RFC 6749-style `error`: `slow_down` is the token
+  // endpoint's registered error for a client asking too often (RFC 8628 §3.5).
+  EXCHANGE_RATE_LIMITED: {
+    status: 429,
+    title: 'Too many token requests',
+    oauthError: 'slow_down',
+  },
   BODY_MALFORMED: { status: 400, title: 'The request body could not be parsed' },
   BODY_SCHEMA_VIOLATION: { status: 400, title: 'The request body does not match the schema' },
   QUERY_SCHEMA_VIOLATION: { status: 400, title: 'The query does not match the schema' },
@@ -39,6 +46,10 @@ export const ERROR_TABLE = {
   HEADER_SCHEMA_VIOLATION: { status: 400, title: 'A request header does not match the schema' },
   BODY_LIMIT_EXCEEDED: { status: 400, title: 'The request body exceeds a limit' },
   BODY_KEY_NOT_ALLOWED: { status: 400, title: 'The request body has a key that is not allowed' },
+  BODY_LEAK_SIGNATURE: {
+    status: 400,
+    title: 'The request body holds text the gateway would not send back',
+  },
   TOKEN_MISSING: { status: 401, title: 'A token is required' },
   TOKEN_MALFORMED: { status: 401, title: 'The token was not accepted' },
   TOKEN_EXPIRED: { status: 401, title: 'The token was not accepted' },
@@ -68,10 +79,18 @@ export const ERROR_TABLE = {
   RESPONSE_SCHEMA_VIOLATION: { status: 502, title: 'The upstream response was refused' },
   RESPONSE_LEAK: { status: 502, title: 'The upstream response was refused' },
   RESPONSE_TOO_LARGE: { status: 502, title: 'The upstream response was refused' },
+  WRITE_OUTCOME_UNKNOWN: {
+    status: 502,
+    title: 'The upstream may have applied the request, but its answer was refused',
+    upstreamMayHaveCommitted: true,
+  },
   BUS_UNAVAILABLE: { status: 503, title: 'The gateway cannot reach its bus' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream service did not answer in time' },
   GATEWAY_TIMEOUT: { status: 504, title: 'The request did not complete in time' },
-} as const satisfies Record<string, { status: number; title: string; oauthError?: string }>
+} as const satisfies Record<
+  string,
+  { status: number; title: string; oauthError?: string; upstreamMayHaveCommitted?: true }
+>
 
 export type ErrorCode = keyof typeof ERROR_TABLE
 
@@ -118,11 +137,22 @@ export interface Problem {
   detail?: string
   /** The RFC 6749 error code, on the answers of the token endpoint. */
   error?: string
+  /**
+   * Set when the upstream received a non-safe request (POST, PUT, PATCH, DELETE) and may have
+   * applied it, but its answer could not be delivered: the client must not assume nothing
+   * happened (look the write up, or retry with the same request id as idempotency key).
+   */
+  upstreamMayHaveCommitted?: true
 }
 
 /** The client-facing body for a code: generic title, stable code, the request id. */
 export function problemFor(code: ErrorCode, requestId: string, detail?: string): Problem {
-  const entry: { status: number; title: string; oauthError?: string } = ERROR_TABLE[code]
+  const entry: {
+    status: number
+    title: string
+    oauthError?: string
+    upstreamMayHaveCommitted?: true
+  } = ERROR_TABLE[code]
   const problem: Problem = {
     type: PROBLEM_TYPE_BASE + code.toLowerCase().replaceAll('_', '-'),
     title: entry.title,
@@ -131,6 +161,7 @@ export function problemFor(code: ErrorCode, requestId: string, detail?: string):
     requestId,
   }
   if (entry.oauthError) problem.error = entry.oauthError
+  if (entry.upstreamMayHaveCommitted) problem.upstreamMayHaveCommitted = true
   if (detail) problem.detail = detail.slice(0, 500)
   return problem
 }

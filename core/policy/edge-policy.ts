@@ -5,6 +5,7 @@
  */
 import { DEPLOYMENT_MODES, type DeploymentMode } from './ports.js'
 import type { RouteTable } from './routes.js'
+import { readTokenEndpointRateLimit, type RateLimitRule } from './rate-limit.js'
 import { isSubjectToken } from '../subjects/index.js'
 import { readIdentityProviders, type IdentityProviderConfig } from '../tokens/index.js'
 
@@ -55,6 +56,8 @@ export interface EdgePolicy {
   tokens?: EdgeTokenSettings
   /** External issuers whose tokens the edge accepts, by provider name. */
   identityProviders?: Record<string, IdentityProviderConfig>
+  /** `POST /oauth2/token` per client address; defaults to TOKEN_ENDPOINT_RATE_LIMIT_DEFAULT. */
+  tokenEndpointRateLimit?: RateLimitRule
 }
 
 function fail(what: string): never {
@@ -90,7 +93,8 @@ export function readEdgePolicy(value: unknown): EdgePolicy {
   } catch (e) {
     fail((e as Error).message)
   }
-  return { ...(p as EdgePolicy), tokens }
+  const tokenEndpointRateLimit = readTokenEndpointRateLimit(p.tokenEndpointRateLimit)
+  return { ...(p as EdgePolicy), tokens, tokenEndpointRateLimit }
 }
 
 /** The policy's token settings, or the defaults for a policy that sets none. */

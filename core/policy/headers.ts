@@ -8,6 +8,8 @@ import type { HeaderList } from '../envelope/index.js'
 /** Connection-level headers (RFC 9110 section 7.6.1): never carried past a hop. */
 export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
+  // RFC 9113 section 3.2.1 (the h2c upgrade's settings): hop-by-hop by definition.
+  'http2-settings',
   'keep-alive',
   'proxy-connection',
   'te',

@@ -3,6 +3,7 @@
  * open, internal ports only in LAB, the control and trust-root ports never. Anything not
  * listed is refused. A refused port looks like an unknown route (404) to the client.
  */
+import { GatewayError } from '../errors/index.js'
 
 export const DEPLOYMENT_MODES = ['LAB', 'PROD'] as const
 export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number]
@@ -28,4 +29,14 @@ export function portClass(port: number): PortClass {
 export function isPortOpen(port: number, mode: DeploymentMode): boolean {
   const cls = portClass(port)
   return cls === 'public' || (cls === 'internal' && mode === 'LAB')
+}
+
+/**
+ * The port rule of the edge and the request validator alike: a port the deployment does not
+ * open is 404 PORT_BLOCKED.
+ */
+export function checkPort(port: number, mode: DeploymentMode): void {
+  if (!isPortOpen(port, mode)) {
+    throw new GatewayError('PORT_BLOCKED', { reason: `port ${port} is closed in ${mode}` })
+  }
 }

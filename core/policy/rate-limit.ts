@@ -1,11 +1,18 @@
 /**
  * A route's rate limit (`x-portcullis-rate-limit`): a per-client limit over 10 or 60 seconds,
- * enforced at the edge by a Workers rate-limit binding, and optionally an exact per-tenant
- * quota over any period, counted in a Durable Object. A rate-limit binding has one fixed
- * limit and period, so every distinct (limit, period) pair the routes use is a binding of
- * its own, named by `rateLimitBinding`.
+ * enforced at the edge by a Workers rate-limit binding, and optionally an exact quota over any
+ * period, counted in a Durable Object. A rate-limit binding has one fixed limit and period, so
+ * every distinct (limit, period) pair the routes use is a binding of its own, named by
+ * `rateLimitBinding`; the token endpoint's limit (the edge policy's `tokenEndpointRateLimit`)
+ * is one more.
+ *
+ * A quota counts per verified caller, never per address: `key` is `subject` (the default: the
+ * token's issuer and subject) or `claim:<path>` (a tenant claim of the verified token, a
+ * non-empty string or an integer). A route with a quota is refused to a caller without a
+ * token; a token without the claim, or with one of another type, is refused too.
  */
 import { GatewayError } from '../errors/index.js'
+import { EXTENSIONS } from './extensions.js'
 
 export const RATE_LIMIT_PERIODS = [10, 60] as const
 export type RateLimitPeriod = (typeof RATE_LIMIT_PERIODS)[number]
@@ -15,15 +22,45 @@ export const MAX_RATE_LIMIT = 100_000
 /** Longest quota period: one year, in seconds. */
 export const MAX_QUOTA_PERIOD_SECONDS = 366 * 24 * 3600
 
+/** What a quota counts per: the verified caller, or the value of one of its claims. */
+export type QuotaKey = { kind: 'subject' } | { kind: 'claim'; path: readonly string[] }
+
+export interface RouteQuota {
+  limit: number
+  period: number
+  /** Absent: `subject`. */
+  key?: QuotaKey
+}
+
 export interface RouteRateLimit {
   limit: number
   period: RateLimitPeriod
-  quota?: { limit: number; period: number }
+  quota?: RouteQuota
 }
+
+/** A per-client limit without a quota: the token endpoint's. */
+export interface RateLimitRule {
+  limit: number
+  period: RateLimitPeriod
+}
+
+/**
+ * `POST /oauth2/token` per client address when the config sets nothing: enough for a client
+ * that exchanges a token now and then (an office behind one address too), little for a flood.
+ */
+export const TOKEN_ENDPOINT_RATE_LIMIT_DEFAULT: RateLimitRule = { limit: 30, period: 60 }
+
+/** Longest tenant claim value a quota keys by; longer values are refused, not cut. */
+export const MAX_TENANT_CLAIM_LENGTH = 256
+
+/** Claim path segments: as in claim rules, never a prototype key. */
+const CLAIM_SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/
+const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype'])
+const MAX_CLAIM_DEPTH = 8
 
 function bad(where: string, what: string): GatewayError {
   return new GatewayError('INTERNAL_ERROR', {
-    reason: `openapi: ${where}: x-portcullis-rate-limit: ${what}`,
+    reason: `openapi: ${where}: ${EXTENSIONS.rateLimit}: ${what}`,
   })
 }
 
@@ -50,7 +87,7 @@ export function readRateLimit(value: unknown, where: string): RouteRateLimit {
   if (value.quota !== undefined) {
     const q = value.quota
     if (!isRecord(q)) throw bad(where, 'quota must be an object { limit, period }')
-    const extraQ = Object.keys(q).filter((k) => !['limit', 'period'].includes(k))
+    const extraQ = Object.keys(q).filter((k) => !['limit', 'period', 'key'].includes(k))
     if (extraQ.length > 0) throw bad(where, `unknown field quota.${extraQ[0]}`)
     if (!count(q.limit, Number.MAX_SAFE_INTEGER)) {
       throw bad(where, 'quota.limit must be a positive integer')
@@ -59,8 +96,38 @@ export function readRateLimit(value: unknown, where: string): RouteRateLimit {
       throw bad(where, `quota.period must be from 1 to ${MAX_QUOTA_PERIOD_SECONDS} seconds`)
     }
     out.quota = { limit: q.limit, period: q.period }
+    if (q.key !== undefined) out.quota.key = readQuotaKey(q.key, where)
   }
   return out
+}
+
+/** `subject` or `claim:<path>` (dot-separated claim names, e.g. `claim:org.id`). */
+function readQuotaKey(value: unknown, where: string): QuotaKey {
+  if (value === 'subject') return { kind: 'subject' }
+  if (typeof value === 'string' && value.startsWith('claim:')) {
+    const path = value.slice('claim:'.length).split('.')
+    const ok =
+      path.length <= MAX_CLAIM_DEPTH &&
+      path.every((s) => CLAIM_SEGMENT.test(s) && !FORBIDDEN_SEGMENTS.has(s))
+    if (ok) return { kind: 'claim', path }
+  }
+  throw bad(where, "quota.key must be 'subject' or 'claim:<name>[.<name>...]'")
+}
+
+/**
+ * The edge policy's `tokenEndpointRateLimit`, or the default when absent. Throws a TypeError
+ * naming the field, as the rest of the edge policy's reader does.
+ */
+export function readTokenEndpointRateLimit(value: unknown): RateLimitRule {
+  if (value === undefined) return TOKEN_ENDPOINT_RATE_LIMIT_DEFAULT
+  const what =
+    'edge policy: tokenEndpointRateLimit must be { limit: 1 to 100000, period: 10 or 60 }'
+  if (!isRecord(value) || Object.keys(value).some((k) => k !== 'limit' && k !== 'period')) {
+    throw new TypeError(what)
+  }
+  if (!count(value.limit, MAX_RATE_LIMIT)) throw new TypeError(what)
+  if (!RATE_LIMIT_PERIODS.includes(value.period as RateLimitPeriod)) throw new TypeError(what)
+  return { limit: value.limit, period: value.period as RateLimitPeriod }
 }
 
 /** The name of the rate-limit binding that enforces `limit` per `period` seconds. */
@@ -76,17 +143,30 @@ export function rateLimitNamespaceId(limit: number, period: RateLimitPeriod): st
   return String(period * 1_000_000 + limit)
 }
 
-/** The distinct (limit, period) pairs of a set of route tables, by binding name. */
+/** The distinct (limit, period) pairs of a set of route tables (and `extra` rules), by binding name. */
 export function rateLimitTiers(
   tables: Iterable<{ routes: Array<{ rateLimit?: RouteRateLimit }> }>,
+  extra: readonly RateLimitRule[] = [],
 ): Array<{ binding: string; limit: number; period: RateLimitPeriod }> {
   const tiers = new Map<string, { binding: string; limit: number; period: RateLimitPeriod }>()
+  const add = ({ limit, period }: RateLimitRule) =>
+    tiers.set(rateLimitBinding(limit, period), {
+      binding: rateLimitBinding(limit, period),
+      limit,
+      period,
+    })
   for (const table of tables) {
-    for (const { rateLimit } of table.routes) {
-      if (!rateLimit) continue
-      const binding = rateLimitBinding(rateLimit.limit, rateLimit.period)
-      tiers.set(binding, { binding, limit: rateLimit.limit, period: rateLimit.period })
-    }
+    for (const { rateLimit } of table.routes) if (rateLimit) add(rateLimit)
   }
+  extra.forEach(add)
   return [...tiers.values()].sort((a, b) => a.binding.localeCompare(b.binding))
+}
+
+/** Every rate-limit binding an edge with this policy needs: the routes' and the token endpoint's. */
+export function edgeRateLimitTiers(policy: {
+  hosts: Record<string, { routes: Array<{ rateLimit?: RouteRateLimit }> }>
+  tokenEndpointRateLimit?: RateLimitRule
+}): Array<{ binding: string; limit: number; period: RateLimitPeriod }> {
+  const token = policy.tokenEndpointRateLimit ?? TOKEN_ENDPOINT_RATE_LIMIT_DEFAULT
+  return rateLimitTiers(Object.values(policy.hosts), [token])
 }

@@ -6,18 +6,10 @@
 import { ClaimsSyntaxError, parseClaims } from '../claims/index.js'
 import { GatewayError } from '../errors/index.js'
 import { METHODS, type Method } from '../envelope/index.js'
+import { checkExtensions, EXTENSIONS } from './extensions.js'
+import { declaredMediaTypeProblem } from './media-type.js'
 import { DEFAULT_PORT } from './ports.js'
 import { readRateLimit, type RouteRateLimit } from './rate-limit.js'
-
-/** OpenAPI extensions Portcullis reads from an operation. */
-export const EXTENSIONS = {
-  ports: 'x-portcullis-ports',
-  maxBodyBytes: 'x-portcullis-max-body-bytes',
-  /** A claims expression (core/claims) the actor must satisfy. */
-  requiredClaims: 'x-required-claims',
-  /** `{ limit, period: 10 | 60, quota?: { limit, period } }` (core/policy/rate-limit.ts). */
-  rateLimit: 'x-portcullis-rate-limit',
-} as const
 
 export const DEFAULT_ROUTE_PORTS: readonly number[] = [DEFAULT_PORT, 80]
 
@@ -114,6 +106,14 @@ function requiredClaimsOf(op: OpenApiOperation, where: string): string | undefin
   return value
 }
 
+/** The request body's content keys, lowercase; each a media type or range, none twice. */
+function mediaTypesOf(op: OpenApiOperation, where: string): string[] {
+  const keys = Object.keys(op.requestBody?.content ?? {}).map((t) => t.toLowerCase())
+  const problem = declaredMediaTypeProblem(keys)
+  if (problem !== undefined) throw bad(`${where}: requestBody: ${problem}`)
+  return keys
+}
+
 /** Compiles every operation of the document. Throws on anything it cannot read exactly. */
 export function compileRoutes(host: string, doc: OpenApiDocument): RouteTable {
   if (typeof doc?.openapi !== 'string' || !/^3\.[01]\./.test(doc.openapi)) {
@@ -137,7 +137,7 @@ export function compileRoutes(host: string, doc: OpenApiDocument): RouteTable {
         template,
         segments,
         ports: portsOf(op, where),
-        mediaTypes: Object.keys(op.requestBody?.content ?? {}).map((t) => t.toLowerCase()),
+        mediaTypes: mediaTypesOf(op, where),
         bodyRequired: op.requestBody?.required === true,
       }
       const max = op[EXTENSIONS.maxBodyBytes]
@@ -156,6 +156,9 @@ export function compileRoutes(host: string, doc: OpenApiDocument): RouteTable {
     }
   }
   routes.sort(bySpecificity)
+  // After the readers above (their messages name the operation): every key of ours in the
+  // whole document, known, in its place and of its shape, or the start stops.
+  checkExtensions(host, doc)
   return { host, routes }
 }
 
@@ -212,4 +215,37 @@ export function matchRoute(
   }
   if (allow.size === 0) return { ok: false, code: 'ROUTE_NOT_FOUND' }
   return { ok: false, code: 'METHOD_NOT_ALLOWED', allow: [...allow].sort() }
+}
+
+/** 405 with `Allow` naming what the path takes (HTTP asks it of every 405, even when empty). */
+export function methodNotAllowed(allow: readonly string[], reason: string): GatewayError {
+  return new GatewayError('METHOD_NOT_ALLOWED', { reason, headers: { Allow: allow.join(', ') } })
+}
+
+/** Methods the gateway carries at all (TRACE, CONNECT and WebDAV's never). */
+export function isCarriedMethod(method: string): boolean {
+  return (METHODS as readonly string[]).includes(method)
+}
+
+/**
+ * The route rule of the edge and the request validator alike. A method the gateway never
+ * carries is 405 whether or not the path exists; otherwise `matchRoute`: 404
+ * ROUTE_NOT_FOUND (a route only on other ports too), or 405 METHOD_NOT_ALLOWED with `Allow`.
+ */
+export function resolveRoute(
+  table: RouteTable,
+  method: string,
+  path: string,
+  port: number,
+): { route: CompiledRoute; params: Record<string, string> } {
+  const match = matchRoute(table, method, path, port)
+  if (!isCarriedMethod(method)) {
+    const allow = !match.ok && match.code === 'METHOD_NOT_ALLOWED' ? match.allow : []
+    throw methodNotAllowed(allow, `method ${method.slice(0, 16)} is never carried`)
+  }
+  if (match.ok) return { route: match.route, params: match.params }
+  if (match.code === 'METHOD_NOT_ALLOWED') {
+    throw methodNotAllowed(match.allow, `${method} is not a method of this path`)
+  }
+  throw new GatewayError('ROUTE_NOT_FOUND', { reason: `no route for ${method} on port ${port}` })
 }

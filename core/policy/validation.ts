@@ -46,6 +46,23 @@ export interface RequestValidationPolicy {
     /** Object keys refused anywhere in a body (prototype pollution). */
     forbiddenKeys: string[]
   }
+  /** The injection scan of routes with `x-portcullis-scan` (validators/lib/request/crs/). */
+  scan?: ScanPolicy
+}
+
+export interface ScanPolicy {
+  /** The OWASP Core Rule Set's rule files (Debian's `modsecurity-crs`), read at start. */
+  crsDirectory: string
+  /** CRS paranoia level 1 to 4 for routes without `x-portcullis-paranoia`. */
+  paranoia: number
+  /** CRS inbound anomaly score at which a request is refused (critical 5, error 4, warning 3, notice 2). */
+  threshold: number
+}
+
+export const DEFAULT_SCAN_POLICY: ScanPolicy = {
+  crsDirectory: '/usr/share/modsecurity-crs/rules',
+  paranoia: 1,
+  threshold: 5,
 }
 
 export const DEFAULT_REQUEST_VALIDATION: RequestValidationPolicy = {
@@ -67,4 +84,5 @@ export const DEFAULT_REQUEST_VALIDATION: RequestValidationPolicy = {
     maxObjectKeys: 1_000,
     forbiddenKeys: ['__proto__', 'constructor', 'prototype'],
   },
+  scan: DEFAULT_SCAN_POLICY,
 }

@@ -64,6 +64,10 @@ export const IDENTITY_PROVIDER_LIMITS = {
   maxPathSegments: 8,
   maxStringLength: 256,
   maxArrayItems: 64,
+  /** A mapped claim: members of an object, nesting of lists and objects, values in all. */
+  maxObjectKeys: 32,
+  maxClaimDepth: 4,
+  maxClaimValues: 256,
 } as const
 
 /** A provider's name: also its `idp` claim, so `bearer` (the gateway's own) is taken. */
@@ -227,25 +231,50 @@ function at(claims: Record<string, unknown>, path: readonly string[]): unknown {
   return node
 }
 
-function isScalar(value: unknown): value is string | number | boolean {
-  return (
-    (typeof value === 'string' && value.length <= IDENTITY_PROVIDER_LIMITS.maxStringLength) ||
-    (typeof value === 'number' && Number.isFinite(value)) ||
-    typeof value === 'boolean'
-  )
+function isPlain(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown
+  return proto === Object.prototype || proto === null
 }
 
-/** A scalar or a short list of scalars is copied; anything else (objects, long text) is left out. */
-function copyable(value: unknown): unknown {
-  if (isScalar(value)) return value
-  if (
-    Array.isArray(value) &&
-    value.length <= IDENTITY_PROVIDER_LIMITS.maxArrayItems &&
-    value.every(isScalar)
-  ) {
-    return [...value]
+/** Object keys a claim rule can never read (they are refused in a path); never copied. */
+const UNREADABLE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/**
+ * A copy of a mapped claim's value with its JSON types kept: strings (up to the length limit),
+ * finite numbers, booleans and null as they are, never converted (`"true"` stays a string);
+ * lists and plain objects member by member, within the depth, size and value limits.
+ * undefined when any part is over a limit or not JSON: the claim is then left out whole,
+ * never cut, so no list or object silently loses a member and no text is truncated.
+ */
+function copyable(value: unknown, depth = 0, budget = { values: 0 }): unknown {
+  const L = IDENTITY_PROVIDER_LIMITS
+  if (++budget.values > L.maxClaimValues) return undefined
+  if (value === null || typeof value === 'boolean') return value
+  if (typeof value === 'string') return value.length <= L.maxStringLength ? value : undefined
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined
+  if (depth >= L.maxClaimDepth) return undefined
+  if (Array.isArray(value)) {
+    if (value.length > L.maxArrayItems) return undefined
+    const out: unknown[] = []
+    for (const item of value) {
+      const copied = copyable(item, depth + 1, budget)
+      if (copied === undefined) return undefined
+      out.push(copied)
+    }
+    return out
   }
-  return undefined
+  if (!isRecord(value) || !isPlain(value)) return undefined
+  const keys = Object.keys(value)
+  if (keys.length > L.maxObjectKeys) return undefined
+  const out: Record<string, unknown> = {}
+  for (const key of keys) {
+    if (UNREADABLE_KEYS.has(key)) continue
+    if (key.length > L.maxStringLength) return undefined
+    const copied = copyable(value[key], depth + 1, budget)
+    if (copied === undefined) return undefined
+    out[key] = copied
+  }
+  return out
 }
 
 function mappedRoles(p: IdentityProvider, claims: Record<string, unknown>): string[] {

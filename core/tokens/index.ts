@@ -10,6 +10,7 @@ export {
   type TokenKindName,
 } from './constants.js'
 export { isTokenError, TokenError, type TokenErrorCode } from './errors.js'
+export { ACCESS_AUDIENCE_PREFIX, accessAudienceOf } from './audience.js'
 export {
   defineTokenKind,
   defineTokenKinds,
@@ -42,5 +43,6 @@ export {
   type TokenVerifier,
   type TokenVerifierOptions,
   type VerifiedToken,
+  type VerifyOptions,
 } from './verify.js'
 export type { TokenClaims } from './steps.js'

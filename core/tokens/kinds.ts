@@ -24,8 +24,14 @@ export interface TokenKindConfig {
   kind: TokenKindName
   /** Compared exactly: no trimming, no case folding, no Unicode normalization. */
   issuer: string
-  /** A token must name at least one of these in `aud`. */
-  audience: string | string[]
+  /** A token must name at least one of these in `aud`. Absent when `audienceFromCall`. */
+  audience?: string | string[]
+  /**
+   * The audience is the caller's, per verification (`verify(token, kind, { audience })`):
+   * access tokens name the upstream host they were minted for (`portcullis:<host>`), and a
+   * verification that does not say which audience it serves refuses every token.
+   */
+  audienceFromCall?: boolean
   algorithms: string[]
   keys: KeySource
   maxTokenBytes?: number
@@ -40,7 +46,9 @@ export interface TokenKindConfig {
 export interface TokenKind {
   readonly kind: TokenKindName
   readonly issuer: string
+  /** Empty when `audienceFromCall`. */
   readonly audience: readonly string[]
+  readonly audienceFromCall: boolean
   readonly algorithms: readonly TokenAlgorithm[]
   readonly keys: KeySource
   readonly maxTokenBytes: number
@@ -127,11 +135,23 @@ export function defineTokenKind(config: TokenKindConfig, limits?: Partial<JwksLi
   if (typeof config.issuer !== 'string' || config.issuer === '' || !isPrintable(config.issuer)) {
     fail(where, 'issuer must be a non-empty string without surrounding spaces')
   }
-  const audience = typeof config.audience === 'string' ? [config.audience] : config.audience
+  const fromCall = config.audienceFromCall === true
+  if (config.audienceFromCall !== undefined && typeof config.audienceFromCall !== 'boolean') {
+    fail(where, 'audienceFromCall must be a boolean')
+  }
+  if (fromCall && config.audience !== undefined) {
+    fail(where, 'audience and audienceFromCall exclude each other')
+  }
+  const audience = fromCall
+    ? []
+    : typeof config.audience === 'string'
+      ? [config.audience]
+      : config.audience
   if (
-    !Array.isArray(audience) ||
-    audience.length === 0 ||
-    !audience.every((a) => typeof a === 'string' && a !== '' && isPrintable(a))
+    !fromCall &&
+    (!Array.isArray(audience) ||
+      audience.length === 0 ||
+      !audience.every((a) => typeof a === 'string' && a !== '' && isPrintable(a)))
   ) {
     fail(where, 'audience is required: a non-empty string or list of strings')
   }
@@ -149,7 +169,8 @@ export function defineTokenKind(config: TokenKindConfig, limits?: Partial<JwksLi
   return Object.freeze({
     kind: config.kind,
     issuer: config.issuer,
-    audience: Object.freeze([...audience]),
+    audience: Object.freeze([...(audience ?? [])]),
+    audienceFromCall: fromCall,
     algorithms: Object.freeze(algorithmsOf(config, where)),
     keys: keysOf(config.keys, where, limits),
     maxTokenBytes: intIn(

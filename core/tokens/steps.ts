@@ -160,15 +160,18 @@ function numericDate(claims: Record<string, unknown>, name: string): number | un
 }
 
 /**
- * The claims step, after the signature: `iss` exact, `aud` required and one of the kind's,
- * `exp` required and not passed, `nbf` if present reached, `iat` required and not in the
- * future, the lifetime within the kind's cap, `sub` a non-empty string, the kind's other
- * required claims present. `now` is milliseconds; the skew is the kind's.
+ * The claims step, after the signature: `iss` exact, `aud` required and one of `audiences`
+ * (the kind's, or the one the caller serves), `exp` required and not passed, `nbf` if
+ * present reached, `iat` required and not in the future, the lifetime within the kind's cap,
+ * `sub` a non-empty string, the kind's other required claims present. `now` is milliseconds.
+ * The kind's skew forgives a clock that runs behind the issuer's (`nbf`, `iat`), never an
+ * expiry: a token is expired from its `exp` on, with no tolerance.
  */
 export function checkClaims(
   claims: Record<string, unknown>,
   kind: TokenKind,
   now: number,
+  audiences: readonly string[] = kind.audience,
 ): TokenClaims {
   const t = now / 1000
   const skew = kind.clockSkewSeconds
@@ -180,13 +183,13 @@ export function checkClaims(
   if (!Array.isArray(auds) || !auds.every((a) => typeof a === 'string')) {
     throw new TokenError('TOKEN_AUDIENCE_INVALID', 'claim aud is not a string or list')
   }
-  if (!auds.some((a) => kind.audience.includes(a))) {
+  if (!auds.some((a) => audiences.includes(a))) {
     throw new TokenError('TOKEN_AUDIENCE_INVALID', 'claim aud does not name this audience')
   }
 
   const exp = numericDate(claims, 'exp')
   if (exp === undefined) throw new TokenError('TOKEN_MALFORMED', 'claim exp missing')
-  if (exp <= t - skew) throw new TokenError('TOKEN_EXPIRED', 'claim exp has passed')
+  if (exp <= t) throw new TokenError('TOKEN_EXPIRED', 'claim exp has passed')
 
   const nbf = numericDate(claims, 'nbf')
   if (nbf !== undefined && nbf > t + skew) {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { base64url, exportSPKI, SignJWT } from 'jose'
+import { accessAudienceOf } from './audience.js'
 import { ISSUERS } from './constants.js'
 import { TokenError, type TokenErrorCode } from './errors.js'
 import type { TokenKindConfig } from './kinds.js'
@@ -141,13 +142,42 @@ describe('token verification: accepted tokens', () => {
     expect((await typed.verify(atJwt, 'access')).kind).toBe('access')
   })
 
-  it('tolerates the configured clock skew and no more', async () => {
+  it('IDP-601 an expired token is expired from its exp on: the clock skew never extends exp, for any kind', async () => {
     const { verifier, claims, clock } = setup()
-    const token = await sign(access, claims('access'))
-    clock.advance(60 + 29)
-    expect((await verifier.verify(token, 'access')).kind).toBe('access')
+    const tokens = {
+      access: await sign(access, claims('access')),
+      bearer: await sign(bearer, claims('bearer')),
+      external: await sign(rsa, claims('external')),
+    }
+    clock.advance(59)
+    clock.ms += 999
+    for (const [kind, token] of Object.entries(tokens)) {
+      expect((await verifier.verify(token, kind as 'access')).kind).toBe(kind)
+    }
+    // The kinds allow 30 s of skew; at exp, and a second after it, every token is expired.
+    clock.ms += 1
+    for (const [kind, token] of Object.entries(tokens)) {
+      await refused(verifier.verify(token, kind as 'access'), 'TOKEN_EXPIRED')
+    }
     clock.advance(1)
-    await refused(verifier.verify(token, 'access'), 'TOKEN_EXPIRED')
+    for (const [kind, token] of Object.entries(tokens)) {
+      await refused(verifier.verify(token, kind as 'access'), 'TOKEN_EXPIRED')
+    }
+  })
+
+  it('IDP-602 the clock skew forgives nbf and iat a little ahead of this clock, and no more', async () => {
+    const { verifier, claims, clock } = setup()
+    const ahead = (s: number) =>
+      sign(
+        access,
+        claims('access', {
+          iat: clock.seconds + s,
+          nbf: clock.seconds + s,
+          exp: clock.seconds + s + 60,
+        }),
+      )
+    expect((await verifier.verify(await ahead(30), 'access')).kind).toBe('access')
+    await refused(verifier.verify(await ahead(31), 'access'), 'TOKEN_NOT_YET_VALID')
   })
 })
 
@@ -628,10 +658,85 @@ describe('token verification: shape', () => {
     }
   })
 
-  it('asking for a kind no configuration has is a programming error, not a token refusal', async () => {
-    const verifier = createTokenVerifier({ kinds: [kinds()[0]!], now: new TestClock().now })
-    await expect(verifier.verify('x.y.z', 'bearer' as ExpectedKinds)).rejects.toBeInstanceOf(
+  it('TOKEN-101 a verifier asked for a kind it has no configuration for refuses every token with a token code, never another error', async () => {
+    const clock = new TestClock()
+    const verifier = createTokenVerifier({ kinds: [kinds()[1]!], now: clock.now })
+    const claims = { aud: AUDIENCE, sub: 'alice', iat: clock.seconds, exp: clock.seconds + 60 }
+    const cases: Array<[string | null, TokenErrorCode]> = [
+      [await sign(bearer, { ...claims, iss: ISSUERS.bearer, jti: 'j' }), 'TOKEN_KIND_MISMATCH'],
+      [await sign(access, { ...claims, iss: ISSUERS.access }), 'TOKEN_ISSUER_NOT_TRUSTED'],
+      [await sign(rsa, { ...claims, iss: IDP }), 'TOKEN_ISSUER_NOT_TRUSTED'],
+      ['x.y.z', 'TOKEN_MALFORMED'],
+      ['', 'TOKEN_MISSING'],
+      [null, 'TOKEN_MISSING'],
+      ['a'.repeat(9000), 'TOKEN_TOO_LARGE'],
+    ]
+    for (const [token, code] of cases) await refused(verifier.verify(token, 'external'), code)
+    // A kind name that does not exist is a programming error.
+    await expect(verifier.verify('x.y.z', 'nope' as ExpectedKinds)).rejects.toBeInstanceOf(
       TypeError,
     )
+  })
+})
+
+describe('token verification: the audience of the call (access tokens name their host)', () => {
+  const hostKind = (): TokenKindConfig => ({
+    kind: 'access',
+    issuer: ISSUERS.access,
+    audienceFromCall: true,
+    algorithms: ['EdDSA'],
+    keys: { jwks: jwksOf(access) },
+  })
+
+  it('AUTH-301 an access token for one host is refused for another; its own host accepts it', async () => {
+    const clock = new TestClock()
+    const verifier = createTokenVerifier({ kinds: [hostKind()], now: clock.now })
+    const claims = (aud: unknown) => ({
+      iss: ISSUERS.access,
+      aud,
+      sub: 'alice',
+      iat: clock.seconds,
+      exp: clock.seconds + 60,
+    })
+    const forA = await sign(access, claims(accessAudienceOf('orders')))
+    const ok = await verifier.verify(forA, 'access', { audience: accessAudienceOf('orders') })
+    expect(ok.claims.aud).toBe('portcullis:orders')
+    for (const host of ['billing', 'orders ', 'Orders', 'orders.internal', 'order']) {
+      await refused(
+        verifier.verify(forA, 'access', { audience: accessAudienceOf(host) }),
+        'TOKEN_AUDIENCE_INVALID',
+      )
+    }
+    // The audience every access token had before it named its host, and lists naming another.
+    for (const aud of ['portcullis', ['portcullis'], ['portcullis:billing'], 'portcullis:']) {
+      const token = await sign(access, claims(aud))
+      await refused(
+        verifier.verify(token, 'access', { audience: accessAudienceOf('orders') }),
+        'TOKEN_AUDIENCE_INVALID',
+      )
+    }
+  })
+
+  it('AUTH-302 a kind whose audience comes from the call refuses every token when the call names none', async () => {
+    const clock = new TestClock()
+    const verifier = createTokenVerifier({ kinds: [hostKind()], now: clock.now })
+    const token = await sign(access, {
+      iss: ISSUERS.access,
+      aud: accessAudienceOf('orders'),
+      sub: 'alice',
+      iat: clock.seconds,
+      exp: clock.seconds + 60,
+    })
+    await refused(verifier.verify(token, 'access'), 'TOKEN_AUDIENCE_INVALID')
+    expect(() =>
+      createTokenVerifier({ kinds: [{ ...hostKind(), audience: 'x' }], now: clock.now }),
+    ).toThrow(TypeError)
+  })
+
+  it('AUTH-303 for a kind with a fixed audience the call can only narrow it, never widen it', async () => {
+    const { verifier, claims } = setup()
+    const token = await sign(access, claims('access', { aud: ['other', AUDIENCE] }))
+    expect((await verifier.verify(token, 'access', { audience: AUDIENCE })).kind).toBe('access')
+    await refused(verifier.verify(token, 'access', { audience: 'other' }), 'TOKEN_AUDIENCE_INVALID')
   })
 })

@@ -306,9 +306,10 @@ function form(fields: Record<string, string> | string): RequestInit {
 describe('POST /oauth2/token (RFC 8693)', () => {
   it('IDP-101 a provider token is exchanged for a bearer token that works at the ingress', async () => {
     const { send, token, time } = await setup()
+    const subject = await token({ exp: time.seconds() + 7200 })
     const res = await send(
       '/oauth2/token',
-      form({ grant_type: GRANT, subject_token: await token(), subject_token_type: JWT_TYPE }),
+      form({ grant_type: GRANT, subject_token: subject, subject_token_type: JWT_TYPE }),
     )
     expect(res.status).toBe(200)
     expect(res.headers.get('cache-control')).toBe('no-store')
@@ -430,7 +431,7 @@ describe('POST /oauth2/token (RFC 8693)', () => {
     }
   })
 
-  it('IDP-105 an oversized exchange body is refused while streaming (413)', async () => {
+  it('IDP-105 an oversized exchange body is refused while streaming (400 invalid_request)', async () => {
     const { send } = await setup()
     const big = `grant_type=${encodeURIComponent(GRANT)}&subject_token=${'a'.repeat(20_000)}`
     const stream = new Blob([big]).stream()
@@ -440,7 +441,8 @@ describe('POST /oauth2/token (RFC 8693)', () => {
       body: stream,
       duplex: 'half',
     } as RequestInit)
-    await refused(res, 413, 'BODY_TOO_LARGE')
+    const body = await refused(res, 400, 'EXCHANGE_REQUEST_INVALID')
+    expect(body.error).toBe('invalid_request')
   })
 
   it('IDP-106 the token endpoint takes POST only', async () => {

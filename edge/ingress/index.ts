@@ -6,6 +6,7 @@ import { Hono } from 'hono'
 import {
   newRequestId as coreRequestId,
   readEdgePolicy,
+  TOKEN_ENDPOINT_RATE_LIMIT_DEFAULT,
   readIdentityProviders,
   tokenSettingsOf,
 } from '../../core/index.js'
@@ -18,7 +19,7 @@ import { forward } from './forward.js'
 import { mediaType } from './media-type.js'
 import { methodCarried } from './method.js'
 import { portFirewall } from './port-firewall.js'
-import { rateLimit } from './rate-limit.js'
+import { rateLimit, tokenEndpointRateLimit } from './rate-limit.js'
 import { onError } from './problem.js'
 import { jwks, JWKS_PATH } from './jwks.js'
 import { requestId } from './request-id.js'
@@ -35,12 +36,16 @@ export type { Caller, IngressEnv, IngressOptions, Link, Target } from './types.j
 export type { EdgeAudit, EdgeAuditEvent } from './audit-trail.js'
 export type { AccessTokens, BearerTokens, TokenServices } from './token-services.js'
 export type { Limiter, QuotaCounter, RateLimits } from './rate-limit.js'
+export { CLIENT_ADDRESS_SOURCES, type ClientAddressSource } from './client-address.js'
 export { problemResponse, asGatewayError } from './problem.js'
 
 export function createIngress(options: IngressOptions): Hono<IngressEnv> {
   // Wrong options fail at start, not per request.
   const policy = readEdgePolicy(options.policy)
   const now = options.now ?? Date.now
+  // Closed by default: a client-sent address is believed only where Cloudflare sets it.
+  const clientAddress = options.clientAddress ?? 'local'
+  const tokenEndpointLimit = policy.tokenEndpointRateLimit ?? TOKEN_ENDPOINT_RATE_LIMIT_DEFAULT
   const settings = tokenSettingsOf(policy)
   const providers = readIdentityProviders(policy.identityProviders, settings.clockSkewSeconds)
   const tokens = options.tokens ?? missingTokenServices()
@@ -57,7 +62,13 @@ export function createIngress(options: IngressOptions): Hono<IngressEnv> {
   app.use(auditTrail(options.audit, now))
   app.use(urlLength(policy))
   app.get(JWKS_PATH, jwks(tokens.access))
-  app.post(TOKEN_ENDPOINT_PATH, tokenEndpoint({ verifier, providers, bearer: tokens.bearer, now }))
+  // The token endpoint's per-client rate limit (rate-limit.ts) comes before the endpoint: a
+  // client over its budget costs no form read, no verification.
+  app.post(
+    TOKEN_ENDPOINT_PATH,
+    tokenEndpointRateLimit(options.rateLimits, tokenEndpointLimit, clientAddress),
+    tokenEndpoint({ verifier, providers, bearer: tokens.bearer, now }),
+  )
   app.all(TOKEN_ENDPOINT_PATH, () => {
     throw methodNotAllowed(['POST'], 'the token endpoint takes POST only')
   })
@@ -68,7 +79,7 @@ export function createIngress(options: IngressOptions): Hono<IngressEnv> {
   // Cheap refusals first: a request the route cannot take costs no verification or mint.
   app.use(mediaType())
   app.use(authorization(verifier, callerMapper(providers)))
-  app.use(rateLimit(options.rateLimits, now))
+  app.use(rateLimit(options.rateLimits, now, clientAddress))
   app.use(requiredClaims())
   app.use(bodyLimit(policy))
   app.use(tokenExchange(tokens.access, settings.accessTtlSeconds, now))

@@ -1,18 +1,35 @@
 /**
- * The route's `x-portcullis-rate-limit`, after the bearer token step so the verified subject
- * can key it. The client is the token's issuer and subject when a valid token came, else the
- * address in `cf-connecting-ip` (set by Cloudflare, never by the client); `X-Forwarded-For`
- * and `X-Real-IP` are never read. A request with neither shares one `anonymous` budget.
+ * Rate limits at the edge: the route's `x-portcullis-rate-limit`, and the token endpoint's
+ * limit per client address.
  *
- * Two layers: the shield, a Workers rate-limit binding per (limit, period) keyed by route and
- * client (per location, approximate, cheap); then, where the route asks, the exact quota of
- * a Durable Object keyed by tenant and route. The shield fails open (an error is logged and
- * the request passes: it guards against floods, and the quota and the bus behind it still
- * hold); the quota fails closed (429: a route that asks for an exact quota gets one or none).
+ * A route's limit runs after the bearer token step, so only a verified token keys it: the
+ * shield (a Workers rate-limit binding per (limit, period); per location, approximate, cheap)
+ * counts per verified caller (issuer and subject), else per client address bucket
+ * (`client-address.ts`: an IPv4 address, an IPv6 /64, or one shared bucket where the address
+ * cannot be believed). The exact quota of a Durable Object counts per verified caller or per
+ * tenant claim of the verified token, never per address: a quota route refuses a request
+ * without a token (401) and a token without the tenant claim (403). Every key names the host
+ * and the route, so routes sharing a binding do not share budgets.
+ *
+ * The shield fails open (an error is logged and the request passes: it guards against
+ * floods, and the quota and the bus behind it still hold); the quota fails closed (429: a
+ * route that asks for an exact quota gets one or none).
+ *
+ * `POST /oauth2/token` is limited per client address before anything else about the request
+ * is read, so a flood of subject tokens costs no verification.
  */
 import { createMiddleware } from 'hono/factory'
-import { GatewayError, rateLimitBinding, type RouteRateLimit } from '../../core/index.js'
-import type { IngressEnv } from './types.js'
+import {
+  GatewayError,
+  MAX_TENANT_CLAIM_LENGTH,
+  rateLimitBinding,
+  TokenError,
+  type QuotaKey,
+  type RateLimitRule,
+  type RouteRateLimit,
+} from '../../core/index.js'
+import { clientAddressBucket, type ClientAddressSource } from './client-address.js'
+import type { Caller, IngressEnv } from './types.js'
 
 /** A Workers rate-limit binding, as far as the ingress uses it. */
 export interface Limiter {
@@ -37,11 +54,39 @@ export interface RateLimits {
 /** Seconds a client waits when the quota could not be counted. */
 const QUOTA_UNAVAILABLE_RETRY_SECONDS = 1
 
-function clientKey(c: { get(key: 'caller'): IngressEnv['Variables']['caller'] }, headers: Headers) {
-  const caller = c.get('caller')
-  if (caller) return `sub:${JSON.stringify([caller.idp, caller.sub])}`
-  const ip = headers.get('cf-connecting-ip')?.trim()
-  return ip ? `ip:${ip}` : 'anonymous'
+/** The shield's client: the verified caller, else the address bucket. */
+function clientOf(caller: Caller | undefined, headers: Headers, source: ClientAddressSource) {
+  return caller ? ['sub', caller.idp, caller.sub] : ['addr', clientAddressBucket(headers, source)]
+}
+
+/** The value at `path` in the verified claims, own properties only. */
+function claimAt(claims: Record<string, unknown>, path: readonly string[]): unknown {
+  let value: unknown = claims
+  for (const segment of path) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+    if (!Object.hasOwn(value, segment)) return undefined
+    value = (value as Record<string, unknown>)[segment]
+  }
+  return value
+}
+
+/**
+ * The quota's tenant: the verified caller, or its tenant claim (a non-empty string or an
+ * integer, under the caller's issuer so two providers' tenants never meet).
+ */
+function tenantOf(key: QuotaKey | undefined, caller: Caller | undefined): unknown[] {
+  if (!caller) throw new TokenError('TOKEN_MISSING', 'the route counts a quota per caller')
+  if (key === undefined || key.kind === 'subject') return ['sub', caller.idp, caller.sub]
+  const value = claimAt(caller.claims, key.path)
+  const usable =
+    (typeof value === 'string' && value.length > 0 && value.length <= MAX_TENANT_CLAIM_LENGTH) ||
+    Number.isSafeInteger(value)
+  if (!usable) {
+    throw new GatewayError('CLAIMS_NOT_MET', {
+      reason: `quota tenant claim ${key.path.join('.')} missing or not a string or integer`,
+    })
+  }
+  return ['claim', key.path.join('.'), caller.idp, value]
 }
 
 function policyHeader(rule: RouteRateLimit): string {
@@ -51,16 +96,17 @@ function policyHeader(rule: RouteRateLimit): string {
 }
 
 function limited(
-  rule: RouteRateLimit,
-  policy: 'burst' | 'quota',
+  code: 'RATE_LIMITED' | 'EXCHANGE_RATE_LIMITED',
+  policyHeaderValue: string,
+  policy: 'burst' | 'quota' | 'token',
   retryAfter: number,
   reason: string,
 ): GatewayError {
-  return new GatewayError('RATE_LIMITED', {
+  return new GatewayError(code, {
     reason,
     headers: {
       'retry-after': String(retryAfter),
-      'ratelimit-policy': policyHeader(rule),
+      'ratelimit-policy': policyHeaderValue,
       ratelimit: `"${policy}";r=0;t=${retryAfter}`,
     },
   })
@@ -70,7 +116,40 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
-export function rateLimit(limits: RateLimits | undefined, now: () => number) {
+/** Keys longer than this (a long subject or tenant) are counted under their SHA-256. */
+const MAX_PLAIN_KEY_LENGTH = 256
+
+/**
+ * The key as the binding gets it: short keys as they are, long ones digested, so no subject
+ * can make the binding refuse its key and the shield, which fails open, let it pass.
+ */
+async function boundedKey(key: string): Promise<string> {
+  if (key.length <= MAX_PLAIN_KEY_LENGTH) return key
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))
+  return `sha256:${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')}`
+}
+
+/** Asks the shield; undefined when the binding failed (open: logged, the request passes). */
+async function askShield(limiter: Limiter, binding: string, key: string) {
+  try {
+    return await limiter.limit({ key: await boundedKey(key) })
+  } catch (e) {
+    console.warn(JSON.stringify({ event: 'rate-limit-shield-failed', binding, reason: message(e) }))
+    return undefined
+  }
+}
+
+function limiterOf(limits: RateLimits, binding: string): Limiter {
+  const limiter = limits.limiter(binding)
+  if (!limiter) throw new GatewayError('INTERNAL_ERROR', { reason: `binding ${binding} missing` })
+  return limiter
+}
+
+export function rateLimit(
+  limits: RateLimits | undefined,
+  now: () => number,
+  source: ClientAddressSource = 'local',
+) {
   return createMiddleware<IngressEnv>(async (c, next) => {
     const route = c.get('route')
     const rule = route.rateLimit
@@ -80,30 +159,37 @@ export function rateLimit(limits: RateLimits | undefined, now: () => number) {
         reason: 'rate limited route, no rate limits bound',
       })
     }
-    const key = `${c.get('target').host}|${route.operation}|${clientKey(c, c.req.raw.headers)}`
+    const scope = [c.get('target').host, route.operation]
+    const caller = c.get('caller')
     const binding = rateLimitBinding(rule.limit, rule.period)
-    const limiter = limits.limiter(binding)
-    if (!limiter) throw new GatewayError('INTERNAL_ERROR', { reason: `binding ${binding} missing` })
-    let shield: { success: boolean } | undefined
-    try {
-      shield = await limiter.limit({ key })
-    } catch (e) {
-      console.warn(
-        JSON.stringify({ event: 'rate-limit-shield-failed', binding, reason: message(e) }),
-      )
-    }
+    const limiter = limiterOf(limits, binding)
+    const shieldKey = JSON.stringify([...scope, ...clientOf(caller, c.req.raw.headers, source)])
+    const shield = await askShield(limiter, binding, shieldKey)
     // The binding does not say when its window ends: a whole period is the upper bound.
-    if (shield?.success === false) throw limited(rule, 'burst', rule.period, `${binding} exceeded`)
+    if (shield?.success === false) {
+      throw limited('RATE_LIMITED', policyHeader(rule), 'burst', rule.period, `${binding} exceeded`)
+    }
     if (rule.quota) {
       if (!limits.quota) throw new GatewayError('INTERNAL_ERROR', { reason: 'no quota bound' })
       const q = rule.quota
+      const quotaKey = JSON.stringify([...scope, ...tenantOf(q.key, caller)])
       let outcome: Awaited<ReturnType<QuotaCounter['take']>>
       try {
-        outcome = await limits.quota.take(key, q.limit, q.period, now())
+        outcome = await limits.quota.take(quotaKey, q.limit, q.period, now())
       } catch (e) {
-        throw limited(rule, 'quota', QUOTA_UNAVAILABLE_RETRY_SECONDS, `quota: ${message(e)}`)
+        const reason = `quota: ${message(e)}`
+        throw limited(
+          'RATE_LIMITED',
+          policyHeader(rule),
+          'quota',
+          QUOTA_UNAVAILABLE_RETRY_SECONDS,
+          reason,
+        )
       }
-      if (!outcome.allowed) throw limited(rule, 'quota', outcome.resetSeconds, 'quota exceeded')
+      if (!outcome.allowed) {
+        const reason = 'quota exceeded'
+        throw limited('RATE_LIMITED', policyHeader(rule), 'quota', outcome.resetSeconds, reason)
+      }
       await next()
       c.res.headers.set('ratelimit-policy', policyHeader(rule))
       c.res.headers.set('ratelimit', `"quota";r=${outcome.remaining};t=${outcome.resetSeconds}`)
@@ -111,5 +197,38 @@ export function rateLimit(limits: RateLimits | undefined, now: () => number) {
     }
     await next()
     c.res.headers.set('ratelimit-policy', policyHeader(rule))
+  })
+}
+
+/** The key prefix of the token endpoint's counts in a binding routes may share. */
+const TOKEN_ENDPOINT_SCOPE = '/oauth2/token'
+
+/**
+ * `POST /oauth2/token` per client address (never per subject: the subject token is what a
+ * flood would make the edge verify). 429 `EXCHANGE_RATE_LIMITED` carries the RFC 6749-style
+ * `error` (`slow_down`) with `Retry-After`. Without `limits` (tests of the endpoint alone)
+ * nothing is counted; the worker always passes them and refuses to start without the binding.
+ */
+export function tokenEndpointRateLimit(
+  limits: RateLimits | undefined,
+  rule: RateLimitRule,
+  source: ClientAddressSource = 'local',
+) {
+  const binding = rateLimitBinding(rule.limit, rule.period)
+  const policy = `"token";q=${rule.limit};w=${rule.period}`
+  return createMiddleware<IngressEnv>(async (c, next) => {
+    if (!limits) return next()
+    const limiter = limiterOf(limits, binding)
+    const key = JSON.stringify([
+      TOKEN_ENDPOINT_SCOPE,
+      'addr',
+      clientAddressBucket(c.req.raw.headers, source),
+    ])
+    const shield = await askShield(limiter, binding, key)
+    if (shield?.success === false) {
+      const reason = `token endpoint: ${binding} exceeded`
+      throw limited('EXCHANGE_RATE_LIMITED', policy, 'token', rule.period, reason)
+    }
+    await next()
   })
 }

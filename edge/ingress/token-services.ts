@@ -15,6 +15,8 @@ export interface AccessTokens {
     idp: string
     claims?: Record<string, unknown>
     ttlSeconds?: number
+    /** The latest `exp`, in seconds: the presented token's own `exp`. */
+    notAfter?: number
   }): Promise<{ token: string; expiresAt: number }>
   jwks(): Promise<PublicJwks>
 }
@@ -27,6 +29,8 @@ export interface BearerTokens {
     roles?: string[]
     claims?: Record<string, unknown>
     ttlSeconds?: number
+    /** The latest `exp`, in seconds: the subject token's own `exp`. */
+    notAfter?: number
   }): Promise<{ token: string; expiresAt: number }>
   jwks(): Promise<PublicJwks>
   isRevoked(jti: string): Promise<boolean>
@@ -37,7 +41,10 @@ export interface TokenServices {
   bearer: BearerTokens
 }
 
-/** The audience of bearer tokens and of the access tokens minted for the gateway. */
+/**
+ * The audience of bearer tokens (and of the token exchange's `audience` parameter). Access
+ * tokens name their upstream host instead: core's `accessAudienceOf(host)`.
+ */
 export const GATEWAY_AUDIENCE = 'portcullis'
 
 /** The token ids the bearer service mints (128 random bits, base64url); it refuses others. */

@@ -81,7 +81,7 @@ async function accessVerifier(app: ReturnType<typeof setup>['app']) {
       {
         kind: 'access',
         issuer: ISSUERS.access,
-        audience: 'portcullis',
+        audience: 'portcullis:demo',
         algorithms: ['EdDSA'],
         keys: { jwks },
       },
@@ -159,7 +159,7 @@ describe('ingress: bearer tokens and required claims', () => {
     const verified = await (await accessVerifier(app)).verify(envelope.actor, 'access')
     expect(verified.claims).toMatchObject({
       iss: ISSUERS.access,
-      aud: 'portcullis',
+      aud: 'portcullis:demo',
       sub: 'alice',
       idp: 'bearer',
       roles: ['orders'],
@@ -231,7 +231,7 @@ describe('ingress: bearer tokens and required claims', () => {
     const { send } = setup()
     const { token } = await tokenServices().access.mint({
       sub: 'alice',
-      aud: 'portcullis',
+      aud: 'portcullis:demo',
       idp: 'bearer',
       claims: { roles: ['admin'] },
     })

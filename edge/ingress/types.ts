@@ -5,6 +5,7 @@ import type {
   ResponseEnvelope,
 } from '../../core/index.js'
 import type { RateLimits } from './rate-limit.js'
+import type { ClientAddressSource } from './client-address.js'
 import type { TokenServices } from './token-services.js'
 import type { EdgeAudit } from './audit-trail.js'
 
@@ -30,6 +31,12 @@ export interface IngressOptions {
    * `x-portcullis-rate-limit` fails 500 (closed); other routes are not affected.
    */
   rateLimits?: RateLimits
+  /**
+   * Where the client address that keys anonymous rate limits comes from: `cloudflare` (the
+   * `CF-Connecting-IP` Cloudflare sets) or `local` (workerd under `wrangler dev`, where a
+   * client can write that header: every anonymous request shares one bucket). Default `local`.
+   */
+  clientAddress?: ClientAddressSource
   /**
    * Fetches an identity provider's pinned JWKS URL and returns the body text. The worker
    * uses `fetch` with the policy's timeout; tests pass a local stand-in.

@@ -295,7 +295,7 @@ export function requestPathSuite(mode: TopologyMode): void {
           {
             kind: 'access',
             issuer: ISSUERS.access,
-            audience: 'portcullis',
+            audience: 'portcullis:demo',
             algorithms: ['EdDSA'],
             keys: { jwks },
           },

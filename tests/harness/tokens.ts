@@ -4,6 +4,7 @@
  * ingress puts them into the envelope.
  */
 import { mintDevToken } from '../../cli/commands/token.js'
+import { accessAudienceOf } from '../../core/index.js'
 import { jwkPath, signingKeysSecretOf } from '../../cli/jwk-keys.js'
 import { mintAccessToken } from '../../token-services/access/mint.js'
 import { epochSeconds, loadSigningKeys } from '../../token-services/shared/index.js'
@@ -16,11 +17,15 @@ export async function bearerTokenFor(
   return (await mintDevToken({ keysDir, sub, roles, ttlSeconds: 3600 })).token
 }
 
-/** An access token as the ingress would carry it: 15 minutes, the longest allowed. */
+/**
+ * An access token as the ingress would carry it to `host`: 15 minutes, the longest allowed,
+ * for the audience `portcullis:<host>`.
+ */
 export async function accessTokenFor(
   keysDir: string,
   roles: string[],
   sub = 'alice',
+  host = 'demo',
 ): Promise<string> {
   const keys = await loadSigningKeys(
     `key file ${jwkPath(keysDir, 'access')}`,
@@ -28,7 +33,7 @@ export async function accessTokenFor(
   )
   const minted = await mintAccessToken(
     keys,
-    { sub, aud: 'portcullis', idp: 'bearer', claims: { roles }, ttlSeconds: 15 * 60 },
+    { sub, aud: accessAudienceOf(host), idp: 'bearer', claims: { roles }, ttlSeconds: 15 * 60 },
     epochSeconds(Date.now()),
   )
   return minted.token

@@ -83,14 +83,20 @@ beforeAll(async () => {
       (
         await mintAccessToken(
           keys,
-          { sub: 'alice', aud: 'portcullis', idp: 'bearer', claims: { roles }, ttlSeconds: 60 },
+          {
+            sub: 'alice',
+            aud: 'portcullis:demo',
+            idp: 'bearer',
+            claims: { roles },
+            ttlSeconds: 60,
+          },
           now() - 3600,
         )
       ).token,
     unknownKey: (roles) =>
       sign(stranger, {
         iss: ISSUERS.access,
-        aud: 'portcullis',
+        aud: 'portcullis:demo',
         sub: 'alice',
         idp: 'bearer',
         iat: now(),
@@ -115,12 +121,13 @@ async function received(): Promise<ReceivedRequest[]> {
 }
 
 /** Publishes a case to NATS-1 as the relay would, and waits for the answer at the edge inbox. */
-async function send(c: CaseRequest): Promise<ResponseEnvelope> {
+async function send(c: CaseRequest, actor?: string): Promise<ResponseEnvelope> {
   const requestId = newRequestId()
   const env = {
     ...(await caseEnvelope(c, actors, requestId, Date.now() + 10_000)),
     edgeId: 'local',
     replyTo: `${INBOX}.${requestId}`,
+    ...(actor === undefined ? {} : { actor }),
   }
   const answer = new Promise<ResponseEnvelope>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer for ${requestId}`)), 8_000)
@@ -157,5 +164,25 @@ describe('the request validator on real buses', () => {
     const seen = (await received()).at(-1)!
     expect(seen).toMatchObject({ method: c.method, path: c.path, query: c.query ?? '' })
     if (typeof c.body === 'string') expect(seen.body).toBe(c.body)
+  })
+})
+
+describe('access tokens name their upstream host, on real buses', () => {
+  const list: CaseRequest = { method: 'GET', path: '/orders', headers: [] }
+
+  it('AUTH-308 an access token minted for host billing presented on host demo is refused TOKEN_AUDIENCE_INVALID; nothing reaches NATS-2 or the upstream', async () => {
+    const before = { creq: await creqSequence(), upstream: (await received()).length }
+    const replayed = await accessTokenFor(h.keysDir, ['orders'], 'alice', 'billing')
+    const answer = await send(list, replayed)
+    expect({ code: answer.error, status: answer.status }).toEqual({
+      code: 'TOKEN_AUDIENCE_INVALID',
+      status: 401,
+    })
+    expect(await creqSequence()).toBe(before.creq)
+    expect((await received()).length).toBe(before.upstream)
+    // The same request with the token minted for demo reaches the upstream.
+    const own = await send(list, await accessTokenFor(h.keysDir, ['orders'], 'alice', 'demo'))
+    expect(own.error).toBeUndefined()
+    expect(await creqSequence()).toBe(before.creq + 1)
   })
 })

@@ -17,6 +17,7 @@ import {
   type RequestEnvelope,
   type ResponseEnvelope,
 } from '../../core/index.js'
+import { gzipSync } from 'node:zlib'
 import { createLogger, type Running } from '../../runtime/index.js'
 import { startRelay } from '../../bridge/relay/index.js'
 import { startRequestValidator } from '../../validators/request/index.js'
@@ -24,6 +25,7 @@ import { startResponseValidator } from '../../validators/response/index.js'
 import { startBackend } from '../../backend/index.js'
 import { startDemo, type DemoServer } from '../../demo/server.js'
 import { connectLinkWebsocket, startBuses, type BusHarness } from '../harness/buses.js'
+import { accessTokenFor } from '../harness/tokens.js'
 
 const log = createLogger((process.env.PORTCULLIS_TEST_LOG as 'debug' | undefined) ?? 'error')
 /** The response validator's own log lines. */
@@ -65,6 +67,8 @@ interface Upstream {
   status?: number
   headers?: Record<string, string | string[]>
   body: unknown
+  /** Bytes instead of `body`. */
+  bytes?: Uint8Array
 }
 
 /** The demo answers the next request with `upstream`; the edge asks `path`. */
@@ -75,7 +79,12 @@ async function answerWith(upstream: Upstream, path = '/orders/1') {
       next: {
         status: upstream.status ?? 200,
         headers: upstream.headers ?? JSON_TYPE,
-        body: typeof upstream.body === 'string' ? upstream.body : JSON.stringify(upstream.body),
+        ...(upstream.bytes
+          ? { bodyBase64: Buffer.from(upstream.bytes).toString('base64') }
+          : {
+              body:
+                typeof upstream.body === 'string' ? upstream.body : JSON.stringify(upstream.body),
+            }),
       },
     }),
   })
@@ -146,29 +155,30 @@ describe('response validation end to end', () => {
     expect(line).not.toContain('10.0.3.7')
   })
 
+  // `item` is user data in the demo (x-portcullis-user-data): the leaks go into `createdAt`.
   it.each([
     [
       'RESP-103 a Java stack trace in a declared member',
-      { body: { ...ORDER, item: 'at com.acme.Repo.find(Repo.java:42)' } },
-      'stack-trace/java in /item',
+      { body: { ...ORDER, createdAt: 'at com.acme.Repo.find(Repo.java:42)' } },
+      'stack-trace/java in /createdAt',
       'Repo.java',
     ],
     [
       'RESP-104 a PostgreSQL error in a declared member',
-      { body: { ...ORDER, item: 'relation "orders_v2" does not exist' } },
-      'sql-error/postgres in /item',
+      { body: { ...ORDER, createdAt: 'relation "orders_v2" does not exist' } },
+      'sql-error/postgres in /createdAt',
       'orders_v2',
     ],
     [
       'RESP-105 an IPv6 unique local address',
-      { body: { ...ORDER, item: 'fd00:ab:cd::17' } },
-      'internal-address/ipv6 in /item',
+      { body: { ...ORDER, createdAt: 'fd00:ab:cd::17' } },
+      'internal-address/ipv6 in /createdAt',
       'fd00:ab',
     ],
     [
       'RESP-106 a PEM private key',
-      { body: { ...ORDER, item: '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n' } },
-      'private-key/pem in /item',
+      { body: { ...ORDER, createdAt: '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n' } },
+      'private-key/pem in /createdAt',
       'MHcCAQEE',
     ],
     [
@@ -188,10 +198,10 @@ describe('response validation end to end', () => {
       {
         body: {
           ...ORDER,
-          item: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLXNoYXBlZA',
+          createdAt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLXNoYXBlZA',
         },
       },
-      'token/jwt in /item',
+      'token/jwt in /createdAt',
       'eyJzdWIiOiJhZG1pbiJ9',
     ],
   ] as const)('%s: 502 RESPONSE_LEAK', async (_name, upstream, reason, secret) => {
@@ -237,7 +247,7 @@ describe('response validation end to end', () => {
   it('RESP-114 a legitimate body that looks suspicious passes byte for byte', async () => {
     const order = {
       ...ORDER,
-      item: "O'Brien's tea v10.0.0.1 (build 10.0.0.1-beta), see https://example.com/var/1",
+      createdAt: "O'Brien's tea v10.0.0.1 (build 10.0.0.1-beta), see https://example.com/var/1",
     }
     const { res } = await answerWith({ body: order })
     expect(res.status).toBe(200)
@@ -256,5 +266,136 @@ describe('response validation end to end', () => {
     const { res } = await answerWith({ body }, '/orders')
     expect(res.status).toBe(200)
     expect(new TextDecoder().decode(res.body)).toBe(body)
+  })
+})
+
+/** What the demo received for `requestId` (undefined when the request never got there). */
+async function received(
+  requestId: string,
+): Promise<{ headers: Record<string, unknown> } | undefined> {
+  const res = await fetch(`${demo.url}/_demo/received`)
+  const { requests } = (await res.json()) as {
+    requests: Array<{ requestId?: string; headers: Record<string, unknown> }>
+  }
+  return requests.find((r) => r.requestId === requestId)
+}
+
+const text = (res: ResponseEnvelope) => new TextDecoder().decode(res.body)
+
+describe('the bytes judged are the bytes sent', () => {
+  it('RESP-230 the upstream is asked for identity whatever the client accepts; a gzip answer is refused, not passed on unread', async () => {
+    await fetch(`${demo.url}/_demo/control`, {
+      method: 'POST',
+      body: JSON.stringify({
+        next: {
+          status: 200,
+          headers: { ...JSON_TYPE, 'content-encoding': 'gzip' },
+          bodyBase64: gzipSync(JSON.stringify(ORDER)).toString('base64'),
+        },
+      }),
+    })
+    const env = {
+      ...envelope('/orders/1'),
+      headers: [['accept-encoding', 'br, gzip']] as [string, string][],
+    }
+    const res = await send(env)
+    expectRefused(res, env, 'RESPONSE_SCHEMA_VIOLATION')
+    expect((await received(env.requestId))?.headers['accept-encoding']).toBe('identity')
+    expect(await refusalLine(env.requestId)).toContain('content-encoding gzip')
+  })
+
+  it('RESP-231 a stack trace in the earlier of two duplicate keys never reaches the client with 200', async () => {
+    const body =
+      '{"id":"1","item":"tea","quantity":2,"createdAt":"at run (/srv/app/orders.js:10:5)","createdAt":"2024-01-01T00:00:00.000Z"}'
+    const { env, res } = await answerWith({ body })
+    expectRefused(res, env, 'RESPONSE_LEAK')
+    const plain = '{"id":"1","item":"tea","item":"coffee","quantity":2,"createdAt":"2024-01-01"}'
+    const second = await answerWith({ body: plain })
+    expectRefused(second.res, second.env, 'RESPONSE_SCHEMA_VIOLATION')
+    expect(await refusalLine(second.env.requestId)).toContain('a duplicate key at /item')
+  })
+
+  it('RESP-232 a conditional GET is answered 304 by the upstream and passes, without a body; a 304 to a plain GET is refused', async () => {
+    const first = await send(envelope('/orders/1'))
+    expect(first.status).toBe(200)
+    const etag = first.headers.find(([n]) => n === 'etag')?.[1]
+    expect(etag).toMatch(/^"[\w-]+"$/)
+    const env = {
+      ...envelope('/orders/1'),
+      headers: [['if-none-match', etag!]] as [string, string][],
+    }
+    const res = await send(env)
+    expect(res.status).toBe(304)
+    expect(res.error).toBeUndefined()
+    expect(res.body.length).toBe(0)
+    expect(res.headers).toContainEqual(['etag', etag!])
+    expect(res.headers.map(([n]) => n)).not.toContain('portcullis-conditional')
+    // The same 304 to a GET that asked nothing conditional.
+    const { env: plainEnv, res: plain } = await answerWith({
+      status: 304,
+      headers: { etag: etag! },
+      body: '',
+    })
+    expect(plain).toMatchObject({ status: 502, error: 'RESPONSE_STATUS_NOT_ALLOWED' })
+    expect(plain.request.requestId).toBe(plainEnv.requestId)
+  })
+})
+
+describe('stored text does not shut a route for everyone', () => {
+  const post = async (item: string): Promise<{ env: RequestEnvelope; res: ResponseEnvelope }> => {
+    const env: RequestEnvelope = {
+      ...envelope('/orders'),
+      method: 'POST',
+      headers: [['content-type', 'application/json']],
+      actor: await accessTokenFor(h.keysDir, ['orders']),
+      body: new TextEncoder().encode(JSON.stringify({ item, quantity: 1 })),
+    }
+    return { env, res: await send(env) }
+  }
+
+  it('STORE-020 POST /orders with an item "router 10.0.0.1" is refused at the door; GET /orders stays 200 for everyone', async () => {
+    const { env, res } = await post('router 10.0.0.1')
+    expect(res).toMatchObject({ status: 400, error: 'BODY_LEAK_SIGNATURE' })
+    expect(res.detail).toBe('internal-address/ipv4 in /item')
+    expect(await received(env.requestId)).toBeUndefined()
+    const list = await send(envelope('/orders'))
+    expect(list.status).toBe(200)
+    expect(text(list)).not.toContain('10.0.0.1')
+    const ok = await post("O'Brien's tea")
+    expect(ok.res.status).toBe(201)
+  })
+
+  it("STORE-021 an item stored another way is the client's text, not a leak: GET /orders and GET /orders/{id} answer 200", async () => {
+    const direct = await fetch(`${demo.url}/orders`, {
+      method: 'POST',
+      headers: JSON_TYPE,
+      body: JSON.stringify({ item: 'router 10.0.0.1 at /home/ops', quantity: 1 }),
+    })
+    const { id } = (await direct.json()) as { id: string }
+    const list = await send(envelope('/orders'))
+    expect(list.status).toBe(200)
+    expect(text(list)).toContain('router 10.0.0.1 at /home/ops')
+    const one = await send(envelope(`/orders/${id}`))
+    expect(one.status).toBe(200)
+  })
+
+  it('STORE-022 an answer to a write that is refused says the write may have been applied, with the request id', async () => {
+    await fetch(`${demo.url}/_demo/control`, {
+      method: 'POST',
+      body: JSON.stringify({
+        next: {
+          status: 201,
+          headers: JSON_TYPE,
+          body: JSON.stringify({ ...ORDER, createdAt: 'at run (/srv/app/orders.js:10:5)' }),
+        },
+      }),
+    })
+    const { env, res } = await post('tea')
+    expect(res).toMatchObject({ status: 502, error: 'WRITE_OUTCOME_UNKNOWN' })
+    expect(res.request.requestId).toBe(env.requestId)
+    expect(res.detail).toBe('the upstream answered and its answer was refused (RESPONSE_LEAK)')
+    expect(everything(res)).not.toContain('/srv/app')
+    expect(await received(env.requestId)).toBeDefined()
+    expect(await refusalLine(env.requestId)).toMatch(/code=WRITE_OUTCOME_UNKNOWN.*RESPONSE_LEAK/)
   })
 })

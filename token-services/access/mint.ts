@@ -7,6 +7,7 @@ import {
   ACCESS,
   RESERVED_CLAIMS,
   checkPayloadSize,
+  expiryOf,
   extraClaims,
   invalidRequest,
   isPlainObject,
@@ -27,6 +28,8 @@ export interface AccessMintRequest {
   claims?: Record<string, unknown>
   /** Default 60 s; anything above 15 minutes is clamped to 15 minutes. */
   ttlSeconds?: number
+  /** The latest `exp` (seconds since the epoch): the caller's own token's `exp`. */
+  notAfter?: number
 }
 
 export function accessClaims(
@@ -43,7 +46,7 @@ export function accessClaims(
     sub: nameOf('sub', request.sub),
     idp: nameOf('idp', request.idp),
     iat: now,
-    exp: now + ttl,
+    exp: expiryOf(now, ttl, request.notAfter),
     jti,
   }
   checkPayloadSize(payload)

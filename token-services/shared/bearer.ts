@@ -7,6 +7,7 @@
 import { BEARER, RESERVED_CLAIMS } from './constants.js'
 import {
   checkPayloadSize,
+  expiryOf,
   extraClaims,
   invalidRequest,
   isPlainObject,
@@ -25,6 +26,8 @@ export interface BearerMintRequest {
   roles?: string[]
   claims?: Record<string, unknown>
   ttlSeconds?: number
+  /** The latest `exp` (seconds since the epoch): the exchanged token's own `exp`. */
+  notAfter?: number
 }
 
 export const BEARER_RESERVED_CLAIMS: readonly string[] = [...RESERVED_CLAIMS, 'roles']
@@ -45,7 +48,7 @@ export function bearerClaims(
     ...(request.idp !== undefined && { idp: nameOf('idp', request.idp) }),
     roles: rolesOf(request.roles),
     iat: now,
-    exp: now + ttl,
+    exp: expiryOf(now, ttl, request.notAfter),
     jti,
   }
   checkPayloadSize(payload)

@@ -64,3 +64,21 @@ describe('token shapes', () => {
     expect((payload as { admin?: unknown }).admin).toBeUndefined()
   })
 })
+
+describe('a token minted for another token ends with it', () => {
+  it('IDP-603 notAfter caps exp below the ttl; a notAfter already reached or not a time is refused', () => {
+    const ask = { sub: 'alice', aud: 'portcullis:demo', idp: 'bearer', ttlSeconds: 900 }
+    expect(accessClaims({ ...ask, notAfter: NOW + 2 }, NOW).exp).toBe(NOW + 2)
+    expect(accessClaims({ ...ask, notAfter: NOW + 2.9 }, NOW).exp).toBe(NOW + 2)
+    expect(accessClaims({ ...ask, notAfter: NOW + 5000 }, NOW).exp).toBe(NOW + 900)
+    expect(bearerClaims({ sub: 'corp:alice', notAfter: NOW + 30 }, NOW).exp).toBe(NOW + 30)
+    for (const notAfter of [NOW, NOW - 1, NOW + 0.5, Number.NaN, Infinity, '2000000000', null]) {
+      expect(() => accessClaims({ ...ask, notAfter: notAfter as number }, NOW)).toThrow(
+        /MINT_REQUEST_INVALID: notAfter/,
+      )
+      expect(() => bearerClaims({ sub: 'a', notAfter: notAfter as number }, NOW)).toThrow(
+        /MINT_REQUEST_INVALID: notAfter/,
+      )
+    }
+  })
+})

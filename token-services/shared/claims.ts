@@ -44,6 +44,22 @@ export function lifetimeOf(ask: unknown, lifetime: Lifetime): number {
   return Math.min(Math.floor(ask), lifetime.maxTtlSeconds)
 }
 
+/**
+ * The `exp` of a token issued at `now` for `ttl` seconds, never after `notAfter` (seconds
+ * since the epoch), when the caller gives one: a token minted for another token (an access
+ * token for a bearer token, a bearer token for a provider's token) ends when that one does.
+ * A `notAfter` already reached is refused: the token would be born expired.
+ */
+export function expiryOf(now: number, ttl: number, notAfter: unknown): number {
+  if (notAfter === undefined) return now + ttl
+  if (typeof notAfter !== 'number' || !Number.isFinite(notAfter)) {
+    invalidRequest('notAfter must be a time in seconds since the epoch')
+  }
+  const cap = Math.floor(notAfter)
+  if (cap <= now) invalidRequest('notAfter has passed')
+  return Math.min(now + ttl, cap)
+}
+
 export function rolesOf(value: unknown): string[] {
   if (value === undefined) return []
   if (!Array.isArray(value) || value.length > LIMITS.maxRoles) {

@@ -4,12 +4,14 @@
  * and `pattern` / `patternProperties` run on re2js: time linear in the input whatever the
  * document's patterns (a pattern RE2 cannot run, a backreference or a lookahead, stops the
  * start). Properties count only when the data has them itself, never through its prototype.
+ * `type: integer` also refuses a non-canonical spelling in request bodies (integer-spelling.ts).
  */
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import type { Options } from 'ajv'
 import type { RegExpEngine } from 'ajv/dist/types/index.js'
 import addFormats from 'ajv-formats'
 import { RE2JS } from 're2js'
+import { integerSpelling } from './integer-spelling.js'
 
 /** ajv's regular-expression hook: compile with re2js, test like a RegExp. */
 const re2: RegExpEngine = Object.assign((pattern: string) => RE2JS.compile(pattern), {
@@ -37,5 +39,6 @@ export function createAjv(overrides: Options = {}): Ajv2020 {
   // ajv-formats also knows OpenAPI's int32, int64, float, double, byte, binary and password.
   addFormats(ajv)
   ajv.addVocabulary([...OPENAPI_ANNOTATIONS])
+  ajv.addKeyword(integerSpelling)
   return ajv
 }

@@ -3,10 +3,14 @@ import { isJsonMediaType, matchMediaType, parseJson, parseMediaType } from './me
 
 describe('media types', () => {
   it('parses a content type with parameters', () => {
-    expect(parseMediaType('Application/JSON; charset="UTF-8"')).toEqual({
+    expect(parseMediaType('Application/JSON; charset="UTF-8"')).toMatchObject({
       essence: 'application/json',
+      type: 'application',
+      subtype: 'json',
       params: { charset: 'UTF-8' },
     })
+    expect(parseMediaType('text/plain; a=1; A=2')).toBeUndefined()
+    expect(parseMediaType('text/plain; a="x\\"y"')?.params.a).toBe('x"y')
     expect(parseMediaType('json')).toBeUndefined()
     expect(parseMediaType('a/b/c')).toBeUndefined()
     expect(parseMediaType('text/plain; broken')).toBeUndefined()

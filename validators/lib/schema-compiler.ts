@@ -1,12 +1,14 @@
 /**
  * Compiles one host's schemas (bodies, responses, parameters) on one ajv set-up with the
  * host's components schema, so every `$ref` to `#/components/schemas/...` resolves the same
- * way. Identical schemas (a shared `$ref`, say) compile once.
+ * way. Identical schemas (a shared `$ref`, say) compile once. Every `integer` type gets the
+ * keyword that refuses a non-canonical spelling (integer-spelling.ts).
  */
 import type { ValidateFunction } from 'ajv'
 import type { OpenApiDocument } from '../../core/index.js'
 import { createAjv } from './ajv.js'
 import { engineLimit } from './engine-limits.js'
+import { markIntegers } from './integer-spelling.js'
 import { SchemaError, toJsonSchema, type WalkOptions } from './schema-walk.js'
 
 export type SchemaCompiler = (schema: unknown, where: string) => ValidateFunction
@@ -28,10 +30,12 @@ export function createSchemaCompiler(host: string, doc: OpenApiDocument): Schema
   )
   const limit = engineLimit(shared)
   if (limit) throw new SchemaError('components', limit)
+  markIntegers(shared)
   ajv.addSchema(shared as object)
   const compiled = new Map<string, ValidateFunction>()
   return (schema, where) => {
     const json = toJsonSchema(schema, { ...base, where })
+    markIntegers(json)
     const key = JSON.stringify(json)
     let fn = compiled.get(key)
     if (!fn) {

@@ -38,7 +38,7 @@ function actorToken(
     key,
     {
       iss,
-      aud: 'portcullis',
+      aud: 'portcullis:demo',
       sub: 'alice',
       idp: 'bearer',
       iat: clock.seconds,

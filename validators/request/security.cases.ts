@@ -260,6 +260,11 @@ export const REQUEST_CASES: SecurityCase[] = [
   ['QUERY-049 command substitution', search('q=$(id)'), 'INJECTION_DETECTED', 403],
   ['QUERY-050 a path traversal', search('q=../../etc/passwd'), 'INJECTION_DETECTED', 403],
   ['QUERY-051 an encoded traversal', search('q=..%252f..%252fetc'), 'INJECTION_DETECTED', 403],
+  ["INJ-201 a quote, a concatenation and a comment in a search (x'||1#)", search("q=x'%7C%7C1%23"), 'INJECTION_DETECTED', 403],
+  ['INJ-202 a parenthesised tautology in a search (1) OR (1=1)', search('q=1)%20OR%20(1%3D1'), 'INJECTION_DETECTED', 403],
+  ['INJ-203 UNION(SELECT(1)) in a search', search('q=UNION(SELECT(1))'), 'INJECTION_DETECTED', 403],
+  ['INJ-204 a traversal percent-encoded three times in a search', search('q=%2525252e%2525252e%2525252fetc%2525252fpasswd'), 'INJECTION_DETECTED', 403],
+  ['INJ-205 a system file behind a doubled slash in a search', search('q=/etc//passwd'), 'INJECTION_DETECTED', 403],
 
   // Body: JSON rules, media types, schema, injection signatures.
   ['BODY-206 a duplicate key', note('{"text":"a","text":"b","author":"x"}'), 'BODY_MALFORMED', 400],
@@ -331,6 +336,13 @@ export const REQUEST_CASES: SecurityCase[] = [
   ['BODY-272 a shell separator and a command', noteJson({ text: 'tea && whoami', author: 'b' }), 'INJECTION_DETECTED', 403],
   ['BODY-273 a path traversal in an array item', noteJson({ ...validNote, tags: ['../../etc/passwd'] }), 'INJECTION_DETECTED', 403],
   ['BODY-274 a NUL byte escape in a string', note('{"text":"report.pdf\\u0000.exe","author":"b"}'), 'INJECTION_DETECTED', 403],
+  ["INJ-206 a shell word split by quotes in a note (c'a't /etc/passwd)", noteJson({ text: "c'a't /etc/passwd", author: 'b' }), 'INJECTION_DETECTED', 403],
+  ['INJ-207 a command split by double quotes in a note (w"h"o"am"i)', noteJson({ text: 'w"h"o"am"i', author: 'b' }), 'INJECTION_DETECTED', 403],
+  ['INJ-208 a template expression in a note ({{7*7}})', noteJson({ text: '{{7*7}}', author: 'b' }), 'INJECTION_DETECTED', 403],
+  ['INJ-209 an expression-language expression in an author (${7*7})', noteJson({ text: 'hi', author: '${7*7}' }), 'INJECTION_DETECTED', 403],
+  ['INJ-210 an ERB expression in a note (<%= 7*7 %>)', noteJson({ text: '<%= 7*7 %>', author: 'b' }), 'INJECTION_DETECTED', 403],
+  ['INJ-211 a Ruby or Spring EL expression in a tag (#{7*7})', noteJson({ ...validNote, tags: ['#{7*7}'] }), 'INJECTION_DETECTED', 403],
+  ['INJ-212 a system file behind a dot segment in a note (/etc/./passwd)', noteJson({ text: '/etc/./passwd', author: 'b' }), 'INJECTION_DETECTED', 403],
 
   // The actor: token and claims, again on-prem.
   ['AUTH-156 no actor on a route with required claims', order('{"item":"tea","quantity":1}', 'none'), 'TOKEN_MISSING', 401],
@@ -345,6 +357,21 @@ export const REQUEST_CASES: SecurityCase[] = [
   ['AUTH-165 alg none with the claims of an admin', { ...get('/admin/stats'), actor: 'alg-none' }, 'TOKEN_ALGORITHM_NOT_ALLOWED', 401],
   ['AUTH-166 a real token whose payload was swapped for an admin one', { ...get('/admin/stats'), actor: 'tampered' }, 'TOKEN_INVALID_SIGNATURE', 401],
   ['AUTH-167 an oversized actor', { ...get('/orders'), actor: 'oversized' }, 'TOKEN_TOO_LARGE', 401],
+
+  // Single-value headers repeated (the edge's runtime joins repeated lines with ", "), the
+  // rest of the hop-by-hop set, and integers spelled as a fraction, an exponent or -0.
+  ['HEADER-108 two User-Agent lines as the edge joins them', get('/orders', '', [['user-agent', 'curl/8.0, evil/1.0']]), 'HEADER_INVALID', 400],
+  ['HEADER-109 two Content-Type values in one line on a JSON body', note(JSON.stringify(validNote), [['content-type', 'application/json, text/plain']]), 'HEADER_INVALID', 400],
+  ['HEADER-110 two If-Modified-Since dates in one line', get('/orders', '', [['if-modified-since', 'Sun, 06 Nov 1994 08:49:37 GMT, Mon, 07 Nov 1994 08:49:37 GMT']]), 'HEADER_INVALID', 400],
+  ['HEADER-111 two Origin lines carried apart', get('/orders', '', [['origin', 'https://a.example'], ['origin', 'https://b.example']]), 'HEADER_INVALID', 400],
+  ['HEADER-112 two Content-Type lines carried apart', withHeaders(note(JSON.stringify(validNote)), ['content-type', 'application/json']), 'HEADER_INVALID', 400],
+  ['HEADER-113 HTTP2-Settings (hop-by-hop)', get('/orders', '', [['http2-settings', 'AAMAAABkAAQAoAAAAAIAAAAA']]), 'HEADER_NOT_ALLOWED', 400],
+  ['HEADER-114 an allowed header that Connection names', get('/orders', '', [['accept-language', 'en'], ['connection', 'accept-language']]), 'HEADER_NOT_ALLOWED', 400],
+  ['NUM-005 an integer quantity spelled 1e2', order('{"item":"a","quantity":1e2}'), 'BODY_SCHEMA_VIOLATION', 400],
+  ['NUM-006 an integer quantity spelled 2.0', order('{"item":"a","quantity":2.0}'), 'BODY_SCHEMA_VIOLATION', 400],
+  ['NUM-007 an integer quantity spelled 1E0', order('{"item":"a","quantity":1E0}'), 'BODY_SCHEMA_VIOLATION', 400],
+  ['NUM-008 an integer quantity spelled 100e-2', order('{"item":"a","quantity":100e-2}'), 'BODY_SCHEMA_VIOLATION', 400],
+  ['NUM-009 an integer quantity spelled 5.00e+1', order('{"item":"a","quantity":5.00e+1}'), 'BODY_SCHEMA_VIOLATION', 400],
 ]
 
 /** Requests that look suspicious and are legitimate: every one must reach the upstream. */
@@ -370,7 +397,9 @@ export const LEGITIMATE_CASES: Array<[name: string, request: CaseRequest]> = [
   [
     'words that are also commands and SQL',
     noteJson({
-      text: 'Tom & Jerry; cat lovers | select the blue one from the top shelf -- either is fine',
+      // The Core Rule Set reads a command right after `;` or `|` as an attack (932100,
+      // 932115: `; cat lovers`, `| select`); the same words elsewhere pass.
+      text: 'Tom & Jerry, cat lovers: select the blue one from the top shelf -- or the red one; either is fine',
       author: 'Sam',
     }),
   ],

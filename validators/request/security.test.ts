@@ -41,7 +41,7 @@ const validate = createRequestValidator({
 function claims(roles: string[], iss: string = ISSUERS.access, age = 0) {
   return {
     iss,
-    aud: 'portcullis',
+    aud: 'portcullis:demo',
     sub: 'alice',
     idp: 'bearer',
     iat: clock.seconds - age,

@@ -8,7 +8,7 @@ import { createAuditPublisher } from '../../bus/audit.js'
 import { connectComponent } from '../../bus/component.js'
 import { asGatewayError, startStage, type StageMessage } from '../../bus/stage.js'
 import type { Logger, Running } from '../../runtime/index.js'
-import { compileRequestHosts } from '../lib/index.js'
+import { compileRequestHosts, compileUserDataFor } from '../lib/index.js'
 import { accessTokenVerifier, readAccessJwks } from '../lib/index.js'
 import { createRequestValidator } from './handler.js'
 
@@ -29,6 +29,7 @@ export async function startRequestValidator(
     maxBodyBytes: config.edge.maxBodyBytes,
     policy: config.validation,
     accessTokens: accessTokenVerifier(readAccessJwks(config.paths.keys)),
+    userData: compileUserDataFor(config.openapi, config.validation.response),
   })
   const buses = await connectComponent(config, COMPONENT, ['dreq', 'creq', 'cresp'])
   const audit = createAuditPublisher({ buses, topology: buses.topology, identity: COMPONENT, log })

@@ -43,7 +43,7 @@ describe('token services over service bindings from another worker', () => {
   it('TOKEN-012 a refusal keeps its code across workers, and neither token verifies with the other service keys', async () => {
     await refusal(ACCESS_TOKENS.mint({ sub: '', aud: 'demo', idp: 'x' }), 'MINT_REQUEST_INVALID')
     await refusal(BEARER_TOKENS.isRevoked('../../x'), 'REVOKE_REQUEST_INVALID')
-    const access = await ACCESS_TOKENS.mint({ sub: 'alice', aud: 'portcullis', idp: 'x' })
+    const access = await ACCESS_TOKENS.mint({ sub: 'alice', aud: 'portcullis:demo', idp: 'x' })
     const bearer = await BEARER_TOKENS.mint({ sub: 'alice' })
     await expect(
       jwtVerify(access.token, createLocalJWKSet(await BEARER_TOKENS.jwks())),
@@ -51,5 +51,25 @@ describe('token services over service bindings from another worker', () => {
     await expect(
       jwtVerify(bearer.token, createLocalJWKSet(await ACCESS_TOKENS.jwks())),
     ).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' })
+  })
+
+  it('IDP-610 over the bindings, notAfter caps the exp of access and bearer tokens; a notAfter reached is refused MINT_REQUEST_INVALID', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const access = await ACCESS_TOKENS.mint({
+      sub: 'alice',
+      aud: 'portcullis:demo',
+      idp: 'bearer',
+      ttlSeconds: 900,
+      notAfter: now + 5,
+    })
+    expect(access.expiresAt).toBeLessThanOrEqual(now + 5)
+    expect(decodeJwt(access.token).exp).toBe(access.expiresAt)
+    const bearer = await BEARER_TOKENS.mint({ sub: 'corp:alice', idp: 'corp', notAfter: now + 7 })
+    expect(decodeJwt(bearer.token).exp).toBeLessThanOrEqual(now + 7)
+    await refusal(
+      ACCESS_TOKENS.mint({ sub: 'alice', aud: 'portcullis:demo', idp: 'x', notAfter: now - 1 }),
+      'MINT_REQUEST_INVALID',
+    )
+    await refusal(BEARER_TOKENS.mint({ sub: 'alice', notAfter: now - 30 }), 'MINT_REQUEST_INVALID')
   })
 })

@@ -8,9 +8,6 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createTokenVerifier, ISSUERS, type TokenVerifier } from '../../../core/index.js'
 
-/** The audience the ingress asks the access service for. */
-export const ACCESS_AUDIENCE = 'portcullis'
-
 function publicJwkOf(path: string, required: boolean): Record<string, unknown> | undefined {
   let text: string
   try {
@@ -40,6 +37,11 @@ export function readAccessJwks(keysDir: string): { keys: Record<string, unknown>
   return { keys: previous ? [current, previous] : [current] }
 }
 
+/**
+ * The access service's tokens, with no audience of their own: each verification names the
+ * host it serves (`{ audience: accessAudienceOf(env.host) }`), and one that does not is
+ * refused, so an access token minted for one upstream host never passes for another.
+ */
 export function accessTokenVerifier(
   jwks: { keys: unknown[] },
   now: () => number = Date.now,
@@ -50,7 +52,7 @@ export function accessTokenVerifier(
       {
         kind: 'access',
         issuer: ISSUERS.access,
-        audience: ACCESS_AUDIENCE,
+        audienceFromCall: true,
         algorithms: ['EdDSA'],
         keys: { jwks },
       },

@@ -4,8 +4,13 @@
  * JSON rules (json-limits.ts), and valid against the operation's schema
  * (BODY_SCHEMA_VIOLATION). Bodies of other declared media types pass as bytes.
  */
-import { GatewayError, headerValue, type HeaderList } from '../../../core/index.js'
-import { isJsonMediaType, matchMediaType, parseMediaType } from '../media.js'
+import {
+  checkBodyMediaType,
+  GatewayError,
+  headerValue,
+  type HeaderList,
+} from '../../../core/index.js'
+import { validateWithSpellings } from '../integer-spelling.js'
 import { describeViolation, type OperationSchemas } from '../schemas.js'
 import { checkJsonText, type JsonRules } from './json-limits.js'
 
@@ -31,21 +36,12 @@ export function checkRequestBody(
     }
     return { json: false }
   }
-  if (op.request.size === 0) {
-    throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', { reason: 'the route takes no body' })
-  }
-  const media = parseMediaType(headerValue(headers, 'content-type'))
-  const key = media && matchMediaType(op.request.keys(), media.essence)
-  if (!media || key === undefined) {
-    throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', {
-      reason: 'content type not declared for the route',
-    })
-  }
-  if (!isJsonMediaType(media.essence)) return { json: false }
-  const charset = media.params.charset?.toLowerCase()
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', { reason: `charset ${charset.slice(0, 32)}` })
-  }
+  // The media type rule is core's, the edge's too (core/policy/media-type.ts).
+  const { key, json } = checkBodyMediaType(
+    [...op.request.keys()],
+    headerValue(headers, 'content-type'),
+  )
+  if (!json) return { json: false }
   let text: string
   try {
     text = utf8.decode(body)
@@ -53,10 +49,10 @@ export function checkRequestBody(
     const detail = 'body is not valid UTF-8'
     throw new GatewayError('BODY_MALFORMED', { detail, reason: detail })
   }
-  checkJsonText(text, rules)
+  const spelled = checkJsonText(text, rules)
   const value: unknown = JSON.parse(text)
   const validate = op.request.get(key)
-  if (validate && !validate(value)) {
+  if (validate && !validateWithSpellings(validate, value, spelled)) {
     const detail = describeViolation(validate)
     throw new GatewayError('BODY_SCHEMA_VIOLATION', { detail, reason: detail })
   }

@@ -2,17 +2,19 @@
  * The OpenAPI extensions the request validator reads from an operation, checked at start:
  * a value it cannot read exactly stops the start, naming the operation.
  */
-import type { JsonLimits } from '../../../core/index.js'
+import { EXTENSIONS, PARANOIA_LEVELS, type JsonLimits } from '../../../core/index.js'
 import { SchemaError } from '../schema-walk.js'
 import { INJECTION_CLASSES, type InjectionClass } from './injection.js'
 
 export const REQUEST_EXTENSIONS = {
-  /** `[sql, xss, command, path]`: the injection signatures to look for in this route's input. */
-  scan: 'x-portcullis-scan',
+  /** `[sql, xss, command, ...]`: the injection classes (CRS families) to look for in this route's input. */
+  scan: EXTENSIONS.scan,
+  /** `1` to `4`: the CRS paranoia level of this route's scan (the config's `validation.scan.paranoia` otherwise). */
+  paranoia: EXTENSIONS.paranoia,
   /** `true`: query parameters the operation does not declare pass (still decoded and checked). */
-  allowUnknownQuery: 'x-portcullis-allow-unknown-query',
+  allowUnknownQuery: EXTENSIONS.allowUnknownQuery,
   /** `{ maxDepth?, maxStringLength?, maxArrayLength?, maxObjectKeys? }`: this route's JSON limits. */
-  jsonLimits: 'x-portcullis-json-limits',
+  jsonLimits: EXTENSIONS.jsonLimits,
 } as const
 
 /** Each JSON limit's range, as in the config's schema (a deeper limit could exhaust the stack). */
@@ -37,6 +39,25 @@ export function readScan(op: Record<string, unknown>, where: string): Set<Inject
     )
   }
   return new Set(value as InjectionClass[])
+}
+
+/**
+ * The route's CRS paranoia level: `x-portcullis-paranoia` (1 to 4), else `fallback` (the
+ * config's). Only meaningful with `x-portcullis-scan`: alone it stops the start.
+ */
+export function readParanoia(op: Record<string, unknown>, fallback: number, where: string): number {
+  const value = op[REQUEST_EXTENSIONS.paranoia]
+  if (value === undefined) return fallback
+  if (!(PARANOIA_LEVELS as readonly unknown[]).includes(value)) {
+    throw new SchemaError(where, `${REQUEST_EXTENSIONS.paranoia} must be 1, 2, 3 or 4`)
+  }
+  if (op[REQUEST_EXTENSIONS.scan] === undefined) {
+    throw new SchemaError(
+      where,
+      `${REQUEST_EXTENSIONS.paranoia} needs ${REQUEST_EXTENSIONS.scan}: it sets the level of that scan`,
+    )
+  }
+  return value as number
 }
 
 export function readAllowUnknownQuery(op: Record<string, unknown>, where: string): boolean {

@@ -107,4 +107,26 @@ describe('checkRequestHeaders', () => {
       'the headers are longer than 8 bytes together',
     )
   })
+
+  it('HEADER-103 a single-value header whose value is a list (workerd joins repeats with a comma) is refused', () => {
+    for (const [name, value] of [
+      ['content-type', 'application/json, text/plain'],
+      ['user-agent', 'curl/8.0, evil/1.0'],
+      ['if-modified-since', 'Sun, 06 Nov 1994 08:49:37 GMT, Mon, 07 Nov 1994 08:49:37 GMT'],
+      ['origin', 'https://a.example, https://b.example'],
+      ['sec-fetch-site', 'same-origin, cross-site'],
+    ] as const) {
+      expect(refusal([[name, value]]), name).toEqual({
+        code: 'HEADER_INVALID',
+        detail: `header ${name} must have one value`,
+      })
+    }
+    // The same value twice is still two values.
+    expect(refusal([['content-length', '3, 3']], policy, 3)?.code).toBe('HEADER_INVALID')
+    // Commas the grammar allows, and lists, pass.
+    expect(refusal([['content-type', 'multipart/form-data; boundary="a,b"']])).toBeUndefined()
+    expect(refusal([['user-agent', 'Mozilla/5.0 (KHTML, like Gecko)']])).toBeUndefined()
+    expect(refusal([['if-modified-since', 'Sun, 06 Nov 1994 08:49:37 GMT']])).toBeUndefined()
+    expect(refusal([['accept-language', 'en-GB, en;q=0.9']])).toBeUndefined()
+  })
 })

@@ -2,7 +2,9 @@
  * Request header hygiene and the allow-list. In order, each a refusal with a stable code:
  * more or longer headers than the policy allows, control characters (CR, LF, NUL) or
  * non-ASCII bytes in a value, a name that is not a lowercase token (HEADER_INVALID); a name
- * that appears twice, Content-Length together with Transfer-Encoding, a Content-Length
+ * that appears twice (the envelope carries repeated lines apart), a single-value header whose
+ * value is a list (core's `SINGLE_VALUE_HEADERS`: the edge's runtime joins repeated lines with
+ * `, `), Content-Length together with Transfer-Encoding, a Content-Length
  * that is not the body's length (HEADER_INVALID: request smuggling signs); hop-by-hop
  * headers, headers a `Connection` header names, and the gateway's own `portcullis-*`
  * (HEADER_NOT_ALLOWED); then anything outside the route's allow-list (HEADER_NOT_ALLOWED,
@@ -14,6 +16,7 @@ import {
   HEADER_NAME,
   isHopByHop,
   isInternalHeader,
+  isSingleFieldValue,
   type HeaderList,
   type RequestValidationPolicy,
 } from '../../../core/index.js'
@@ -125,6 +128,7 @@ export function checkRequestHeaders(
     if (fault) throw invalid(`header ${name} ${fault}`)
     if (seen.has(name)) throw invalid(`header ${name} appears more than once`)
     seen.add(name)
+    if (!isSingleFieldValue(name, value)) throw invalid(`header ${name} must have one value`)
   }
   if (seen.has('content-length') && seen.has('transfer-encoding')) {
     throw invalid('both content-length and transfer-encoding')

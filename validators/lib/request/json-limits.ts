@@ -5,7 +5,9 @@
  * (BODY_KEY_NOT_ALLOWED); nesting, string, array and object sizes, and numbers a double
  * cannot hold exactly: integers beyond 2^53, or beyond the double range
  * (BODY_LIMIT_EXCEEDED). Iterative, one pass, time linear in the text; the detail names
- * the JSON pointer where it stopped, never the value.
+ * the JSON pointer where it stopped, never the value. It also returns the JSON pointers of
+ * the integral numbers spelled with a fraction, an exponent or as `-0` (only when there are
+ * any), for `type: integer` to refuse (../integer-spelling.ts).
  */
 import { GatewayError, type ErrorCode, type JsonLimits } from '../../../core/index.js'
 
@@ -22,7 +24,7 @@ interface Frame {
   at: string | number
 }
 
-const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
+const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y
 const HEX4 = /^[0-9a-fA-F]{4}$/
 
 function pointer(stack: Frame[]): string {
@@ -34,9 +36,25 @@ function pointer(stack: Frame[]): string {
     .slice(0, 160)
 }
 
-/** Throws a GatewayError when `text` is not JSON within the rules; silent otherwise. */
-export function checkJsonText(text: string, rules: JsonRules): void {
-  new JsonReader(text, rules).read()
+/** The exact JSON pointer of the current value, as ajv spells an instance path. */
+function exactPointer(stack: Frame[]): string {
+  let out = ''
+  for (const f of stack) {
+    out +=
+      '/' +
+      (typeof f.at === 'number' ? String(f.at) : f.at.replaceAll('~', '~0').replaceAll('/', '~1'))
+  }
+  return out
+}
+
+/**
+ * Throws a GatewayError when `text` is not JSON within the rules. Otherwise returns the
+ * pointers of the integral numbers not spelled as plain integers, or undefined when none.
+ */
+export function checkJsonText(text: string, rules: JsonRules): ReadonlySet<string> | undefined {
+  const reader = new JsonReader(text, rules)
+  reader.read()
+  return reader.spelled
 }
 
 /** One pass over one text; a class so that no closure is made per body. */
@@ -44,6 +62,8 @@ class JsonReader {
   private i = 0
   private readonly n: number
   private readonly stack: Frame[] = []
+  /** Pointers of integral numbers spelled `1.0`, `1e2` or `-0`; made on the first. */
+  spelled: Set<string> | undefined
 
   constructor(
     private readonly text: string,
@@ -174,10 +194,17 @@ class JsonReader {
     if (!m || m[0] === '-') this.fail('BODY_MALFORMED', 'invalid JSON')
     const token = m![0]
     this.i += token.length
-    if (token.length < 16 && !/[.eE]/.test(token)) return
+    const plain = m![1] === undefined && m![2] === undefined
+    if (plain && token.length < 16) {
+      if (token === '-0') (this.spelled ??= new Set()).add(exactPointer(this.stack))
+      return
+    }
     const value = Number(token)
     if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) {
       this.fail('BODY_LIMIT_EXCEEDED', 'a number beyond 2^53')
+    }
+    if (!plain && Number.isInteger(value)) {
+      ;(this.spelled ??= new Set()).add(exactPointer(this.stack))
     }
   }
 

@@ -122,7 +122,8 @@ export function compileParameter(
   }
 }
 
-const INTEGER = /^-?(?:0|[1-9][0-9]*)$/
+/** A canonical integer: no sign on zero, no leading zero, no fraction or exponent. */
+const INTEGER = /^(?:0|-?[1-9][0-9]*)$/
 const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/
 
 /** One serialised value as the schema's type; a string saying why not when it cannot be. */

@@ -3,10 +3,14 @@
  * start from the OpenAPI document and the `validation` policy: the declared parameters, the
  * header allow-list, the JSON rules, and the injection scanner when the route asks for one.
  */
-import type { OpenApiDocument, RequestValidationPolicy } from '../../../core/index.js'
+import {
+  DEFAULT_SCAN_POLICY,
+  type OpenApiDocument,
+  type RequestValidationPolicy,
+} from '../../../core/index.js'
 import { compileHost, type HostSchemas } from '../schemas.js'
 import { SchemaError } from '../schema-walk.js'
-import { readAllowUnknownQuery, readJsonLimits, readScan } from './extensions.js'
+import { readAllowUnknownQuery, readJsonLimits, readParanoia, readScan } from './extensions.js'
 import { DEFAULT_ALLOWED_HEADERS, headerAllowList, type HeaderAllowList } from './headers.js'
 import { injectionScanner, type InjectionClass, type InjectionScanner } from './injection.js'
 import type { JsonRules } from './json-limits.js'
@@ -73,6 +77,8 @@ export function compileRequestHost(
       }
     }
     const scan = readScan(op, where)
+    const scanPolicy = policy.scan ?? DEFAULT_SCAN_POLICY
+    const paranoia = readParanoia(op, scanPolicy.paranoia, where)
     const allowed = [...DEFAULT_ALLOWED_HEADERS, ...policy.headers.allow, ...headers.keys()]
     if (cookies) allowed.push('cookie')
     rules.set(route.operation, {
@@ -84,7 +90,7 @@ export function compileRequestHost(
       allowedHeaders: headerAllowList(allowed),
       json: { ...readJsonLimits(op, policy.json, where), forbiddenKeys },
       scan,
-      ...(scan.size > 0 ? { scanner: injectionScanner(scan) } : {}),
+      ...(scan.size > 0 ? { scanner: injectionScanner(scan, paranoia, scanPolicy) } : {}),
     })
   }
   return { ...schemas, rules }

@@ -8,14 +8,13 @@
  * `GatewayError` the client gets.
  */
 import {
-  compileClaims,
+  accessAudienceOf,
+  checkPort,
   DEFAULT_REQUEST_VALIDATION,
   errorResponse,
   GatewayError,
-  isPortOpen,
-  matchRoute,
-  TokenError,
-  type ClaimsPredicate,
+  requiredClaimsCheck,
+  resolveRoute,
   type CompiledRoute,
   type DeploymentMode,
   type ErrorCode,
@@ -32,6 +31,7 @@ import { checkCanonicalPath } from './path.js'
 import { parseQuery, shownName, type QueryValues } from './query.js'
 import type { RequestHost, RequestRules } from './rules.js'
 import { scanRequest } from './scan.js'
+import { checkUserData, type UserDataChecks } from './user-data.js'
 
 export interface RequestCheckOptions {
   deployment: DeploymentMode
@@ -46,6 +46,12 @@ export interface RequestCheckOptions {
    * it, a request with an actor or for a route with required claims is refused (closed).
    */
   accessTokens?: TokenVerifier
+  /**
+   * Text that will come back in answers, judged at the door with the response validator's
+   * leak signatures (`compileUserDataFor(config.openapi, config.validation.response)`,
+   * lib/request/user-data.ts). Without it, nothing is checked.
+   */
+  userData?: UserDataChecks
 }
 
 /**
@@ -84,8 +90,16 @@ export function createRequestChecks(options: RequestCheckOptions): RequestChecks
     const query = checkQuery(env.query, rules, policy)
     const body = checkRequestBody(env.headers, env.body, operation, route.bodyRequired, rules.json)
     if (rules.scanner) {
-      scanRequest({ pathParams, query, ...(body.json ? { body: body.value } : {}) }, rules.scanner)
+      // The operation's declared header parameters are the client's input too.
+      const headers = env.headers.filter(([name]) => rules.headers.has(name))
+      scanRequest(
+        { pathParams, query, headers, ...(body.json ? { body: body.value } : {}) },
+        rules.scanner,
+      )
     }
+    // Last: an attack is named as one (INJECTION_DETECTED) before its text is judged as stored.
+    const userData = body.json && options.userData?.[env.host]?.get(operation.operation)
+    if (userData) checkUserData(userData, body.value)
     env.operation = operation.operation
     return actor === undefined ? {} : { actor }
   }
@@ -93,29 +107,26 @@ export function createRequestChecks(options: RequestCheckOptions): RequestChecks
 
 /**
  * The actor again, on-prem: a present actor must be an access token of the gateway's access
- * service, and a route's required claims are evaluated against its claims. No actor on such
- * a route is TOKEN_MISSING.
+ * service for this envelope's host (`aud: "portcullis:<host>"`), and a route's required
+ * claims are evaluated against its claims. No actor on such a route is TOKEN_MISSING.
  */
 function actorCheck(verifier: TokenVerifier | undefined) {
-  const compiled = new Map<string, ClaimsPredicate>()
-  const predicateOf = (source: string) => {
-    let p = compiled.get(source)
-    if (!p) compiled.set(source, (p = compileClaims(source)))
-    return p
-  }
+  // The claims rule is core's, the edge's too (core/policy/required-claims.ts).
+  const requireClaims = requiredClaimsCheck()
   return async (env: RequestEnvelope, route: CompiledRoute): Promise<string | undefined> => {
     const rule = route.requiredClaims
     if (env.actor === undefined) {
-      if (rule !== undefined) throw new TokenError('TOKEN_MISSING', 'the route requires claims')
+      requireClaims(rule, undefined)
       return undefined
     }
     if (!verifier) {
       throw new GatewayError('INTERNAL_ERROR', { reason: 'no access keys to verify the actor' })
     }
-    const { claims } = await verifier.verify(env.actor, 'access')
-    if (rule !== undefined && !predicateOf(rule)(claims)) {
-      throw new GatewayError('CLAIMS_NOT_MET', { reason: 'required claims not met' })
-    }
+    // An access token names the upstream host it was minted for; another host's is refused.
+    const { claims } = await verifier.verify(env.actor, 'access', {
+      audience: accessAudienceOf(env.host),
+    })
+    requireClaims(rule, claims)
     return typeof claims.sub === 'string' ? claims.sub : undefined
   }
 }
@@ -129,26 +140,13 @@ function check(
   rules: RequestRules
   params: Record<string, string>
 } {
-  if (!isPortOpen(env.port, options.deployment)) {
-    throw new GatewayError('PORT_BLOCKED', {
-      reason: `port ${env.port} is closed in ${options.deployment}`,
-    })
-  }
+  // The port and route rules are core's, the edge's too (core/policy/ports.ts, routes.ts).
+  checkPort(env.port, options.deployment)
   const host = Object.hasOwn(options.hosts, env.host) ? options.hosts[env.host] : undefined
   if (!host)
     throw new GatewayError('HOST_NOT_FOUND', { reason: `host ${env.host} is not configured` })
   // Matched on the path as received; its spelling is checked after the actor (checkPath).
-  const match = matchRoute(host.routes, env.method, env.path, env.port)
-  if (!match.ok) {
-    if (match.code === 'METHOD_NOT_ALLOWED') {
-      throw new GatewayError('METHOD_NOT_ALLOWED', {
-        reason: `${env.method} not allowed`,
-        headers: { allow: match.allow.join(', ') },
-      })
-    }
-    throw new GatewayError('ROUTE_NOT_FOUND', { reason: `no route for ${env.method} ${env.path}` })
-  }
-  const route = match.route
+  const { route, params } = resolveRoute(host.routes, env.method, env.path, env.port)
   const op = host.operations.get(route.operation)!
   const rules = host.rules.get(route.operation)
   if (!rules) {
@@ -160,7 +158,7 @@ function check(
       reason: `body of ${env.body.length} bytes over ${limit}`,
     })
   }
-  return { operation: op, route, rules, params: match.params }
+  return { operation: op, route, rules, params }
 }
 
 function parameterError(code: ErrorCode, detail: string): GatewayError {

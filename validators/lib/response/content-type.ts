@@ -1,17 +1,15 @@
 /**
  * A response body must be what its one `Content-Type` says, and that type must be declared
- * for the status: JSON parses strictly (UTF-8, no other charset) and nests no deeper than the
- * policy allows; text decodes in its charset; a few binary types start with their magic
- * number. Pure: the caller turns a failure into its refusal.
+ * for the status: JSON is read strictly, so that the value judged is the only reading of the
+ * bytes sent (UTF-8 without a byte order mark, no other charset, no duplicate key, no lone
+ * surrogate escape, no number a double cannot hold, nothing after the value, no deeper than
+ * the policy allows: the request side's one-pass reader, json-limits.ts); text decodes in its
+ * charset; a few binary types start with their magic number. Pure: the caller turns a
+ * failure into its refusal.
  */
-import { headerValue, type HeaderList } from '../../../core/index.js'
-import {
-  isJsonMediaType,
-  matchMediaType,
-  parseJson,
-  parseMediaType,
-  type MediaType,
-} from '../media.js'
+import { GatewayError, headerValue, type HeaderList } from '../../../core/index.js'
+import { isJsonMediaType, matchMediaType, parseMediaType, type MediaType } from '../media.js'
+import { checkJsonText, type JsonRules } from '../request/json-limits.js'
 
 export type ContentCheck<T> = ({ ok: true } & T) | { ok: false; reason: string }
 
@@ -61,23 +59,56 @@ const MAGIC: Record<string, number[][]> = {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
+// Keeps a byte order mark in the text, where the JSON reader refuses it: a client parser that
+// does not skip it reads nothing, one that does reads what the scan never saw as the start.
+const utf8KeepBom = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const latin1 = new TextDecoder('latin1')
+const NO_KEYS: ReadonlySet<string> = new Set()
 
-/** Nesting of arrays and objects (a scalar is depth 0), walked without recursion. */
-export function nestingDepth(value: unknown, limit: number): number {
-  let deepest = 0
-  const stack: Array<[unknown, number]> = [[value, 0]]
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!
-    if (typeof node !== 'object' || node === null) continue
-    const here = depth + 1
-    if (here > deepest) deepest = here
-    if (deepest > limit) return deepest
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, here])
-    }
+/** The JSON reader's rules for a response: only the depth is a policy; the rest is exactness. */
+function responseJsonRules(maxDepth: number): JsonRules {
+  return {
+    maxDepth,
+    maxStringLength: Number.MAX_SAFE_INTEGER,
+    maxArrayLength: Number.MAX_SAFE_INTEGER,
+    maxObjectKeys: Number.MAX_SAFE_INTEGER,
+    forbiddenKeys: NO_KEYS,
   }
-  return deepest
+}
+const rulesByDepth = new Map<number, JsonRules>()
+
+/**
+ * Reads a JSON body so that the value is the only one the bytes can mean: the one-pass reader
+ * of the request side refuses what `JSON.parse` would silently resolve one way and another
+ * parser another way (a duplicate key, where the last wins here and the first elsewhere; a lone
+ * surrogate; an integer beyond 2^53 or a number beyond a double, which the client's parser may
+ * keep exactly while the schema judged the rounded one; a byte order mark), then parses.
+ */
+export function readJsonExactly(
+  body: Uint8Array,
+  maxDepth: number,
+): ContentCheck<{ value: unknown }> {
+  let text: string
+  try {
+    text = utf8KeepBom.decode(body)
+  } catch {
+    return { ok: false, reason: 'body is not valid UTF-8' }
+  }
+  let rules = rulesByDepth.get(maxDepth)
+  if (!rules) rulesByDepth.set(maxDepth, (rules = responseJsonRules(maxDepth)))
+  try {
+    checkJsonText(text, rules)
+  } catch (e) {
+    if (e instanceof GatewayError) {
+      const why = e.reason ?? 'invalid JSON'
+      return {
+        ok: false,
+        reason: why.startsWith('nesting deeper') ? `body nests deeper than ${maxDepth}` : why,
+      }
+    }
+    throw e
+  }
+  return { ok: true, value: JSON.parse(text) as unknown }
 }
 
 /** The body read as its media type says, or why it is not that. */
@@ -91,11 +122,8 @@ export function readResponseBody(
     if (charset !== undefined && charset !== 'utf-8') {
       return { ok: false, reason: `JSON in charset ${printable(charset)}` }
     }
-    const parsed = parseJson(body)
+    const parsed = readJsonExactly(body, limits.maxJsonDepth)
     if (!parsed.ok) return parsed
-    if (nestingDepth(parsed.value, limits.maxJsonDepth) > limits.maxJsonDepth) {
-      return { ok: false, reason: `body nests deeper than ${limits.maxJsonDepth}` }
-    }
     return { ok: true, content: { kind: 'json', value: parsed.value } }
   }
   if (isTextMediaType(media.essence)) {

@@ -12,6 +12,7 @@ import {
   matchRoute,
   type ErrorCode,
   type HeaderList,
+  type Method,
   type ResponseEnvelope,
 } from '../../../core/index.js'
 import { hardenResponseHeaders } from '../headers.js'
@@ -22,6 +23,7 @@ import {
   type ContentSchemas,
   type HostSchemas,
 } from '../schemas.js'
+import { isStampedConditional } from './conditional.js'
 import {
   declaredMediaType,
   readResponseBody,
@@ -31,18 +33,41 @@ import {
 } from './content-type.js'
 import { hardenSetCookie } from './cookies.js'
 import { ScanText } from './leaks.js'
-import { pruneUndeclared, type SchemaNode } from './prune.js'
-import type { ResponseHostRules, ResponseOperationRules } from './rules.js'
+import { maskUserData, pruneUndeclared, type SchemaNode } from './prune.js'
+import { userDataSchemaFor, type ResponseHostRules, type ResponseOperationRules } from './rules.js'
 
 /** Error answers a backend connector may send instead of an upstream response. */
 export const BACKEND_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_TIMEOUT',
   'RESPONSE_TOO_LARGE',
+  // the connection broke after a non-safe request was sent
+  'WRITE_OUTCOME_UNKNOWN',
   // its dead-letter path
   'BUS_UNAVAILABLE',
   'INTERNAL_ERROR',
 ])
+
+/** Methods whose request the upstream may have applied whatever its answer says. */
+const NON_SAFE: ReadonlySet<Method> = new Set<Method>(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+/** Whether the upstream may have applied a request with this method (RFC 9110 9.2.1). */
+export function mayHaveWritten(method: Method): boolean {
+  return NON_SAFE.has(method)
+}
+
+/**
+ * A refusal of the upstream's answer to a non-safe request: the client must learn that the
+ * write may have been applied, not only that the answer was bad (`WRITE_OUTCOME_UNKNOWN`,
+ * whose problem says `upstreamMayHaveCommitted: true`). The refusal's own code goes into the
+ * detail and the reason.
+ */
+export function refusedAfterWrite(error: GatewayError): GatewayError {
+  return new GatewayError('WRITE_OUTCOME_UNKNOWN', {
+    detail: `the upstream answered and its answer was refused (${error.code})`,
+    reason: `${error.code}: ${error.reason ?? error.code}`,
+  })
+}
 
 export interface ResponseContract {
   hosts: Record<string, HostSchemas>
@@ -77,8 +102,23 @@ export function checkResponse(env: ResponseEnvelope, contract: ResponseContract)
     if (!BACKEND_ERRORS.has(env.error)) {
       throw new GatewayError('INTERNAL_ERROR', { reason: `backend sent error ${env.error}` })
     }
-    return { out: errorResponse(request, new GatewayError(env.error)), dropped: [] }
+    let error = new GatewayError(env.error)
+    if (env.error === 'RESPONSE_TOO_LARGE' && mayHaveWritten(request.method)) {
+      error = refusedAfterWrite(error)
+    }
+    return { out: errorResponse(request, error), dropped: [] }
   }
+  try {
+    return judge(env, contract)
+  } catch (e) {
+    if (e instanceof GatewayError && mayHaveWritten(request.method)) throw refusedAfterWrite(e)
+    throw e
+  }
+}
+
+/** The upstream's own answer, step by step (validators/README.md). */
+function judge(env: ResponseEnvelope, contract: ResponseContract): Checked {
+  const { request } = env
   const has = (o: object) => Object.hasOwn(o, request.host)
   const host = has(contract.hosts) ? contract.hosts[request.host] : undefined
   const hostRules = has(contract.rules) ? contract.rules[request.host] : undefined
@@ -90,19 +130,35 @@ export function checkResponse(env: ResponseEnvelope, contract: ResponseContract)
   }
   const op = host.operations.get(match.route.operation)!
   const rules = hostRules.operations.get(op.operation)!
-  const headers = hardenResponseHeaders(env.headers)
+  // 0. Only unencoded bodies are judged (the connector asks for `identity`), and the
+  //    connector's stamp is read before the internal headers go.
+  refuseContentCoding(env.headers)
+  const conditional = isStampedConditional(env.headers)
+  const headers = hardenResponseHeaders(env.headers).filter(([n]) => n !== 'content-encoding')
+  if (env.status === 304) return notModified(env, headers, conditional, rules, hostRules)
 
   // 1. Read the body as the upstream labels it, once; a failure is refused in step 3.
   const media =
     env.body.length > 0 ? parseMediaType(headerValue(headers, 'content-type')) : undefined
   const read = media && readResponseBody(env.body, media, hostRules)
 
-  // 2. Leaks, in everything that could reach the client, whatever the status or the schema.
-  const content: BodyContent | undefined = read?.ok ? read.content : undefined
+  // 2. Leaks, in everything that could reach the client, whatever the status or the schema;
+  //    the client's own text (user-data members of the declared schema) is not a leak.
+  const declared = responseContent(op, env.status)
+  let content: BodyContent | undefined = read?.ok ? read.content : undefined
+  if (content?.kind === 'json' && declared) {
+    const key = declaredMediaType(headers, declared.keys())
+    const marked = key.ok ? userDataSchemaFor(rules, env.status, key.key) : undefined
+    if (marked !== undefined) {
+      content = {
+        kind: 'json',
+        value: maskUserData(content.value, marked, hostRules.resolveWritten),
+      }
+    }
+  }
   refuseLeaks(env, headers, content, rules)
 
   // 3. The status, then the body against what the status declares.
-  const declared = responseContent(op, env.status)
   if (!declared) {
     throw new GatewayError('RESPONSE_STATUS_NOT_ALLOWED', {
       reason: `status ${env.status} not declared for ${op.operation}`,
@@ -119,6 +175,51 @@ export function checkResponse(env: ResponseEnvelope, contract: ResponseContract)
       body,
     },
     dropped,
+  }
+}
+
+/** Every `Content-Encoding` must be `identity` (or empty): an encoded body is never passed on unread. */
+function refuseContentCoding(headers: HeaderList): void {
+  for (const [name, value] of headers) {
+    if (name !== 'content-encoding') continue
+    for (const part of value.split(',')) {
+      const coding = part.trim().toLowerCase()
+      if (coding !== '' && coding !== 'identity') {
+        throw violation(
+          `content-encoding ${printable(coding)}: the upstream was asked for identity`,
+        )
+      }
+    }
+  }
+}
+
+/**
+ * A 304 passes only as the answer to a conditional GET or HEAD (the connector's stamp), declared
+ * or not, and never with a body; its headers are scanned and hardened like any others.
+ */
+function notModified(
+  env: ResponseEnvelope,
+  headers: HeaderList,
+  conditional: boolean,
+  rules: ResponseOperationRules,
+  hostRules: ResponseHostRules,
+): Checked {
+  const { method } = env.request
+  if (!conditional || (method !== 'GET' && method !== 'HEAD')) {
+    throw new GatewayError('RESPONSE_STATUS_NOT_ALLOWED', {
+      reason: `304 to a ${method} that was not conditional`,
+    })
+  }
+  refuseLeaks(env, headers, undefined, rules)
+  if (env.body.length > 0) throw violation('a 304 with a body')
+  return {
+    out: {
+      request: env.request,
+      status: 304,
+      headers: withNosniff(hardenCookies(headers, hostRules)),
+      body: env.body,
+    },
+    dropped: [],
   }
 }
 

@@ -69,7 +69,48 @@ export function createLeakScanner(allowed: Iterable<string> = []): LeakScanner {
   }
 }
 
-type Source = { from: number; where: string } | { from: number; json: unknown }
+type Source = { from: number; where: string } | { from: number; json: unknown; at: string }
+
+/**
+ * Characters a reader never sees (Unicode's default-ignorable code points: zero-width spaces
+ * and joiners, the soft hyphen, bidirectional controls, variation selectors, the byte order
+ * mark). Removed before the scan, so `10.0.0\u200b.1` is judged as the `10.0.0.1` a client's
+ * screen shows. A loop, not a regular expression, as every pattern on upstream text is RE2's.
+ */
+function isInvisible(c: number): boolean {
+  return (
+    c === 0xad ||
+    c === 0x34f ||
+    c === 0x61c ||
+    c === 0x115f ||
+    c === 0x1160 ||
+    c === 0x17b4 ||
+    c === 0x17b5 ||
+    (c >= 0x180b && c <= 0x180f) ||
+    (c >= 0x200b && c <= 0x200f) ||
+    (c >= 0x202a && c <= 0x202e) ||
+    (c >= 0x2060 && c <= 0x206f) ||
+    c === 0x3164 ||
+    (c >= 0xfe00 && c <= 0xfe0f) ||
+    c === 0xfeff ||
+    c === 0xffa0 ||
+    (c >= 0xfff0 && c <= 0xfff8)
+  )
+}
+
+/** `text` without invisible characters (the same string when it has none: the usual case). */
+export function visibleText(text: string): string {
+  let i = 0
+  const n = text.length
+  while (i < n && (text.charCodeAt(i) < 0xad || !isInvisible(text.charCodeAt(i)))) i++
+  if (i === n) return text
+  let out = text.slice(0, i)
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0xad || !isInvisible(c)) out += text[i]
+  }
+  return out
+}
 
 /**
  * The text to scan, piece by piece with where each piece came from: the decoded strings of a
@@ -88,16 +129,19 @@ export class ScanText {
   add(text: string, where: string): this {
     if (text.length > 0) {
       this.sources.push({ from: this.pieces.length, where })
-      this.pieces.push(text)
+      this.pieces.push(visibleText(text))
     }
     return this
   }
 
-  /** Every key and string of a parsed JSON value. */
-  addJson(value: unknown): this {
-    this.sources.push({ from: this.pieces.length, json: value })
+  /**
+   * Every key and string of a parsed JSON value; `at` is the JSON pointer of `value` in its
+   * document (the places named are below it).
+   */
+  addJson(value: unknown, at = ''): this {
+    this.sources.push({ from: this.pieces.length, json: value, at })
     eachPiece(value, [], (text) => {
-      this.pieces.push(text)
+      this.pieces.push(visibleText(text))
       return false
     })
     return this
@@ -118,9 +162,11 @@ export class ScanText {
     if ('where' in source) return source.where
     let n = index - source.from
     let found = this.whole
+    const { at } = source
     eachPiece(source.json, [], (_text, path) => {
       if (n-- > 0) return false
-      found = path.length === 0 ? '/' : path.map((p) => `/${escapePointer(String(p))}`).join('')
+      const below = path.map((p) => `/${escapePointer(String(p))}`).join('')
+      found = at + below || '/'
       return true
     })
     return found

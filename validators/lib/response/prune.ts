@@ -15,7 +15,19 @@
  * say nothing about members (`{}`, `{"type": "object"}`) is free-form: kept as it is.
  */
 
+import { EXTENSIONS } from '../../../core/index.js'
+import { childSchemas } from '../schema-keywords.js'
+import { SchemaError } from '../schema-walk.js'
+
 export type SchemaNode = boolean | Record<string, unknown>
+
+/**
+ * `x-portcullis-user-data: true` on a schema: the value there, and everything below it, is
+ * text a client wrote (validators/README.md, "Stored text"). Read from the OpenAPI document's
+ * own schemas: the JSON Schema ajv compiles has every `x-*` key removed.
+ */
+export const USER_DATA_EXTENSION = EXTENSIONS.userData
+
 /** Resolves a `$ref` (already made absolute by the schema walk) to its schema. */
 export type ResolveRef = (ref: string) => SchemaNode | undefined
 
@@ -142,6 +154,8 @@ interface Place {
   dynamic: boolean
   /** Whether the applied schemas say anything about members (else the object is free-form). */
   declares: boolean
+  /** Whether an applied schema marks the value here as user data. */
+  userData: boolean
   members: Map<string, Place | null>
   /** By element index below the longest `prefixItems`; -1 for every element after. */
   items: Map<number, Place>
@@ -158,6 +172,7 @@ function place(schemas: readonly SchemaNode[], resolve: ResolveRef): Place {
     applied,
     dynamic: applied.some((s) => isObject(s) && s.dependentSchemas !== undefined),
     declares: declaresMembers(applied),
+    userData: applied.some((s) => isObject(s) && s[USER_DATA_EXTENSION] === true),
     members: new Map(),
     items: new Map(),
     prefix: prefixLength(applied),
@@ -262,4 +277,109 @@ export function pruneUndeclared(
   const dropped: string[] = []
   const pruned = walk(value, rootPlace(schema, resolve), '', resolve, dropped)
   return { value: pruned, dropped }
+}
+
+/**
+ * Whether `schema` (an OpenAPI schema as written, its `$ref`s resolved by `resolve`) marks
+ * anything as user data. Throws a SchemaError naming `where` on a mark that is not a boolean.
+ */
+export function reachesUserData(schema: unknown, resolve: ResolveRef, where: string): boolean {
+  const seen = new Set<unknown>()
+  let found = false
+  const stack: unknown[] = [schema]
+  while (stack.length > 0) {
+    const s = stack.pop()
+    if (!isObject(s) || seen.has(s)) continue
+    seen.add(s)
+    const mark = s[USER_DATA_EXTENSION]
+    if (mark !== undefined && typeof mark !== 'boolean') {
+      throw new SchemaError(where, `${USER_DATA_EXTENSION} must be true or false`)
+    }
+    if (mark === true) found = true
+    if (typeof s.$ref === 'string') stack.push(resolve(s.$ref))
+    for (const child of childSchemas(s)) stack.push(child)
+  }
+  return found
+}
+
+/**
+ * The body with every user-data value (a place its schema marks, and all below it) replaced by
+ * `null`: what the leak scan reads when the client's own text must not count as a leak. The
+ * input itself when nothing is marked; otherwise only the objects and arrays on the way to a
+ * mark are copied.
+ */
+export function maskUserData(value: unknown, schema: SchemaNode, resolve: ResolveRef): unknown {
+  const root = rootPlace(schema, resolve)
+  return root.userData ? null : mask(value, root, resolve)
+}
+
+function mask(value: unknown, at: Place, resolve: ResolveRef): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  const applied = at.dynamic ? expand(at.schemas, value, resolve) : at.applied
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i]
+      const child = itemPlace(at, applied, i, resolve)
+      const next = child.userData ? null : mask(item, child, resolve)
+      if (next !== item) (out ??= value.slice())[i] = next
+    }
+    return out ?? value
+  }
+  let out: Record<string, unknown> | undefined
+  for (const [key, member] of Object.entries(value)) {
+    const child = memberPlace(at, applied, key, resolve)
+    if (child === null) continue
+    const next = child.userData ? null : mask(member, child, resolve)
+    if (next !== member) {
+      // Spread defines own members, so a member called `__proto__` stays a member; the
+      // assignment below then replaces it as a member too.
+      out ??= { ...(value as Record<string, unknown>) }
+      Object.defineProperty(out, key, { value: next, enumerable: true, writable: true })
+    }
+  }
+  return out ?? value
+}
+
+/**
+ * Visits the values of a body that its schema marks as user data, or that sit under a member
+ * whose name is in `names`, without descending below them: `member` is the member's name when
+ * the value is an object member (the scan then reads it as `name: value`, as the response side
+ * does), `pointer` the value's JSON pointer.
+ */
+export function eachUserData(
+  value: unknown,
+  schema: SchemaNode,
+  resolve: ResolveRef,
+  names: ReadonlySet<string>,
+  visit: (value: unknown, pointer: string, member?: string) => void,
+): void {
+  const root = rootPlace(schema, resolve)
+  if (root.userData) visit(value, '')
+  else visitMarked(value, root, '', resolve, names, visit)
+}
+
+function visitMarked(
+  value: unknown,
+  at: Place | null,
+  path: string,
+  resolve: ResolveRef,
+  names: ReadonlySet<string>,
+  visit: (value: unknown, pointer: string, member?: string) => void,
+): void {
+  if (typeof value !== 'object' || value === null) return
+  const applied = at && (at.dynamic ? expand(at.schemas, value, resolve) : at.applied)
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child = at && itemPlace(at, applied!, i, resolve)
+      if (child?.userData) visit(value[i], `${path}/${i}`)
+      else visitMarked(value[i], child, `${path}/${i}`, resolve, names, visit)
+    }
+    return
+  }
+  for (const [key, member] of Object.entries(value)) {
+    const child = at && memberPlace(at, applied!, key, resolve)
+    if (names.has(key) || child?.userData) visit(member, path, key)
+    else visitMarked(member, child, pointer(path, key), resolve, names, visit)
+  }
 }

@@ -5,6 +5,8 @@
  * - `x-portcullis-undeclared-fields`: `refuse` | `drop` (default: the config's).
  * - `x-portcullis-allow-leaks`: leak families or signature ids this route may send (a login
  *   route answering with its token, say), on top of the config's `allowLeaks`.
+ * - `x-portcullis-user-data: true` on a schema of a response: the text there is a client's
+ *   own (checked on the way in), not a leak; the schema is kept for the leak scan to mask it.
  *
  * A value that is not one of these stops the start, naming the operation. Also here: what
  * the pruning walk needs to follow `$ref`, the components as the schema walk converted them.
@@ -12,19 +14,21 @@
 import {
   compileRoutes,
   DEFAULT_RESPONSE_VALIDATION,
+  EXTENSIONS,
   UNDECLARED_FIELDS_POLICIES,
   type CookieSameSite,
   type OpenApiDocument,
   type ResponseValidationPolicy,
   type UndeclaredFieldsPolicy,
 } from '../../../core/index.js'
-import { SchemaError, toJsonSchema } from '../schema-walk.js'
+import { isJsonMediaType } from '../media.js'
+import { deref, resolvePointer, SchemaError, toJsonSchema } from '../schema-walk.js'
 import { createLeakScanner, isLeakKind, type LeakScanner } from './leaks.js'
-import type { ResolveRef, SchemaNode } from './prune.js'
+import { reachesUserData, type ResolveRef, type SchemaNode } from './prune.js'
 
 export const RESPONSE_EXTENSIONS = {
-  undeclaredFields: 'x-portcullis-undeclared-fields',
-  allowLeaks: 'x-portcullis-allow-leaks',
+  undeclaredFields: EXTENSIONS.undeclaredFields,
+  allowLeaks: EXTENSIONS.allowLeaks,
 } as const
 
 export interface ResponseOperationRules {
@@ -38,11 +42,19 @@ export interface ResponseOperationRules {
    * carries, and the cookie is forced `HttpOnly` and `Secure`.
    */
   cookieScanner: LeakScanner
+  /**
+   * Per declared status key (`200`, `2XX`, `DEFAULT`) and media type: the response schema as
+   * written, when it marks user data (`x-portcullis-user-data`); resolved by the host's
+   * `resolveWritten`.
+   */
+  userData: Map<string, Map<string, SchemaNode>>
 }
 
 export interface ResponseHostRules {
   operations: Map<string, ResponseOperationRules>
   resolve: ResolveRef
+  /** Resolves the document's own references (`#/components/schemas/X`) to schemas as written. */
+  resolveWritten: ResolveRef
   cookieSameSite: CookieSameSite
   maxJsonDepth: number
 }
@@ -52,7 +64,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Scanners are shared by every operation with the same allow list. */
-function scannerCache(): (allowed: string[]) => LeakScanner {
+export function scannerCache(): (allowed: string[]) => LeakScanner {
   const cache = new Map<string, LeakScanner>()
   return (allowed) => {
     const key = [...new Set(allowed)].sort().join(',')
@@ -75,7 +87,7 @@ function readUndeclared(value: unknown, where: string): UndeclaredFieldsPolicy {
   )
 }
 
-function readAllowLeaks(value: unknown, where: string): string[] {
+export function readAllowLeaks(value: unknown, where: string): string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && isLeakKind(v))) {
     throw new SchemaError(
       where,
@@ -97,6 +109,7 @@ export function compileResponseRules(
     }
   }
   const operations = new Map<string, ResponseOperationRules>()
+  const resolveWritten = writtenResolver(doc)
   for (const route of compileRoutes(host, doc).routes) {
     const where = `openapi ${host} ${route.method} ${route.template}`
     const op = doc.paths![route.template]![route.method.toLowerCase()] as Record<string, unknown>
@@ -114,11 +127,13 @@ export function compileResponseRules(
       allowLeaks,
       scanner: scanners(allowed),
       cookieScanner: scanners([...allowed, 'token']),
+      userData: userDataSchemas(doc, op, resolveWritten, where),
     })
   }
   return {
     operations,
     resolve: componentsResolver(host, doc),
+    resolveWritten,
     cookieSameSite: policy.cookieSameSite,
     maxJsonDepth: policy.maxJsonDepth,
   }
@@ -171,4 +186,60 @@ function componentsResolver(host: string, doc: OpenApiDocument): ResolveRef {
     if (!resolved.has(ref)) resolved.set(ref, lookup(ref))
     return resolved.get(ref)
   }
+}
+
+/** The document's own references, to the schemas as written (marks and all). */
+export function writtenResolver(doc: OpenApiDocument): ResolveRef {
+  return (ref) => {
+    try {
+      const node = resolvePointer(doc, ref, 'reference')
+      return typeof node === 'boolean' || isObject(node) ? node : undefined
+    } catch {
+      return undefined
+    }
+  }
+}
+
+function userDataSchemas(
+  doc: OpenApiDocument,
+  op: Record<string, unknown>,
+  resolve: ResolveRef,
+  where: string,
+): Map<string, Map<string, SchemaNode>> {
+  // Every declared status gets its entry (empty when unmarked), so that a status is looked up
+  // as `responseContent` does: an unmarked `200` is not covered by a marked `default`.
+  const out = new Map<string, Map<string, SchemaNode>>()
+  let marked = false
+  if (!isObject(op.responses)) return out
+  for (const [status, value] of Object.entries(op.responses)) {
+    if (status.startsWith('x-')) continue
+    const byMedia = new Map<string, SchemaNode>()
+    out.set(status.toUpperCase(), byMedia)
+    const content = deref(doc, value, `${where} ${status}`).content
+    if (!isObject(content)) continue
+    for (const [type, media] of Object.entries(content)) {
+      const key = type.toLowerCase()
+      if (!isJsonMediaType(key.split(';')[0]!.trim()) || !isObject(media)) continue
+      const schema = media.schema
+      if (typeof schema !== 'boolean' && !isObject(schema)) continue
+      if (!reachesUserData(schema, resolve, `${where} response ${status} ${key}`)) continue
+      byMedia.set(key, schema)
+      marked = true
+    }
+  }
+  return marked ? out : new Map()
+}
+
+/** The marked schema for a status and the declared media key, looked up as the status is. */
+export function userDataSchemaFor(
+  rules: ResponseOperationRules,
+  status: number,
+  mediaKey: string,
+): SchemaNode | undefined {
+  if (rules.userData.size === 0) return undefined
+  const byMedia =
+    rules.userData.get(String(status)) ??
+    rules.userData.get(`${Math.floor(status / 100)}XX`) ??
+    rules.userData.get('DEFAULT')
+  return byMedia?.get(mediaKey)
 }
