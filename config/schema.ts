@@ -76,6 +76,7 @@ const validation = section({
       items: { type: 'string' },
       default: V.json.forbiddenKeys,
     },
+    integerSpelling: { enum: ['strict', 'lenient'], default: V.json.integerSpelling },
   }),
   // The injection scan (validators/lib/request/crs/): where the Core Rule Set is installed,
   // the default paranoia level and the anomaly score that refuses a request.

@@ -45,6 +45,11 @@ export interface RequestValidationPolicy {
   json: JsonLimits & {
     /** Object keys refused anywhere in a body (prototype pollution). */
     forbiddenKeys: string[]
+    /**
+     * `strict`: `type: integer` refuses `1.0`, `1e2` and `-0` in a JSON body (upstream parsers
+     * disagree about them); `lenient`: the schema alone decides (JSON.parse's value).
+     */
+    integerSpelling: 'strict' | 'lenient'
   }
   /** The injection scan of routes with `x-portcullis-scan` (validators/lib/request/crs/). */
   scan?: ScanPolicy
@@ -83,6 +88,7 @@ export const DEFAULT_REQUEST_VALIDATION: RequestValidationPolicy = {
     maxArrayLength: 10_000,
     maxObjectKeys: 1_000,
     forbiddenKeys: ['__proto__', 'constructor', 'prototype'],
+    integerSpelling: 'strict',
   },
   scan: DEFAULT_SCAN_POLICY,
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_REQUEST_VALIDATION, type OpenApiDocument } from '../../core/index.js'
 import { validateWithSpellings } from './integer-spelling.js'
+import { checkRequestBody } from './request/body.js'
 import { checkJsonText, type JsonRules } from './request/json-limits.js'
 import { checkParameter, compileParameter } from './request/parameters.js'
 import { createSchemaCompiler } from './schema-compiler.js'
-import { describeViolation } from './schemas.js'
+import { describeViolation, type OperationSchemas } from './schemas.js'
 
 const rules: JsonRules = {
   ...DEFAULT_REQUEST_VALIDATION.json,
@@ -111,5 +112,21 @@ describe('type: integer and the spelling of a number', () => {
         expect(checkParameter(number, [raw]).ok, `${location} number ${raw}`).toBe(true)
       }
     }
+  })
+
+  it('NUM-010 the request body step refuses 1.0 for an integer by default, and passes it when validation.json.integerSpelling is lenient', () => {
+    const validate = compile({ type: 'object', properties: { n: { type: 'integer' } } }, 'test')
+    const op = { request: new Map([['application/json', validate]]) } as unknown as OperationSchemas
+    const headers: [string, string][] = [['content-type', 'application/json']]
+    const body = new TextEncoder().encode('{"n":1.0}')
+    expect(DEFAULT_REQUEST_VALIDATION.json.integerSpelling).toBe('strict')
+    expect(() => checkRequestBody(headers, body, op, true, rules)).toThrow(
+      expect.objectContaining({ code: 'BODY_SCHEMA_VIOLATION' }),
+    )
+    const lenient: JsonRules = { ...rules, integerSpelling: 'lenient' }
+    expect(checkRequestBody(headers, body, op, true, lenient)).toEqual({
+      json: true,
+      value: { n: 1 },
+    })
   })
 })

@@ -237,7 +237,9 @@ describe('JSON Schema test suite runner', () => {
 const suite = findSuite()
 const present = suite !== undefined && existsSync(join(suite, 'tests', DRAFT))
 
-describe(`official JSON Schema test suite, ${DRAFT}`, () => {
+// Each case runs the whole suite (about 1,200 cases, each schema compiled): seconds on a busy
+// machine, so the per-test limit is the suite's, not the unit default.
+describe(`official JSON Schema test suite, ${DRAFT}`, { timeout: 60_000 }, () => {
   it.runIf(!present && process.env.CI)('is present under CI', () => {
     expect.fail(
       'the official JSON Schema test suite was not found: `npm test` unpacks it from ' +

@@ -52,7 +52,8 @@ export function checkRequestBody(
   const spelled = checkJsonText(text, rules)
   const value: unknown = JSON.parse(text)
   const validate = op.request.get(key)
-  if (validate && !validateWithSpellings(validate, value, spelled)) {
+  const strict = rules.integerSpelling !== 'lenient'
+  if (validate && !validateWithSpellings(validate, value, strict ? spelled : undefined)) {
     const detail = describeViolation(validate)
     throw new GatewayError('BODY_SCHEMA_VIOLATION', { detail, reason: detail })
   }

@@ -13,6 +13,8 @@ import { GatewayError, type ErrorCode, type JsonLimits } from '../../../core/ind
 
 export interface JsonRules extends JsonLimits {
   forbiddenKeys: ReadonlySet<string>
+  /** `lenient`: non-canonical integer spellings are not reported (../integer-spelling.ts). */
+  integerSpelling?: 'strict' | 'lenient'
 }
 
 interface Frame {

@@ -88,7 +88,11 @@ export function compileRequestHost(
       headers,
       allowUnknownQuery: readAllowUnknownQuery(op, where),
       allowedHeaders: headerAllowList(allowed),
-      json: { ...readJsonLimits(op, policy.json, where), forbiddenKeys },
+      json: {
+        ...readJsonLimits(op, policy.json, where),
+        forbiddenKeys,
+        integerSpelling: policy.json.integerSpelling,
+      },
       scan,
       ...(scan.size > 0 ? { scanner: injectionScanner(scan, paranoia, scanPolicy) } : {}),
     })
