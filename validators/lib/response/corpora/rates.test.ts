@@ -24,7 +24,7 @@ function parseCorpus(text: string, marker: 'miss' | 'flagged'): Sample[] {
   let family: LeakFamily | undefined
   let known: string | undefined
   text.split('\n').forEach((raw, i) => {
-    const line = raw.replace(/\r$/, '')
+    const line = raw.replace(/\r$/, '').replaceAll('{space}', ' ')
     if (line.trim() === '') return
     const comment = /^# (?:(family|miss|flagged): (.*)|.*)$/.exec(line)
     if (comment) {
