@@ -13,6 +13,7 @@ const onPrem = [
   'demo',
   'cli',
   'deploy',
+  'bench',
 ]
 
 export default defineConfig({
@@ -51,6 +52,17 @@ export default defineConfig({
           hookTimeout: 180_000,
           fileParallelism: false,
           sequence: { groupOrder: 3 },
+        },
+      },
+      {
+        test: {
+          name: 'ha',
+          environment: 'node',
+          include: ['tests/ha/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 4 },
         },
       },
     ],

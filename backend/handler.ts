@@ -19,11 +19,12 @@ import {
   failureReason,
 } from '../core/index.js'
 import { stampResponseHeaders } from './headers.js'
+import { guardedCall, type IdempotencyGuard } from './idempotency.js'
 import type { OnceMemory } from './once.js'
 import { toUpstreamRequest, type UpstreamRequest } from './request.js'
 import type { UpstreamResult } from './upstream.js'
 
-/** A response for NATS-3 and, for an error answer, why (for the log only). */
+/** A response for NATS-3 and, for an error answer or a replay, why (log and audit only). */
 export interface Answer {
   response: ResponseEnvelope
   reason?: string
@@ -35,6 +36,11 @@ export interface BackendOptions {
   upstream: { baseUrl: string; timeoutMs: number }
   call(req: UpstreamRequest): Promise<UpstreamResult>
   memory: OnceMemory<Answer>
+  /**
+   * Clients' `Idempotency-Key`s (`createIdempotencyStore`). Without it a keyed non-safe
+   * request is refused (503), never called without its record.
+   */
+  idempotency?: IdempotencyGuard
 }
 
 export type BackendVerdict =
@@ -60,8 +66,8 @@ export function createBackendHandler(options: BackendOptions): BackendHandler {
   const produce = async (env: RequestEnvelope, now: number): Promise<Answer> => {
     try {
       const sent = toUpstreamRequest(env, options.upstream, now)
-      const result = await options.call(sent)
-      return {
+      const result = await guardedCall(options.idempotency, env, sent, now, options.call)
+      const answer: Answer = {
         response: {
           request: env,
           status: result.status,
@@ -69,6 +75,9 @@ export function createBackendHandler(options: BackendOptions): BackendHandler {
           body: result.body,
         },
       }
+      // For the audit trail: this answer is a client's Idempotency-Key replay, not a call.
+      if (result.replayed) answer.reason = 'replayed from the Idempotency-Key record'
+      return answer
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e
       // The reason stays in the connector's log; the envelope carries the code only.

@@ -1,7 +1,11 @@
-/** `tsx backend/main.ts --host <name> [--config file]`: the connector for one upstream host. */
+/**
+ * `tsx backend/main.ts --host <name> [--config file]`: the connector for one upstream host;
+ * in the `single-validation` topology the validating connector (validating-start.ts).
+ */
 import { configFromArgs, runMain } from '../runtime/index.js'
 import { backendIdentity } from '../topology/index.js'
 import { startBackend } from './start.js'
+import { startValidatingBackend } from './validating-start.js'
 
 const argv = process.argv.slice(2)
 const i = argv.indexOf('--host')
@@ -13,4 +17,8 @@ if (!host) {
   process.exit(2)
 }
 
-await runMain(backendIdentity(host), (log) => startBackend(configFromArgs(), log, host))
+await runMain(backendIdentity(host), (log) => {
+  const config = configFromArgs()
+  const start = config.topology === 'single-validation' ? startValidatingBackend : startBackend
+  return start(config, log, host)
+})

@@ -1,20 +1,22 @@
 /**
  * One backend connector at work for one upstream host: NATS-2 (its host's clean requests)
- * in, the operator's HTTP API, NATS-3 (dirty responses) out. Connects as
- * `backend-<host>`, the identity the brokers pin to that host's subjects.
+ * in, the operator's HTTP API, NATS-3 (dirty responses) out. Connects as `backend-<host>`,
+ * the identity the brokers pin to that host's subjects; `runStage` does the wiring.
+ *
+ * `connectorOf` is the one place a connector's parts are made (the HTTP client, the
+ * redelivery memory): both start files take them from there.
  */
-import { decodeRequest, encodeResponse, errorResponse, subjects } from '../core/index.js'
+import { subjects } from '../core/index.js'
 import type { LoadedConfig } from '../config/index.js'
 import { backendIdentity } from '../topology/index.js'
-import { connectComponent } from '../bus/component.js'
-import { asGatewayError, DEFAULT_CONCURRENCY, startStage, type StageMessage } from '../bus/stage.js'
+import { runStage, type StageResult } from '../bus/runner.js'
+import { DEFAULT_CONCURRENCY } from '../bus/stage.js'
 import type { Logger, Running } from '../runtime/index.js'
-import { createAuditPublisher } from '../bus/audit.js'
-import { createBackendHandler, type Answer } from './handler.js'
+import { createBackendHandler, type Answer, type BackendVerdict } from './handler.js'
+import { createIdempotencyStore } from './idempotency-store.js'
 import { MAX_DELIVERED_IDS, MAX_PENDING_ANSWERS } from './limits.js'
 import { OnceMemory } from './once.js'
-import { createUpstreamClient } from './upstream.js'
-import { startValidatingBackend } from './validating-start.js'
+import { createUpstreamClient, type UpstreamClient } from './upstream.js'
 
 export { MAX_DELIVERED_IDS, MAX_PENDING_ANSWERS } from './limits.js'
 
@@ -22,21 +24,11 @@ export interface BackendRunOptions {
   concurrency?: number
 }
 
-export async function startBackend(
-  config: LoadedConfig,
-  log: Logger,
-  host: string,
-  options: BackendRunOptions = {},
-): Promise<Running> {
-  // In the single-validation topology the connector is also both validators.
-  if (config.topology === 'single-validation') {
-    return startValidatingBackend(config, log, host, options)
-  }
+/** What every connector of `host` is made of, whichever topology it runs in. */
+export function connectorOf<Answer>(config: LoadedConfig, host: string, concurrency: number) {
   const upstream = Object.hasOwn(config.upstreams, host) ? config.upstreams[host] : undefined
   if (!upstream) throw new Error(`no upstream host ${host} in the config`)
-  const identity = backendIdentity(host)
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
-  const client = createUpstreamClient({
+  const client: UpstreamClient = createUpstreamClient({
     maxResponseBytes: upstream.maxResponseBytes,
     maxSockets: concurrency,
   })
@@ -45,77 +37,68 @@ export async function startBackend(
     maxPending: MAX_PENDING_ANSWERS,
     maxDelivered: MAX_DELIVERED_IDS,
   })
-  const handle = createBackendHandler({ host, upstream, call: client.call, memory })
+  return { host, identity: backendIdentity(host), upstream, client, memory }
+}
 
-  const buses = await connectComponent(config, identity, ['creq', 'dresp']).catch((e: unknown) => {
-    client.close()
-    throw e
-  })
-
-  const audit = createAuditPublisher({ buses, topology: buses.topology, identity, log })
-
-  const deadLetter = async (msg: StageMessage, error: unknown) => {
-    const request = decodeRequest(msg.headers, msg.data)
-    const failure = asGatewayError(error)
-    const wire = encodeResponse(errorResponse(request, failure))
-    await buses.publish('dresp', subjects.dirtyResponse(host), wire, request.requestId)
-    memory.markDelivered(request.requestId, Date.now())
-    audit.record({
+/** A verdict as the runner sends, audits and logs it. */
+export function resultOf(verdict: BackendVerdict, startedAt: number): StageResult {
+  if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
+  const { requestId, status, code, reason } = verdict
+  const fields = { requestId, status, reused: verdict.reused || undefined }
+  return {
+    send: { bus: 'dresp', subject: verdict.subject, wire: verdict.wire, requestId },
+    audit: {
       step: 'upstream',
       stage: 'backend',
-      verdict: 'error',
-      request,
-      code: failure.code,
-      reason: `dead letter: ${failure.reason ?? failure.code}`,
-    })
+      verdict: code ? 'error' : 'accept',
+      request: verdict.request,
+      startedAt,
+      status,
+      ...(code === undefined ? {} : { code }),
+      ...(reason === undefined ? {} : { reason }),
+    },
+    log: code
+      ? { level: 'info', event: 'upstream-failed', fields: { ...fields, code, reason } }
+      : { level: 'debug', event: 'upstream', fields },
   }
+}
 
-  try {
-    const stage = await startStage({
-      name: identity,
-      nc: buses.on('creq'),
-      stream: buses.stream('creq'),
-      consumer: identity,
-      concurrency,
-      log,
-      deadLetter,
-      async handle(msg) {
-        const startedAt = Date.now()
-        const verdict = await handle(msg, startedAt)
-        if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
-        await buses.publish('dresp', verdict.subject, verdict.wire, verdict.requestId)
-        memory.markDelivered(verdict.requestId, Date.now())
-        audit.record({
-          step: 'upstream',
-          stage: 'backend',
-          verdict: verdict.code ? 'error' : 'accept',
-          request: verdict.request,
-          startedAt,
-          status: verdict.status,
-          ...(verdict.code === undefined ? {} : { code: verdict.code }),
-          ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
-        })
-        const fields = {
-          requestId: verdict.requestId,
-          status: verdict.status,
-          reused: verdict.reused || undefined,
-        }
-        if (verdict.code)
-          log.info('upstream-failed', { ...fields, code: verdict.code, reason: verdict.reason })
-        else log.debug('upstream', fields)
-      },
-    })
-    return {
-      async stop() {
-        await stage.stop()
-        await audit.flush()
-        client.close()
-        await buses.close()
-      },
-    }
-  } catch (e) {
-    client.close()
-    await buses.close()
-    throw e
+/** The connector of the `isolated` and `single-nats` topologies (main.ts picks). */
+export async function startBackend(
+  config: LoadedConfig,
+  log: Logger,
+  host: string,
+  options: BackendRunOptions = {},
+): Promise<Running> {
+  if (config.topology === 'single-validation') {
+    throw new Error('the single-validation topology runs the validating connector')
   }
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
+  const { identity, upstream, client, memory } = connectorOf<Answer>(config, host, concurrency)
+  return runStage(config, log, {
+    identity,
+    buses: ['creq', 'dresp'],
+    input: 'creq',
+    concurrency,
+    close: () => client.close(),
+    stage: (buses) => {
+      const idempotency = createIdempotencyStore(buses, config)
+      const handle = createBackendHandler({
+        host,
+        upstream,
+        call: client.call,
+        memory,
+        idempotency,
+      })
+      return {
+        handle: async (msg, now) => resultOf(await handle(msg, now), now),
+        delivered: (requestId, now) => memory.markDelivered(requestId, now),
+        deadLetter: {
+          reads: 'request',
+          to: () => ({ bus: 'dresp', subject: subjects.dirtyResponse(host) }),
+          audit: { step: 'upstream', stage: 'backend' },
+        },
+      }
+    },
+  })
 }

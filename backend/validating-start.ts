@@ -1,155 +1,141 @@
 /**
- * The validating backend connector at work (`single-validation` topology): NATS-1 (its
- * host's dirty requests) in, the validator library's request contract, the operator's HTTP
- * API, the response contract, NATS-4 (clean responses, as `backend`) out. Connects as
- * `backend-<host>`; the brokers let it read only its host's requests and answer only for it.
+ * The validating connector at work (`single-validation` topology): NATS-1 (its host's dirty
+ * requests) in, NATS-4 (clean responses, as `backend`) out, and between them three steps
+ * composed (validating.ts): the request contract, the upstream call, the response contract.
+ * The contracts are the validator library's, compiled here for this host only; the upstream
+ * call is the connector's own (`connectorOf`). Connects as `backend-<host>`; the brokers let
+ * it read only its host's requests and answer only for it. `runStage` does the wiring.
  */
-import { decodeRequest, encodeResponse, errorResponse, subjects } from '../core/index.js'
+import { subjects } from '../core/index.js'
 import type { LoadedConfig } from '../config/index.js'
-import { backendIdentity } from '../topology/index.js'
-import { createAuditPublisher, type AuditRecord } from '../bus/audit.js'
-import { connectComponent } from '../bus/component.js'
-import { asGatewayError, DEFAULT_CONCURRENCY, startStage, type StageMessage } from '../bus/stage.js'
+import type { AuditRecord } from '../bus/audit.js'
+import { runStage, type StageResult } from '../bus/runner.js'
+import { DEFAULT_CONCURRENCY } from '../bus/stage.js'
 import type { Logger, Running } from '../runtime/index.js'
 import {
   accessTokenVerifier,
   compileHosts,
   compileRequestHosts,
-  compileUserDataFor,
   compileResponseRulesFor,
+  compileUserDataFor,
   readAccessJwks,
+  type RequestCheckOptions,
+  type ResponseContract,
 } from '../validators/lib/index.js'
-import { OnceMemory } from './once.js'
-import { createUpstreamClient } from './upstream.js'
-import { createValidatingBackend, type StepVerdict, type ValidatedAnswer } from './validating.js'
-import { MAX_DELIVERED_IDS, MAX_PENDING_ANSWERS } from './limits.js'
+import { connectorOf, type BackendRunOptions } from './start.js'
+import { createIdempotencyStore } from './idempotency-store.js'
+import {
+  createValidatingBackend,
+  type StepVerdict,
+  type ValidatedAnswer,
+  type ValidatingVerdict,
+} from './validating.js'
+
+/** The request validator's contract for one host. */
+function requestContractOf(config: LoadedConfig, host: string): RequestCheckOptions {
+  const openapi = { [host]: config.openapi[host]! }
+  return {
+    deployment: config.deployment,
+    hosts: compileRequestHosts(openapi, config.validation),
+    maxBodyBytes: config.edge.maxBodyBytes,
+    policy: config.validation,
+    accessTokens: accessTokenVerifier(readAccessJwks(config.paths.keys)),
+    userData: compileUserDataFor(openapi, config.validation.response),
+  }
+}
+
+/** The response validator's contract for one host. */
+function responseContractOf(config: LoadedConfig, host: string): ResponseContract {
+  const openapi = { [host]: config.openapi[host]! }
+  return {
+    hosts: compileHosts(openapi),
+    rules: compileResponseRulesFor(openapi, config.validation.response),
+  }
+}
+
+/** One audit event per step crossed, as the separate processes would record them. */
+export function resultOf(verdict: ValidatingVerdict, startedAt: number): StageResult {
+  if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
+  const { answer, request, requestId } = verdict
+  const event = (
+    step: string,
+    stage: AuditRecord['stage'],
+    v: StepVerdict,
+    body?: Uint8Array,
+  ): AuditRecord => ({
+    step,
+    stage,
+    verdict: v.verdict,
+    request,
+    startedAt,
+    ...(v.code === undefined ? {} : { code: v.code }),
+    ...(v.reason === undefined ? {} : { reason: v.reason }),
+    ...(v.status === undefined ? {} : { status: v.status }),
+    ...(v.actor === undefined ? {} : { actor: v.actor }),
+    ...(body === undefined ? {} : { body }),
+  })
+  const audit = [event('request', 'request-validator', answer.request, request.body)]
+  if (answer.upstream) audit.push(event('upstream', 'backend', answer.upstream))
+  if (answer.contract) audit.push(event('response', 'response-validator', answer.contract))
+  const fields = {
+    requestId,
+    status: answer.response.status,
+    code: answer.response.error,
+    reused: verdict.reused || undefined,
+  }
+  return {
+    send: { bus: 'cresp', subject: verdict.subject, wire: verdict.wire, requestId },
+    audit,
+    log: answer.response.error
+      ? {
+          level: 'info',
+          event: 'answer',
+          fields: {
+            ...fields,
+            reason: answer.request.reason ?? answer.upstream?.reason ?? answer.contract?.reason,
+          },
+        }
+      : { level: 'debug', event: 'answer', fields },
+  }
+}
 
 export async function startValidatingBackend(
   config: LoadedConfig,
   log: Logger,
   host: string,
-  options: { concurrency?: number } = {},
+  options: BackendRunOptions = {},
 ): Promise<Running> {
-  const upstream = Object.hasOwn(config.upstreams, host) ? config.upstreams[host] : undefined
-  if (!upstream) throw new Error(`no upstream host ${host} in the config`)
-  const identity = backendIdentity(host)
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
-  const client = createUpstreamClient({
-    maxResponseBytes: upstream.maxResponseBytes,
-    maxSockets: concurrency,
-  })
-  const memory = new OnceMemory<ValidatedAnswer>({
-    ttlMs: config.bus.duplicateWindowMs,
-    maxPending: MAX_PENDING_ANSWERS,
-    maxDelivered: MAX_DELIVERED_IDS,
-  })
-  // Only this host's contract: the connector never needs another host's schemas.
-  const openapi = { [host]: config.openapi[host]! }
-  const handle = createValidatingBackend({
-    host,
-    upstream,
-    call: client.call,
-    memory,
-    requestContract: {
-      deployment: config.deployment,
-      hosts: compileRequestHosts(openapi, config.validation),
-      maxBodyBytes: config.edge.maxBodyBytes,
-      policy: config.validation,
-      accessTokens: accessTokenVerifier(readAccessJwks(config.paths.keys)),
-      userData: compileUserDataFor(openapi, config.validation.response),
+  const connector = connectorOf<ValidatedAnswer>(config, host, concurrency)
+  const { identity, upstream, client, memory } = connector
+  const requestContract = requestContractOf(config, host)
+  const responseContract = responseContractOf(config, host)
+  const answerSubject = subjects.cleanResponse('backend', host)
+  return runStage(config, log, {
+    identity,
+    buses: ['dreq', 'cresp'],
+    input: 'dreq',
+    concurrency,
+    close: () => client.close(),
+    stage: (buses) => {
+      const handle = createValidatingBackend({
+        idempotency: createIdempotencyStore(buses, config),
+        host,
+        requestContract,
+        upstream,
+        call: client.call,
+        memory,
+        responseContract,
+      })
+      return {
+        handle: async (msg, now) => resultOf(await handle(msg, now), now),
+        delivered: (requestId, now) => memory.markDelivered(requestId, now),
+        deadLetter: {
+          reads: 'request',
+          to: () => ({ bus: 'cresp', subject: answerSubject }),
+          audit: { step: 'request', stage: 'backend' },
+        },
+      }
     },
-    responseContract: {
-      hosts: compileHosts(openapi),
-      rules: compileResponseRulesFor(openapi, config.validation.response),
-    },
   })
-
-  const buses = await connectComponent(config, identity, ['dreq', 'cresp']).catch((e: unknown) => {
-    client.close()
-    throw e
-  })
-  const audit = createAuditPublisher({ buses, topology: buses.topology, identity, log })
-  const subject = subjects.cleanResponse('backend', host)
-
-  const deadLetter = async (msg: StageMessage, error: unknown) => {
-    const request = decodeRequest(msg.headers, msg.data)
-    const failure = asGatewayError(error)
-    const wire = encodeResponse(errorResponse(request, failure))
-    await buses.publish('cresp', subject, wire, request.requestId)
-    memory.markDelivered(request.requestId, Date.now())
-    audit.record({
-      step: 'request',
-      stage: 'backend',
-      verdict: 'error',
-      request,
-      code: failure.code,
-      reason: `dead letter: ${failure.reason ?? failure.code}`,
-    })
-  }
-
-  try {
-    const stage = await startStage({
-      name: identity,
-      nc: buses.on('dreq'),
-      stream: buses.stream('dreq'),
-      consumer: identity,
-      concurrency,
-      log,
-      deadLetter,
-      async handle(msg) {
-        const startedAt = Date.now()
-        const verdict = await handle(msg, startedAt)
-        if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
-        await buses.publish('cresp', verdict.subject, verdict.wire, verdict.requestId)
-        memory.markDelivered(verdict.requestId, Date.now())
-        const { answer, request } = verdict
-        // One event per stage crossed, as the separate processes would record them.
-        const step = (
-          name: string,
-          stageName: AuditRecord['stage'],
-          v: StepVerdict,
-          body?: Uint8Array,
-        ) =>
-          audit.record({
-            step: name,
-            stage: stageName,
-            verdict: v.verdict,
-            request,
-            startedAt,
-            ...(v.code === undefined ? {} : { code: v.code }),
-            ...(v.reason === undefined ? {} : { reason: v.reason }),
-            ...(v.status === undefined ? {} : { status: v.status }),
-            ...(v.actor === undefined ? {} : { actor: v.actor }),
-            ...(body === undefined ? {} : { body }),
-          })
-        step('request', 'request-validator', answer.request, request.body)
-        if (answer.upstream) step('upstream', 'backend', answer.upstream)
-        if (answer.contract) step('response', 'response-validator', answer.contract)
-        const fields = {
-          requestId: verdict.requestId,
-          status: answer.response.status,
-          code: answer.response.error,
-          reused: verdict.reused || undefined,
-        }
-        if (answer.response.error)
-          log.info('answer', {
-            ...fields,
-            reason: answer.request.reason ?? answer.upstream?.reason ?? answer.contract?.reason,
-          })
-        else log.debug('answer', fields)
-      },
-    })
-    return {
-      async stop() {
-        await stage.stop()
-        await audit.flush()
-        client.close()
-        await buses.close()
-      },
-    }
-  } catch (e) {
-    client.close()
-    await buses.close()
-    throw e
-  }
 }

@@ -30,6 +30,7 @@ import {
   type ResponseContract,
 } from '../validators/lib/index.js'
 import { stampResponseHeaders } from './headers.js'
+import { guardedCall, type IdempotencyGuard } from './idempotency.js'
 import type { OnceMemory } from './once.js'
 import { toUpstreamRequest, type UpstreamRequest } from './request.js'
 import type { UpstreamResult } from './upstream.js'
@@ -56,6 +57,8 @@ export interface ValidatingBackendOptions {
   upstream: { baseUrl: string; timeoutMs: number }
   call(req: UpstreamRequest): Promise<UpstreamResult>
   memory: OnceMemory<ValidatedAnswer>
+  /** Clients' `Idempotency-Key`s, as in handler.ts (without it a keyed write is refused, 503). */
+  idempotency?: IdempotencyGuard
   requestContract: RequestCheckOptions
   responseContract: ResponseContract
 }
@@ -82,13 +85,12 @@ export function createValidatingBackend(options: ValidatingBackendOptions): Vali
   const checks = createRequestChecks(options.requestContract)
   const subject = subjects.cleanResponse('backend', host)
 
-  const produce = async (
+  /** 1. The request contract: the request validator's checks, nothing of a refusal goes on. */
+  const requestContract = async (
     env: RequestEnvelope,
     headerFault: DirtyRequest['headerFault'],
     subjectEdge: string,
-    now: number,
-  ): Promise<ValidatedAnswer> => {
-    let actor: string | undefined
+  ): Promise<{ verdict: StepVerdict; refusal?: ResponseEnvelope }> => {
     try {
       if (headerFault !== undefined) throw new GatewayError('HEADER_INVALID', headerFault)
       if (subjectEdge !== env.edgeId) {
@@ -96,43 +98,74 @@ export function createValidatingBackend(options: ValidatingBackendOptions): Vali
           reason: 'subject does not match the envelope',
         })
       }
-      ;({ actor } = await checks(env))
+      const { actor } = await checks(env)
+      return { verdict: { verdict: 'accept', ...(actor === undefined ? {} : { actor }) } }
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e
-      // Refused: the upstream is never called, and nothing of the request goes further.
       return {
-        response: rejection(env, e),
-        request: { verdict: 'reject', code: e.code, reason: reasonOf(e), status: e.status },
+        verdict: { verdict: 'reject', code: e.code, reason: reasonOf(e), status: e.status },
+        refusal: rejection(env, e),
       }
     }
-    const request: StepVerdict = { verdict: 'accept', ...(actor === undefined ? {} : { actor }) }
-    let upstream: StepVerdict
-    let dirty: ResponseEnvelope
+  }
+
+  /** 2. The upstream call: what the backend connector does, as a dirty response. */
+  const upstreamCall = async (
+    env: RequestEnvelope,
+    now: number,
+  ): Promise<{ verdict: StepVerdict; dirty: ResponseEnvelope }> => {
     try {
       const sent = toUpstreamRequest(env, options.upstream, now)
-      const result = await options.call(sent)
+      const result = await guardedCall(options.idempotency, env, sent, now, options.call)
       const headers = stampResponseHeaders(sent, result.headers)
-      dirty = { request: env, status: result.status, headers, body: result.body }
-      upstream = { verdict: 'accept', status: result.status }
-    } catch (e) {
-      if (!(e instanceof GatewayError)) throw e
-      dirty = errorResponse(env, new GatewayError(e.code))
-      upstream = { verdict: 'error', code: e.code, reason: reasonOf(e), status: e.status }
-    }
-    try {
-      const { out, dropped } = checkResponse(dirty, options.responseContract)
-      const contract: StepVerdict = { verdict: 'accept', status: out.status }
-      if (out.error) contract.code = out.error
-      if (dropped.length) contract.reason = `dropped undeclared members: ${dropped.join(' ')}`
-      return { response: out, request, upstream, contract }
+      return {
+        verdict: { verdict: 'accept', status: result.status },
+        dirty: { request: env, status: result.status, headers, body: result.body },
+      }
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e
       return {
-        response: errorResponse(env, e),
-        request,
-        upstream,
-        contract: { verdict: 'reject', code: e.code, reason: reasonOf(e), status: e.status },
+        verdict: { verdict: 'error', code: e.code, reason: reasonOf(e), status: e.status },
+        dirty: errorResponse(env, new GatewayError(e.code)),
       }
+    }
+  }
+
+  /** 3. The response contract: the response validator's checks on what came back. */
+  const responseContract = (
+    dirty: ResponseEnvelope,
+  ): { verdict: StepVerdict; out: ResponseEnvelope } => {
+    try {
+      const { out, dropped } = checkResponse(dirty, options.responseContract)
+      const verdict: StepVerdict = { verdict: 'accept', status: out.status }
+      if (out.error) verdict.code = out.error
+      if (dropped.length) verdict.reason = `dropped undeclared members: ${dropped.join(' ')}`
+      return { verdict, out }
+    } catch (e) {
+      if (!(e instanceof GatewayError)) throw e
+      return {
+        verdict: { verdict: 'reject', code: e.code, reason: reasonOf(e), status: e.status },
+        out: errorResponse(dirty.request, e),
+      }
+    }
+  }
+
+  /** The three composed: a refused request never reaches the upstream. */
+  const produce = async (
+    env: RequestEnvelope,
+    headerFault: DirtyRequest['headerFault'],
+    subjectEdge: string,
+    now: number,
+  ): Promise<ValidatedAnswer> => {
+    const request = await requestContract(env, headerFault, subjectEdge)
+    if (request.refusal) return { response: request.refusal, request: request.verdict }
+    const upstream = await upstreamCall(env, now)
+    const contract = responseContract(upstream.dirty)
+    return {
+      response: contract.out,
+      request: request.verdict,
+      upstream: upstream.verdict,
+      contract: contract.verdict,
     }
   }
 

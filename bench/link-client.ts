@@ -12,7 +12,7 @@ import {
   type RequestEnvelope,
 } from '../core/index.js'
 import type { LoadedConfig } from '../config/index.js'
-import { edgeIdentity, readCreds } from '../topology/index.js'
+import { describeTopology, edgeIdentity, linkWebsocketUrls, readCreds } from '../topology/index.js'
 
 async function ensureWebSocket(): Promise<void> {
   if (typeof globalThis.WebSocket === 'undefined') {
@@ -31,7 +31,8 @@ export async function connectLinkClient(config: LoadedConfig): Promise<LinkClien
   const edgeId = config.edge.id
   const creds = readCreds(config.paths.keys, edgeIdentity(edgeId), 'link')
   const nc: NatsConnection = await wsconnect({
-    servers: `ws://${config.bus.host}:${config.bus.ports.linkWebsocket}`,
+    // Every link node's WebSocket listener (one, or three with `bus.nodes: 3`), as the edge dials.
+    servers: linkWebsocketUrls(describeTopology(config)),
     authenticator: credsAuthenticator(creds),
     inboxPrefix: subjects.linkInbox(edgeId),
     name: 'bench-link-client',

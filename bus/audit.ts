@@ -37,6 +37,7 @@ const PUBLISH_TIMEOUT_MS = 5_000
 /** A reason is for people reading the trail; bounded so one event stays one small message. */
 const MAX_REASON = 1_000
 const encoder = new TextEncoder()
+const SETTLED = Promise.resolve()
 
 export interface AuditRecord {
   /** Names this event among the component's events for the request (`request`, `response`). */
@@ -54,7 +55,12 @@ export interface AuditRecord {
 }
 
 export interface AuditPublisher {
-  record(r: AuditRecord): void
+  /**
+   * Queues one event; resolves (never rejects) once the message holding it is acknowledged by
+   * the audit bus, or given up on and logged. A stage acks its input only then, so an event
+   * is never lost with a process that dies while it waits.
+   */
+  record(r: AuditRecord): Promise<void>
   /** Waits for the events in flight (at stop). */
   flush(): Promise<void>
   stats(): { published: number; failed: number; dropped: number }
@@ -108,6 +114,8 @@ export function createAuditPublisher(opts: {
   let buffer: Array<{ event: AuditEvent; json: string }> = []
   let bufferBytes = 0
   let timer: ReturnType<typeof setTimeout> | undefined
+  /** Settles when the message the buffered events will leave in is settled. */
+  let buffered: { settled: Promise<void>; settle: () => void } | undefined
 
   const send = async (data: Uint8Array, events: AuditEvent[]): Promise<void> => {
     // The stream de-duplicates by Nats-Msg-Id across every subject: were it derived from the
@@ -151,10 +159,16 @@ export function createAuditPublisher(opts: {
       data,
       buffer.map((b) => b.event),
     )
+    const batch = buffered
     buffer = []
     bufferBytes = 0
+    buffered = undefined
     inFlight.add(p)
-    void p.finally(() => inFlight.delete(p))
+    // send() never rejects: it counts and logs what it gives up on.
+    void p.then(() => {
+      inFlight.delete(p)
+      batch?.settle()
+    })
   }
 
   return {
@@ -164,16 +178,23 @@ export function createAuditPublisher(opts: {
         if (counts.dropped % 1000 === 1) {
           log.error('audit-dropped', { dropped: counts.dropped, waiting })
         }
-        return
+        return SETTLED
       }
       const event = auditEventOf(identity, r, Date.now())
       const json = JSON.stringify(event)
       if (bufferBytes + json.length + 2 > AUDIT_BATCH_BYTES) publishBuffer()
       waiting++
+      if (!buffered) {
+        let settle!: () => void
+        const settled = new Promise<void>((r) => (settle = r))
+        buffered = { settled, settle }
+      }
+      const { settled } = buffered
       buffer.push({ event, json })
       bufferBytes += json.length + 1
       if (buffer.length >= AUDIT_BATCH_EVENTS) publishBuffer()
       else timer ??= setTimeout(publishBuffer, AUDIT_LINGER_MS)
+      return settled
     },
     async flush() {
       publishBuffer()

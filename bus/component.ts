@@ -2,13 +2,13 @@
  * A component's connections: one per server it has a grant on, all as its own identity,
  * with the JetStream publish of an envelope to the stream that server keeps.
  */
-import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
-import type { BusName, WireMessage } from '../core/index.js'
+import { GatewayError, type BusName, type WireMessage } from '../core/index.js'
 import type { LoadedConfig } from '../config/index.js'
-import { describeTopology, type Topology } from '../topology/index.js'
+import { describeTopology, inboxPrefixOf, type Topology } from '../topology/index.js'
 import { connectAs } from './connect.js'
-import { closeAll, publishEnvelope, streamOn } from './stage.js'
+import { createEnvelopePublisher, type EnvelopePublisher, type PublishAck } from './publish.js'
+import { closeAll, PUBLISH_TIMEOUT_MS, streamOn } from './stage.js'
 
 export interface ComponentBuses {
   topology: Topology
@@ -23,7 +23,7 @@ export interface ComponentBuses {
     wire: WireMessage,
     requestId: string,
     timeoutMs?: number,
-  ): Promise<PubAck>
+  ): Promise<PublishAck>
   close(): Promise<void>
 }
 
@@ -43,7 +43,7 @@ export async function connectComponent(
     throw failed.reason
   }
   const byServer = new Map(servers.map((server, i) => [server, connections[i]!]))
-  const clients = new Map<BusName, JetStreamClient>()
+  const publishers = new Map<BusName, EnvelopePublisher & { stream: string }>()
   const on = (server: BusName) => {
     const nc = byServer.get(server)
     if (!nc) throw new Error(`${identity} is not connected to the ${server} bus`)
@@ -53,15 +53,31 @@ export async function connectComponent(
     topology,
     on,
     stream: (server) => streamOn(topology, server),
-    publish(server, subject, wire, requestId, timeoutMs) {
-      let js = clients.get(server)
-      if (!js) clients.set(server, (js = jetstream(on(server))))
-      return publishEnvelope(js, subject, wire, {
-        stream: streamOn(topology, server),
-        requestId,
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      })
+    async publish(server, subject, wire, requestId, timeoutMs) {
+      let publisher = publishers.get(server)
+      if (!publisher) {
+        publisher = {
+          ...createEnvelopePublisher(on(server), inboxPrefixOf(identity)),
+          stream: streamOn(topology, server),
+        }
+        publishers.set(server, publisher)
+      }
+      const { stream } = publisher
+      try {
+        return await publisher.publish(subject, wire, {
+          stream,
+          msgId: requestId,
+          timeoutMs: timeoutMs ?? PUBLISH_TIMEOUT_MS,
+        })
+      } catch (e) {
+        throw new GatewayError('BUS_UNAVAILABLE', {
+          reason: `publish to ${stream} failed: ${e instanceof Error ? e.message : String(e)}`,
+        })
+      }
     },
-    close: () => closeAll(connections),
+    async close() {
+      await closeAll(connections)
+      for (const p of publishers.values()) p.close()
+    },
   }
 }

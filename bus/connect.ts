@@ -6,7 +6,7 @@
 import { credsAuthenticator, type NatsConnection } from '@nats-io/nats-core'
 import { connect } from '@nats-io/transport-node'
 import type { BusName } from '../core/index.js'
-import { inboxPrefixOf, readCreds, serverUrl, type Topology } from '../topology/index.js'
+import { inboxPrefixOf, readCreds, serverUrls, type Topology } from '../topology/index.js'
 
 const PING_INTERVAL_MS = 30_000
 const RECONNECT_WAIT_MS = 250
@@ -31,7 +31,8 @@ export async function connectAs(opts: ConnectAsOptions): Promise<NatsConnection>
   // every (re)connect, so credentials renewed or rotated on disk are used without a restart.
   readCreds(opts.keysDir, identity, server)
   return connect({
-    servers: serverUrl(topology, server),
+    // Every node of the bus (one, or three): the client fails over to a live one by itself.
+    servers: serverUrls(topology, server),
     name: opts.name ?? `${identity}@${server}`,
     // One read per attempt, so the JWT and the seed always come from the same file.
     authenticator: (nonce) => credsAuthenticator(readCreds(opts.keysDir, identity, server))(nonce),

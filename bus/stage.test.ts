@@ -190,6 +190,73 @@ describe('startStage', () => {
   })
 })
 
+describe('acks after the audit events are safe', () => {
+  it('STAGE-001 an audit event is never lost with a stage that dies after its output: the input is acked only once the events are safe, else redelivered', async () => {
+    const dying = await h.connect('request-validator', 'dreq')
+    let release!: () => void
+    const safe = new Promise<void>((r) => (release = r))
+    const first: string[] = []
+    const s1 = await startStage({
+      name: 'test',
+      nc: dying,
+      stream: 'DREQ',
+      consumer: 'request-validator',
+      log,
+      handle: async (m) => {
+        first.push(text(m))
+        return { ackAfter: safe }
+      },
+      deadLetter: async () => undefined,
+    })
+    const [id] = await publish(1)
+    while (first.length < 1) await wait(10)
+    // The work is done but its events are not safe yet: the message is still unacked.
+    const jsm = await jetstreamManager(await h.connect('admin', 'dreq'))
+    expect((await jsm.consumers.info('DREQ', 'request-validator')).num_ack_pending).toBe(1)
+    // The process dies here (its connection goes, the ack never leaves): it comes back.
+    await dying.close()
+    const again: Array<{ id: string; count: number }> = []
+    const s2 = await stage({
+      async handle(m) {
+        again.push({ id: text(m), count: m.deliveryCount })
+        return { ackAfter: Promise.resolve() }
+      },
+    })
+    const started = Date.now()
+    while (again.length < 1 && Date.now() - started < ACK_WAIT_MS * 5) await wait(20)
+    await s2.stop()
+    await s2.acked()
+    expect(again).toEqual([{ id, count: 2 }])
+    release()
+    await s1.stop().catch(() => undefined)
+    await settled()
+  })
+
+  it('frees the slot at once and acks when the promise settles', async () => {
+    let release!: () => void
+    const safe = new Promise<void>((r) => (release = r))
+    const done: string[] = []
+    const s = await stage({
+      concurrency: 1,
+      async handle(m) {
+        done.push(text(m))
+        return { ackAfter: safe }
+      },
+    })
+    await publish(2)
+    const started = Date.now()
+    // One slot, and both messages are worked on before either is acked.
+    while (done.length < 2 && Date.now() - started < 5_000) await wait(20)
+    expect(done).toHaveLength(2)
+    const jsm = await jetstreamManager(await h.connect('admin', 'dreq'))
+    expect((await jsm.consumers.info('DREQ', 'request-validator')).num_ack_pending).toBe(2)
+    release()
+    await s.stop()
+    await s.acked()
+    await settled()
+  })
+})
+
 describe('nakDelay', () => {
   it('doubles per delivery and never exceeds the ack wait', () => {
     expect([1, 2, 3, 4, 5, 6].map((n) => nakDelay(n, 3_000))).toEqual([

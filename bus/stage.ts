@@ -10,8 +10,9 @@
  *   answers the client through the stage's normal output, then ack. Nothing hangs until the
  *   deadline and nothing disappears without a log line.
  *
- * Every message in work is kept alive with `working()` every ack-wait/2, so a slow upstream
- * never causes a redelivery while the first try still runs.
+ * A message held longer than ack-wait/2 is told `working()`, again every ack-wait/2 while
+ * it is held, so a slow upstream never causes a redelivery while the first try still runs.
+ * One timer per stage does it (every ack-wait/4), never one per message.
  */
 import type { MsgHdrs, NatsConnection } from '@nats-io/nats-core'
 import {
@@ -47,8 +48,12 @@ export interface StageMessage {
   lastDelivery: boolean
 }
 
-/** What a handler may resolve with: nothing (ack) or a reason to ack and drop. */
-export type StageOutcome = void | { drop: string; requestId?: string }
+/**
+ * What a handler may resolve with: nothing (ack), a reason to ack and drop, or a promise to
+ * ack after (the audit events of the work are safe): the slot is free at once, the ack waits.
+ */
+export type StageOutcome =
+  void | { drop: string; requestId?: string } | { ackAfter: Promise<unknown> }
 
 export interface StageOptions {
   /** The component name, for log lines. */
@@ -68,13 +73,18 @@ export interface StageOptions {
 export interface Stage {
   /** Stops pulling and waits for the messages in work; anything arriving late is handed back. */
   stop(): Promise<void>
+  /** Resolves once every ack that waits on an `ackAfter` promise was sent. */
+  acked(): Promise<void>
   readonly ackWaitMs: number
   readonly maxDeliver: number
 }
 
 interface Held {
   m: JsMsg
-  keepAlive: ReturnType<typeof setInterval>
+  /** When the server last restarted its ack wait for it (taken, or told `working`). */
+  touched: number
+  /** Its work is done and its ack waits on an `ackAfter` promise. */
+  ackPending?: boolean
 }
 
 export function nakDelay(deliveryCount: number, ackWaitMs: number): number {
@@ -99,12 +109,44 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
   let drained: (() => void) | undefined
   let slotFreed: (() => void) | undefined
 
-  const settle = (h: Held) => clearInterval(h.keepAlive)
+  // One timer for every message in work: those held longer than ack-wait/2 are told working.
+  const held = new Set<Held>()
+  const keepAlive = setInterval(
+    () => {
+      const now = Date.now()
+      for (const h of held) {
+        if (now - h.touched < keepAliveMs) continue
+        h.m.working()
+        h.touched = now
+      }
+    },
+    Math.max(50, Math.floor(keepAliveMs / 2)),
+  )
+  keepAlive.unref()
+
+  /** Acks waiting for their `ackAfter`; the message stays kept alive until then. */
+  const acking = new Set<Promise<void>>()
+  const ackAfter = (h: Held, after: Promise<unknown>): void => {
+    const ack = () => {
+      try {
+        h.m.ack()
+      } catch {
+        // The connection is gone: the message comes back after its ack wait.
+      }
+    }
+    const p = after.then(ack, ack)
+    acking.add(p)
+    void p.finally(() => {
+      acking.delete(p)
+      held.delete(h)
+    })
+  }
 
   const run = (h: Held): void => {
     active++
+    held.add(h)
     void process(h).finally(() => {
-      settle(h)
+      if (!h.ackPending) held.delete(h)
       active--
       slotFreed?.()
       slotFreed = undefined
@@ -112,7 +154,8 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
     })
   }
 
-  const process = async ({ m }: Held): Promise<void> => {
+  const process = async (h: Held): Promise<void> => {
+    const { m } = h
     const msg: StageMessage = {
       subject: m.subject,
       headers: m.headers,
@@ -122,6 +165,11 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
     }
     try {
       const outcome = await opts.handle(msg)
+      if (outcome && 'ackAfter' in outcome) {
+        h.ackPending = true
+        ackAfter(h, outcome.ackAfter)
+        return
+      }
       if (outcome) {
         log.info('dropped', { stage: name, reason: outcome.drop, requestId: outcome.requestId })
       }
@@ -160,11 +208,7 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
     }
   }
 
-  const accept = (m: JsMsg): void => {
-    const keepAlive = setInterval(() => m.working(), keepAliveMs)
-    keepAlive.unref()
-    run({ m, keepAlive })
-  }
+  const accept = (m: JsMsg): void => run({ m, touched: Date.now() })
 
   // A pull asks for no more messages than there are free slots not already asked for, so a
   // replica never holds work it cannot start (its ack wait cannot run out unseen in a
@@ -229,6 +273,9 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
   return {
     ackWaitMs,
     maxDeliver,
+    async acked() {
+      await Promise.all(acking)
+    },
     async stop() {
       if (stopping) return
       stopping = true
@@ -236,6 +283,7 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
       await Promise.all([...pulls].map((p) => p.close()))
       await looping
       if (active > 0) await new Promise<void>((resolve) => (drained = resolve))
+      void Promise.all(acking).then(() => clearInterval(keepAlive))
     },
   }
 }
@@ -268,7 +316,7 @@ export async function publishEnvelope(
 
 /** The stream a topology keeps on `server` (the stages each consume one and publish to one). */
 export function streamOn(topology: Topology, server: BusName): string {
-  const stream = topology.streams.find((s) => s.server === server)
+  const stream = topology.streams.find((s) => s.server === server && s.kind === 'data')
   if (!stream) throw new Error(`the ${topology.mode} topology has no stream on ${server}`)
   return stream.name
 }

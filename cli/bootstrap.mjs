@@ -3,7 +3,8 @@
 // included: installs what is missing (npm packages, Debian's nats-server and modsecurity-crs
 // (the OWASP Core Rule Set the injection scan reads); for `test` also
 // Debian's postgresql and rsyslog, which the tests start, and the official JSON Schema test
-// suite, unpacked from a Debian package), then runs the command. Plain
+// suite, unpacked from a Debian package; for `bench` Debian's haproxy, the baseline, when it
+// can), then runs the command. Plain
 // JavaScript on purpose: it must run before any package is installed.
 import { spawnSync, spawn } from 'node:child_process'
 import {
@@ -84,13 +85,26 @@ function findCoreRuleSet() {
   return existsSync('/usr/share/modsecurity-crs/rules/REQUEST-942-APPLICATION-ATTACK-SQLI.conf')
 }
 
-function ensureDebianPackage(binaryFound, pkg) {
+/** haproxy is the benchmark's baseline (`bench/haproxy.ts`); Debian puts it in /usr/sbin. */
+function findHaproxy() {
+  if (has('haproxy')) return true
+  const found = SERVER_PATHS.find((p) => existsSync(join(p, 'haproxy')))
+  if (found) {
+    process.env.PATH = `${process.env.PATH}:${found}`
+    return true
+  }
+  return false
+}
+
+/** `optional`: when it cannot be installed, say so and go on without it. */
+function ensureDebianPackage(binaryFound, pkg, { optional = false } = {}) {
   if (binaryFound()) return
+  const giveUp = () => (optional ? say(`going on without ${pkg}`) : process.exit(1))
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
   const sudo = !isRoot && has('sudo') ? ['sudo', '-n'] : []
   if (!has('apt-get') || (!isRoot && sudo.length === 0)) {
     say(`${pkg} is missing. Install it, then run this again:  sudo apt-get install -y ${pkg}`)
-    process.exit(1)
+    return giveUp()
   }
   say(`installing Debian's ${pkg}`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
@@ -102,7 +116,7 @@ function ensureDebianPackage(binaryFound, pkg) {
     apt(['update', '-qq'])
     if (!apt(['install', '-y', '-qq', pkg]) || !binaryFound()) {
       say(`could not install ${pkg}. Run:  sudo apt-get update && sudo apt-get install -y ${pkg}`)
-      process.exit(1)
+      return giveUp()
     }
   }
 }
@@ -157,6 +171,8 @@ ensureNpmPackages()
 ensureDebianPackage(findNatsServer, 'nats-server')
 if (['up', 'test', 'bench'].includes(command))
   ensureDebianPackage(findCoreRuleSet, 'modsecurity-crs')
+// The benchmark's baseline: without it the haproxy row is skipped, not the run.
+if (command === 'bench') ensureDebianPackage(findHaproxy, 'haproxy', { optional: true })
 if (command === 'test') {
   ensureDebianPackage(findPostgres, 'postgresql')
   ensureDebianPackage(findRsyslog, 'rsyslog')

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from '../config/index.js'
+import { loadConfig, parseConfig } from '../config/index.js'
 import { describeTopology, ensureCredentials, readCreds } from '../topology/index.js'
-import { edgeDevConfig, linkEnvOf, tokenWorkerDevConfig } from './edge-dev.js'
+import { edgeDevConfig, linkEnvOf, linkUrlOf, tokenWorkerDevConfig } from './edge-dev.js'
 import { REPO_ROOT } from './root.js'
 
 const toml = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8')
@@ -79,5 +79,21 @@ describe('local edge configs', () => {
     expect(root).toContain(
       '[[durable_objects.bindings]]\nname = "RATE_QUOTA"\nclass_name = "RateQuota"',
     )
+  })
+
+  it('EDGE-306 the worker is given every link node: one URL with bus.nodes 1, three with 3', () => {
+    const raw = JSON.parse(readFileSync(join(REPO_ROOT, 'portcullis.config.json'), 'utf8')) as {
+      bus?: Record<string, unknown>
+    }
+    const file = join(REPO_ROOT, 'portcullis.config.json')
+    const one = parseConfig(raw, file)
+    expect(linkUrlOf(one)).toBe(`ws://${one.bus.host}:${one.bus.ports.linkWebsocket}`)
+    const three = parseConfig({ ...raw, bus: { ...raw.bus, nodes: 3 } }, file)
+    const urls = linkUrlOf(three).split(',')
+    expect(urls).toHaveLength(3)
+    expect(new Set(urls).size).toBe(3)
+    for (const u of urls) expect(u).toMatch(/^ws:\/\/127\.0\.0\.1:[0-9]+$/)
+    const vars = (edgeDevConfig(three, linkUrlOf(three)) as { vars: Record<string, unknown> }).vars
+    expect(vars.LINK_URL).toBe(urls.join(','))
   })
 })

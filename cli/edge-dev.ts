@@ -8,16 +8,19 @@
  * for the other configs, which get no `--env-file`). wrangler and workerd run in one
  * process group.
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { edgeRateLimitTiers, rateLimitNamespaceId } from '../core/index.js'
 import { edgePolicyOf, type LoadedConfig } from '../config/index.js'
 import { freePort } from '../runtime/index.js'
-import { edgeIdentity, readCreds } from '../topology/index.js'
+import { describeTopology, edgeIdentity, linkWebsocketUrls, readCreds } from '../topology/index.js'
 import { devVarsOf, ensureJwkKeys, type JwkService } from './jwk-keys.js'
 import { spawnComponent, type ManagedProcess } from './processes.js'
 import { REPO_ROOT } from './root.js'
+
+/** USER_HZ of /proc/<pid>/stat: 100 on every Linux this runs on (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100
 
 const WRANGLER_TOML = join(REPO_ROOT, 'wrangler.toml')
 const EDGE_MAIN = join(REPO_ROOT, 'edge', 'index.ts')
@@ -43,7 +46,7 @@ export interface EdgeDevOptions {
   dir?: string
   /** Default `config.edge.port`. */
   port?: number
-  /** Default the link server's websocket listener from the config. */
+  /** Default every link node's websocket listener from the config, comma-separated. */
   linkUrl?: string
   /** Chrome DevTools inspector of the worker; default a free port. */
   inspectorPort?: number
@@ -61,8 +64,9 @@ function compatibilityDate(): string {
   return m[1]!
 }
 
+/** `LINK_URL`: the websocket URL of every node of the link, comma-separated (edge/link/urls.ts). */
 export function linkUrlOf(config: LoadedConfig): string {
-  return `ws://${config.bus.host}:${config.bus.ports.linkWebsocket}`
+  return linkWebsocketUrls(describeTopology(config)).join(',')
 }
 
 /** wrangler.toml's worker with the bindings the config decides; the credentials are not in here. */
@@ -199,4 +203,67 @@ export async function startEdgeDev(opts: EdgeDevOptions): Promise<EdgeDev> {
     onLine: (_name, line) => opts.onLine(line),
   })
   return { ...child, url }
+}
+
+/** A workerd process under `wrangler dev`: `proxy` is wrangler's dev proxy, `workers` runs ours. */
+export interface WorkerdProcess {
+  pid: number
+  role: 'workers' | 'proxy'
+}
+
+/** Parent pid and command name of a process, from `/proc/<pid>/stat`; undefined once gone. */
+function statOf(pid: number): { ppid: number; comm: string; fields: string[] } | undefined {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return undefined
+  }
+  // The command name is in parentheses and may hold spaces; the fields follow its last ')'.
+  const close = text.lastIndexOf(')')
+  const comm = text.slice(text.indexOf('(') + 1, close)
+  const fields = text.slice(close + 2).split(' ')
+  return { ppid: Number(fields[1]), comm, fields }
+}
+
+/**
+ * The workerd processes of an edge under `wrangler dev` (descendants of its wrangler process
+ * `rootPid`, serving `port`): the CPU a benchmark counts for the ingress is the `workers` one's.
+ */
+export function workerdProcessesOf(rootPid: number, port: number): WorkerdProcess[] {
+  const children = new Map<number, number[]>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue
+    const stat = statOf(Number(entry))
+    if (!stat) continue
+    const list = children.get(stat.ppid) ?? []
+    list.push(Number(entry))
+    children.set(stat.ppid, list)
+  }
+  const found: number[] = []
+  const walk = (pid: number) => {
+    for (const child of children.get(pid) ?? []) {
+      if (statOf(child)?.comm === 'workerd') found.push(child)
+      walk(child)
+    }
+  }
+  walk(rootPid)
+  return found.map((pid) => ({ pid, role: roleOf(pid, port) }))
+}
+
+/** wrangler's proxy workerd listens on the edge's own port; the other one runs the workers. */
+function roleOf(pid: number, port: number): WorkerdProcess['role'] {
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+  return args.some((a) => a.startsWith('--socket-addr=') && a.endsWith(`:${port}`))
+    ? 'proxy'
+    : 'workers'
+}
+
+/** CPU time (user + system) `pid` has used so far, in microseconds. */
+export function cpuMicrosOf(pid: number): number {
+  const stat = statOf(pid)
+  if (!stat) return NaN
+  // utime and stime, fields 14 and 15 of stat(5), counted from the state field (3).
+  const ticks = Number(stat.fields[11]) + Number(stat.fields[12])
+  return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND
 }

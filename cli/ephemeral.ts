@@ -16,17 +16,52 @@ export interface EphemeralStack extends Stack {
   dispose(): Promise<void>
 }
 
+const NODE_PORT_KEYS = ['link', 'linkWebsocket', 'dreq', 'creq', 'dresp', 'cresp'] as const
+const ROUTE_PORT_KEYS = ['link', 'dreq', 'creq', 'dresp', 'cresp'] as const
+
+/** `bus.nodes` as the overrides give it (the config file's default is 1). */
+export function nodesOf(overrides: unknown): number {
+  const bus = (overrides as { bus?: { nodes?: unknown } } | undefined)?.bus
+  return bus?.nodes === 3 ? 3 : 1
+}
+
+/**
+ * Free loopback ports for every listener of the buses: `bus.ports`, and with three nodes the
+ * client ports of nodes 2 and 3 and every route port (`bus.cluster`), so a clustered stack
+ * never lands on a port someone else holds.
+ */
+export async function freeBusPorts(
+  nodes: number,
+  more = 0,
+): Promise<{ bus: Record<string, unknown>; more: number[] }> {
+  const cluster = nodes === 3 ? NODE_PORT_KEYS.length * 2 + ROUTE_PORT_KEYS.length * 3 : 0
+  // One call, so no two of them can be the same port.
+  const ports = await freePorts(NODE_PORT_KEYS.length + cluster + more)
+  const take = (n: number) => ports.splice(0, n)
+  const bus: Record<string, unknown> = {
+    ports: Object.fromEntries(NODE_PORT_KEYS.map((k) => [k, take(1)[0]!])),
+  }
+  if (nodes === 3) {
+    bus.cluster = {
+      nodePorts: Object.fromEntries(NODE_PORT_KEYS.map((k) => [k, take(2)])),
+      routePorts: Object.fromEntries(ROUTE_PORT_KEYS.map((k) => [k, take(3)])),
+    }
+  }
+  return { bus, more: take(more) }
+}
+
 export async function startEphemeralStack(
   overrides: unknown = {},
   options: Pick<StackOptions, 'onLine' | 'edge'> = {},
 ): Promise<EphemeralStack> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-stack-'))
-  const [link, linkWebsocket, dreq, creq, dresp, cresp, edge, demo] = await freePorts(8)
+  const { bus, more } = await freeBusPorts(nodesOf(overrides), 2)
+  const [edge, demo] = more
   const base = {
     edge: { port: edge },
     demo: { port: demo },
     upstreams: { demo: { baseUrl: `http://127.0.0.1:${demo}` } },
-    bus: { ports: { link, linkWebsocket, dreq, creq, dresp, cresp } },
+    bus,
     paths: { keys: join(dir, 'keys'), data: join(dir, 'data') },
   }
   try {

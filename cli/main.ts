@@ -19,7 +19,7 @@ const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise
     run: async (a) => (await import('./commands/token.js')).token(a),
   },
   status: {
-    about: 'show which components of the local stack answer',
+    about: 'every process of the running stack: pid, ports, health, restarts (--json)',
     run: async (a) => (await import('./commands/status.js')).status(a),
   },
   topology: {
@@ -55,7 +55,9 @@ try {
 } catch (e) {
   if (e instanceof ConfigError || e instanceof StartError) {
     process.stderr.write(`portcullis: ${e.message}\n`)
-    process.exitCode = 1
+    // Exit now: whatever a failed start left pending (a connection dialing) must not keep
+    // the process alive.
+    process.exit(1)
   } else {
     throw e
   }

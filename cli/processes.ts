@@ -6,11 +6,19 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 
+/** How a process ended: its exit code, or the signal that ended it. */
+export interface ExitInfo {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
 export interface ManagedProcess {
   name: string
   pid: number
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>
+  /** Resolves with the exit code or the signal. */
+  exit: Promise<ExitInfo>
   stop(): Promise<void>
 }
 
@@ -65,16 +73,17 @@ export async function spawnComponent(opts: SpawnOptions): Promise<ManagedProcess
     detached: true,
   })
   live.add(child)
-  const exited = new Promise<number | null>((resolve) => {
-    child.on('exit', (code) => {
+  const exit = new Promise<ExitInfo>((resolve) => {
+    child.on('exit', (code, signal) => {
       live.delete(child)
-      resolve(code)
+      resolve({ code, signal })
     })
     child.on('error', () => {
       live.delete(child)
-      resolve(127)
+      resolve({ code: 127, signal: null })
     })
   })
+  const exited = exit.then((e) => e.code)
   let sawReady = false
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
@@ -89,7 +98,11 @@ export async function spawnComponent(opts: SpawnOptions): Promise<ManagedProcess
     await exited
     clearTimeout(timer)
     // Anything the component forked and left behind goes with its group.
-    killGroup(child, 'SIGKILL')
+    try {
+      process.kill(-child.pid!, 'SIGKILL')
+    } catch {
+      // the group is gone with its leader
+    }
   }
 
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000)
@@ -101,10 +114,14 @@ export async function spawnComponent(opts: SpawnOptions): Promise<ManagedProcess
     }
     if (sawReady || (opts.readyCheck && (await opts.readyCheck().catch(() => false)))) break
     if (Date.now() > deadline) {
+      // After a stalled event loop (a busy machine) timers run before the output that waited:
+      // one last look once that output is read.
+      await new Promise((r) => setImmediate(r))
+      if (sawReady || exitCode !== undefined) continue
       await stop()
       throw new StartError(opts.name, 'not ready in time')
     }
     await new Promise((r) => setTimeout(r, 50))
   }
-  return { name: opts.name, pid: child.pid!, exited, stop }
+  return { name: opts.name, pid: child.pid!, exited, exit, stop }
 }

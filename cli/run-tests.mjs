@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: format and type checks, then each vitest project in turn (unit, edge inside
-// workerd, integration on real nats-servers, end-to-end on the whole stack), each bounded
-// in time. Ends with one line `tests: N passed, N failed, N skipped`.
+// workerd, integration on real nats-servers, end-to-end on the whole stack, faults under
+// load), each bounded in time. Ends with one line `tests: N passed, N failed, N skipped`.
 // `npm test -- unit edge` runs only the named projects.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
@@ -20,12 +20,17 @@ const PROJECTS = {
   'token-services': 4 * MINUTE,
   integration: 10 * MINUTE,
   e2e: 15 * MINUTE,
+  // Faults under load on a 3-node, 2-replica stack (tests/ha): not yet in the default run
+  // (`npm run test:ha`); see tests/README.md.
+  ha: 15 * MINUTE,
 }
+/** What `npm test` runs when no project is named. */
+const DEFAULT_PROJECTS = Object.keys(PROJECTS).filter((p) => p !== 'ha')
 /** A name stands for every vitest project it prefixes (token-services-access, ...). */
 const SELECTOR = { 'token-services': 'token-services*' }
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'))
-const projects = asked.length ? asked : Object.keys(PROJECTS)
+const projects = asked.length ? asked : DEFAULT_PROJECTS
 for (const p of projects) {
   if (!(p in PROJECTS)) {
     process.stderr.write(`unknown test project ${p}; known: ${Object.keys(PROJECTS).join(', ')}\n`)

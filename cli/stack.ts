@@ -1,9 +1,11 @@
 /**
  * The whole local stack, as `portcullis up` starts it and as the end-to-end tests use it:
- * five nats-servers from the topology, streams provisioned by the admin identity, the demo
- * upstream, relay, request validator, one backend connector per upstream host, response
- * validator, and the edge under `wrangler dev`. Everything listens on the configured
- * loopback ports; a component that fails to start stops the whole start, naming it.
+ * the topology's nats-servers, streams provisioned by the admin identity, the demo upstream,
+ * relay, request validator, one backend connector per upstream host, response validator
+ * (each stage with its configured replicas), and the edge under `wrangler dev`. Everything
+ * listens on the configured loopback ports; a component that fails to start stops the whole
+ * start, naming it. Once up, the supervisor restarts any process that exits unasked, and the
+ * live process table is kept in `<paths.data>/stack.json` for `portcullis status`.
  */
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -24,6 +26,8 @@ import {
 import { connectAs } from '../bus/index.js'
 import type { BusName } from '../core/index.js'
 import { spawnComponent, StartError } from './processes.js'
+import { Supervisor, type Backoff, type ProcessInfo, type ProcessSpec } from './supervisor.js'
+import { removeState, stateFileOf, writeState } from './state.js'
 import { startEdgeDev } from './edge-dev.js'
 import { ensureJwkKeys } from './jwk-keys.js'
 import { ensureAuditSigningKey } from '../audit/store/index.js'
@@ -39,11 +43,15 @@ export interface StackOptions {
   onLine?: (component: string, line: string) => void
   /** Start the edge under wrangler dev (default true). */
   edge?: boolean
+  /** The restart backoff of the supervisor (default 250 ms doubling to 10 s). */
+  backoff?: Partial<Backoff>
+  /** Where the live process table goes (default `<paths.data>/stack.json`); false: nowhere. */
+  stateFile?: string | false
 }
 
-interface Component {
-  name: string
-  start(): Promise<{ stop(): Promise<void> }>
+export interface RollingRestartOptions {
+  /** Which processes to restart (default: all but the edge and the demo upstream). */
+  include?: (p: ProcessInfo) => boolean
 }
 
 export interface Stack {
@@ -51,18 +59,38 @@ export interface Stack {
   topology: Topology
   /** The ingress URL, e.g. http://127.0.0.1:8787 */
   url: string
+  /** Every process name, in start order. */
   components: string[]
+  /** Where the live process table is written, if anywhere. */
+  stateFile?: string
+  /**
+   * A process by name, or every replica of a component by the component's name: stopped
+   * gracefully, and kept stopped (no restart) until `startComponent`.
+   */
   stopComponent(name: string): Promise<void>
   startComponent(name: string): Promise<void>
-  /** Kills a component without letting it finish its work (a crash). */
+  /** Kills a process (or a component's replicas) without letting it finish (a crash); kept stopped. */
   killComponent(name: string): Promise<void>
-  /** Process ids of the running components (for memory readings). */
+  /** Process ids of the running processes (for memory readings). */
   pids(): Record<string, number>
+  /** Every process of the stack with its state, pid, ports and restart count. */
+  processes(): ProcessInfo[]
+  /** Signals one process (SIGKILL by default) as a crash would: the supervisor restarts it. */
+  kill(name: string, signal?: NodeJS.Signals): Promise<void>
+  /** Graceful stop, start, and resolves once it is ready. */
+  restart(name: string): Promise<void>
+  /** Every process, one at a time, each ready before the next: nats nodes first. */
+  rollingRestart(options?: RollingRestartOptions): Promise<void>
+  /** Resolves once the process runs (ready); rejects after `timeoutMs` (default 60 s). */
+  waitRunning(name: string, timeoutMs?: number): Promise<void>
   stop(): Promise<void>
 }
 
 /** Extra Node flags for the stage processes, e.g. `--cpu-prof` to profile them. */
 const NODE_ARGS = (process.env.PORTCULLIS_NODE_ARGS ?? '').split(' ').filter(Boolean)
+
+/** How long a stage process may take to print its ready line. */
+const STAGE_READY_TIMEOUT_MS = 90_000
 
 /** nats-server's informational lines (its banner, mostly) show only at debug level. */
 const NATS_INFO = / \[INF\] /
@@ -81,37 +109,23 @@ async function assertPortFree(host: string, port: number, component: string): Pr
   })
 }
 
-function nodeProcess(
-  config: LoadedConfig,
-  overrides: unknown,
-  name: string,
-  bundle: () => string,
-  extraArgs: string[],
-  onLine: (component: string, line: string) => void,
-): Component {
-  return {
-    name,
-    start: () =>
-      spawnComponent({
-        name,
-        command: process.execPath,
-        args: [
-          ...NODE_ARGS,
-          '--enable-source-maps',
-          bundle(),
-          '--config',
-          config.file,
-          ...extraArgs,
-        ],
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          [OVERRIDES_ENV]: overrides === undefined ? '' : JSON.stringify(overrides),
-        },
-        readyLine: READY_LINE,
-        onLine,
-      }),
-  }
+/** A process of the stack: its supervisor spec, and the address its ports listen on. */
+interface Member extends ProcessSpec {
+  host: string
+  kind: 'nats' | 'stage' | 'edge'
+}
+
+/** `<component>` for one replica, `<component>.<i>` for each of N > 1 (cli/README.md). */
+function replicated(
+  component: string,
+  count: number,
+  make: (name: string, replica?: number) => Omit<Member, 'name' | 'component' | 'replica'>,
+): Member[] {
+  if (count <= 1) return [{ name: component, component, ...make(component) }]
+  return Array.from({ length: count }, (_, i) => {
+    const name = `${component}.${i + 1}`
+    return { name, component, replica: i + 1, ...make(name, i + 1) }
+  })
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -119,8 +133,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const config = loadConfig(options.configFile, options.overrides)
   const topology = describeTopology(config)
   const host = config.bus.host
+  const natsServers = natsServersOf(topology)
 
-  for (const server of natsServersOf(topology)) {
+  for (const server of natsServers) {
     await assertPortFree(host, server.port, `${server.name} nats-server`)
     if (server.websocketPort)
       await assertPortFree(host, server.websocketPort, `${server.name} nats-server`)
@@ -138,134 +153,229 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ttlSeconds: config.bus.credentialsTtlSeconds,
   })
 
-  const components: Component[] = natsServersOf(topology).map((server) => ({
-    name: `nats-${server.name}`,
-    start: () => {
-      // Read at each start: `portcullis keys rotate` may have revoked keys since.
-      const trust = readTrust(config.paths.keys, topology)
-      const { confPath } = writeServerConfig(config, topology, server, trust)
-      return startNatsServer({
-        name: `nats-${server.name}`,
-        confPath,
-        port: server.port,
-        onLine: (line) => {
-          if (natsVerbose || !NATS_INFO.test(line)) onLine(`nats-${server.name}`, line)
-        },
-      })
-    },
-  }))
-  const servers = components.length
+  const servers: Member[] = natsServers.map((server) => {
+    const name = `nats-${server.name}`
+    // A node of a clustered bus is `<server>.<i>` (topology/README.md).
+    const node = /^(.+)\.([1-9])$/.exec(server.name)
+    const cluster = (server as { cluster?: { port: number } }).cluster
+    return {
+      name,
+      component: node ? `nats-${node[1]}` : name,
+      ...(node ? { node: Number(node[2]) } : {}),
+      host,
+      kind: 'nats',
+      ports: [
+        server.port,
+        ...(server.websocketPort === undefined ? [] : [server.websocketPort]),
+        ...(cluster ? [cluster.port] : []),
+      ],
+      start: () => {
+        // Read at each start: `portcullis keys rotate` may have revoked keys since.
+        const trust = readTrust(config.paths.keys, topology)
+        const { confPath } = writeServerConfig(config, topology, server, trust)
+        return startNatsServer({
+          name,
+          confPath,
+          port: server.port,
+          host,
+          onLine: (line) => {
+            if (natsVerbose || !NATS_INFO.test(line)) onLine(name, line)
+          },
+        }).catch((e: unknown) => {
+          throw new StartError(name, e instanceof Error ? e.message : String(e))
+        })
+      },
+    }
+  })
   let bundles: Record<ProcessMain, string> | undefined
-  const bundle = (main: ProcessMain) => () => {
-    if (!bundles) throw new Error('the processes were not built')
-    return bundles[main]
-  }
-  const proc = (name: string, main: ProcessMain, extraArgs: string[] = []) =>
-    nodeProcess(config, options.overrides, name, bundle(main), extraArgs, onLine)
+  const stage = (
+    component: string,
+    main: ProcessMain,
+    count = 1,
+    extraArgs: string[] = [],
+    ports: number[] = [],
+  ): Member[] =>
+    replicated(component, count, (name) => ({
+      host: '127.0.0.1',
+      kind: 'stage',
+      ports,
+      start: () => {
+        if (!bundles) throw new Error('the processes were not built')
+        return spawnComponent({
+          name,
+          command: process.execPath,
+          args: [
+            ...NODE_ARGS,
+            '--enable-source-maps',
+            bundles[main],
+            '--config',
+            config.file,
+            ...extraArgs,
+          ],
+          cwd: REPO_ROOT,
+          env: {
+            ...process.env,
+            [OVERRIDES_ENV]:
+              options.overrides === undefined ? '' : JSON.stringify(options.overrides),
+          },
+          readyLine: READY_LINE,
+          // Generous: every stage starts at once, on cores a benchmark or tests may share.
+          readyTimeoutMs: STAGE_READY_TIMEOUT_MS,
+          onLine,
+        })
+      },
+    }))
   // The stage processes this topology has (single-validation has no validator processes).
   const has = (kind: string) => topology.identities.some((i) => i.kind === kind)
-  const stages: Component[] = [
-    proc('demo', 'demo/main.ts'),
-    proc('relay', 'bridge/relay/main.ts'),
-    ...(has('request-validator') ? [proc('request-validator', 'validators/request/main.ts')] : []),
-    ...Object.keys(config.upstreams).map((h) =>
-      proc(`backend-${h}`, 'backend/main.ts', ['--host', h]),
+  const { replicas } = config
+  const stages: Member[] = [
+    ...stage('demo', 'demo/main.ts', 1, [], [config.demo.port]),
+    ...stage('relay', 'bridge/relay/main.ts', replicas.relay),
+    ...(has('request-validator')
+      ? stage('request-validator', 'validators/request/main.ts', replicas.requestValidator)
+      : []),
+    ...Object.keys(config.upstreams).flatMap((h) =>
+      stage(`backend-${h}`, 'backend/main.ts', replicas.backend, ['--host', h]),
     ),
     ...(has('response-validator')
-      ? [proc('response-validator', 'validators/response/main.ts')]
+      ? stage('response-validator', 'validators/response/main.ts', replicas.responseValidator)
       : []),
-    proc('audit-sink', 'audit/sink/main.ts'),
+    ...stage('audit-sink', 'audit/sink/main.ts'),
   ]
-  components.push(...stages)
-  if (options.edge !== false) {
-    components.push({
-      name: 'edge',
-      start: () =>
-        startEdgeDev({
-          config,
-          keysDir: config.paths.keys,
-          onLine: (line) => onLine('edge', line),
-        }),
-    })
-  }
+  const edges: Member[] =
+    options.edge === false
+      ? []
+      : [
+          {
+            name: 'edge',
+            component: 'edge',
+            host: '127.0.0.1',
+            kind: 'edge',
+            ports: [config.edge.port],
+            start: () =>
+              startEdgeDev({
+                config,
+                keysDir: config.paths.keys,
+                onLine: (line) => onLine('edge', line),
+              }),
+          },
+        ]
+  const members = [...servers, ...stages, ...edges]
+  const order = members.map((m) => m.name)
 
-  const running = new Map<string, { stop(): Promise<void>; pid?: number }>()
+  const stateFile =
+    options.stateFile === false ? undefined : (options.stateFile ?? stateFileOf(config.paths.data))
+  const startedAt = new Date().toISOString()
+  const url = `http://127.0.0.1:${config.edge.port}`
+  let stateOn = true
+  const supervisor: Supervisor = new Supervisor({
+    onLine,
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+    onChange: () => {
+      if (!stateFile || !stateOn) return
+      const hostOf = new Map(members.map((m) => [m.name, m.host]))
+      try {
+        writeState(stateFile, {
+          version: 1,
+          pid: process.pid,
+          startedAt,
+          updatedAt: new Date().toISOString(),
+          configFile: config.file,
+          ...(edges.length ? { url } : {}),
+          processes: supervisor
+            .processes()
+            .map((p) => ({ ...p, host: hostOf.get(p.name) ?? '127.0.0.1' })),
+        })
+      } catch (e) {
+        onLine('supervisor', `warn state-file-failed reason=${JSON.stringify(String(e))}`)
+      }
+    },
+  })
+  for (const m of members) supervisor.add(m)
+
   const stopAll = async () => {
-    for (const name of [...running.keys()].reverse()) {
-      await running
-        .get(name)!
-        .stop()
-        .catch(() => undefined)
-      running.delete(name)
-    }
-  }
-  const startOne = async (c: Component) => {
-    const handle = await c.start()
-    running.set(c.name, handle)
+    await supervisor.stopAll(order)
+    stateOn = false
+    if (stateFile) removeState(stateFile)
   }
 
   try {
     const building = buildProcesses(join(config.paths.data, 'build')).catch((e: unknown) => {
       throw new StartError('build', e instanceof Error ? e.message : String(e))
     })
-    await Promise.all(components.slice(0, servers).map(startOne))
-    bundles = await building
+    const starting = Promise.all(servers.map((m) => supervisor.start(m.name)))
+    // Both settle before either failure is raised: nothing may still be starting at the stop.
+    const [built, started] = await Promise.allSettled([building, starting])
+    if (started.status === 'rejected') throw started.reason
+    if (built.status === 'rejected') throw built.reason
+    bundles = built.value
     await provision(topology, config)
-    await Promise.all(stages.map(startOne))
-    for (const c of components.slice(servers + stages.length)) await startOne(c)
+    const stagesStarting = await Promise.allSettled(stages.map((m) => supervisor.start(m.name)))
+    const failed = stagesStarting.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed) throw failed.reason
+    for (const m of edges) await supervisor.start(m.name)
   } catch (e) {
     await stopAll()
     throw e
   }
 
-  const byName = (name: string) => {
-    const c = components.find((x) => x.name === name)
-    if (!c) throw new Error(`no component ${name}`)
-    return c
+  /** A process name, or the processes of a component (all its replicas or nodes). */
+  const resolveNames = (name: string): string[] => {
+    if (supervisor.has(name)) return [name]
+    const of = members.filter((m) => m.component === name).map((m) => m.name)
+    if (!of.length) throw new Error(`no component ${name}`)
+    return of
   }
   return {
     config,
     topology,
-    url: `http://127.0.0.1:${config.edge.port}`,
-    components: components.map((c) => c.name),
+    url,
+    components: order,
+    ...(stateFile ? { stateFile } : {}),
     async stopComponent(name) {
-      await running.get(name)?.stop()
-      running.delete(name)
+      for (const n of resolveNames(name).reverse()) await supervisor.stop(n)
     },
     async startComponent(name) {
-      if (!running.has(name)) await startOne(byName(name))
+      await Promise.all(resolveNames(name).map((n) => supervisor.start(n)))
     },
     async killComponent(name) {
-      const handle = running.get(name) as ({ pid?: number } & { stop(): Promise<void> }) | undefined
-      if (!handle) return
-      if (handle.pid) {
-        try {
-          process.kill(-handle.pid, 'SIGKILL')
-        } catch {
-          try {
-            process.kill(handle.pid, 'SIGKILL')
-          } catch {
-            // already gone
-          }
-        }
-      }
-      await handle.stop()
-      running.delete(name)
+      await Promise.all(resolveNames(name).map((n) => supervisor.killAndHold(n)))
     },
     pids() {
       const out: Record<string, number> = {}
-      for (const [name, handle] of running) if (handle.pid) out[name] = handle.pid
+      for (const p of supervisor.processes()) if (p.state === 'running') out[p.name] = p.pid
       return out
     },
+    processes: () => supervisor.processes(),
+    kill: (name, signal = 'SIGKILL') => supervisor.kill(name, signal),
+    restart: (name) => supervisor.restart(name),
+    async rollingRestart(opts = {}) {
+      const include =
+        opts.include ?? ((p: ProcessInfo) => p.component !== 'edge' && p.component !== 'demo')
+      const kindOf = new Map(members.map((m) => [m.name, m.kind]))
+      const chosen = supervisor.processes().filter(include)
+      // nats nodes first, then the stages in start order.
+      const ordered = [
+        ...chosen.filter((p) => kindOf.get(p.name) === 'nats'),
+        ...chosen.filter((p) => kindOf.get(p.name) !== 'nats'),
+      ]
+      for (const p of ordered) {
+        onLine('supervisor', `info rolling-restart name=${p.name}`)
+        await supervisor.restart(p.name)
+      }
+    },
+    waitRunning: (name, timeoutMs) => supervisor.waitRunning(name, timeoutMs),
     stop: stopAll,
   }
 }
 
 async function provision(topology: Topology, config: LoadedConfig): Promise<void> {
-  const open: NatsConnection[] = []
+  // Every connection asked for, even one still dialing when provisioning fails: a connection
+  // left open would reconnect forever and keep the process alive.
+  const open: Array<Promise<NatsConnection>> = []
   try {
-    await provisionStreams(topology, config.bus, async (server: BusName) => {
-      const nc = await connectAs({
+    await provisionStreams(topology, config.bus, (server: BusName) => {
+      const nc = connectAs({
         topology,
         keysDir: config.paths.keys,
         identity: ADMIN,
@@ -278,6 +388,6 @@ async function provision(topology: Topology, config: LoadedConfig): Promise<void
   } catch (e) {
     throw new StartError('provision', e instanceof Error ? e.message : String(e))
   } finally {
-    await Promise.all(open.map((nc) => nc.close().catch(() => undefined)))
+    await Promise.all(open.map((p) => p.then((nc) => nc.close()).catch(() => undefined)))
   }
 }

@@ -13,7 +13,7 @@ import {
   type RouteTable,
 } from '../core/index.js'
 import { configSchema } from './schema.js'
-import type { Config } from './types.js'
+import type { BusPorts, Config } from './types.js'
 
 export class ConfigError extends Error {
   readonly key: string
@@ -107,18 +107,78 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
   }
   const ports: Array<[string, number]> = [
     ...Object.entries(config.bus.ports).map(([k, p]): [string, number] => [`bus.ports.${k}`, p]),
+    ...(config.bus.nodes === 3 ? clusterPortList(config.bus) : []),
     ['edge.port', config.edge.port],
     ['demo.port', config.demo.port],
   ]
   const seen = new Map<number, string>()
   for (const [key, p] of ports) {
+    if (p > 65535) throw new ConfigError(key, `port ${p} (derived from bus.ports) is above 65535`)
     const other = seen.get(p)
     if (other) throw new ConfigError(key, `port ${p} is also used by ${other}`)
     seen.set(p, key)
   }
+  // A clustered link keeps answering through a node's loss only with a relay on each side of it.
+  const relayFloor = config.bus.nodes === 3 ? 2 : 1
+  const replicas = config.replicas as Partial<Config['replicas']>
+  if (replicas.relay === undefined) replicas.relay = relayFloor
+  else if (replicas.relay < relayFloor) {
+    throw new ConfigError(
+      'replicas.relay',
+      `bus.nodes: 3 needs at least ${relayFloor} relay replicas, given ${replicas.relay}`,
+    )
+  }
   config.paths.keys = resolve(base, config.paths.keys)
   config.paths.data = resolve(base, config.paths.data)
   return { ...config, file, openapi, routes }
+}
+
+type ClusterPorts = Required<NonNullable<Config['bus']['cluster']>>
+
+/**
+ * The ports of a clustered bus (`bus.nodes: 3`): per server, the client port of every node
+ * (node 1's is `bus.ports`) and its route port; what `bus.cluster` leaves out is derived from
+ * `bus.ports` (nodes 2 and 3 at +10 and +20, routes at +30, +40 and +50).
+ */
+export function clusterPortsOf(bus: Pick<Config['bus'], 'ports' | 'cluster'>): {
+  nodePorts: Record<keyof BusPorts, number[]>
+  routePorts: Record<keyof ClusterPorts['routePorts'], number[]>
+} {
+  const given = bus.cluster ?? {}
+  const p = bus.ports
+  const nodes = (k: keyof BusPorts) => [p[k], ...(given.nodePorts?.[k] ?? [p[k] + 10, p[k] + 20])]
+  const routes = (k: keyof ClusterPorts['routePorts']) =>
+    given.routePorts?.[k] ?? [p[k] + 30, p[k] + 40, p[k] + 50]
+  return {
+    nodePorts: {
+      link: nodes('link'),
+      linkWebsocket: nodes('linkWebsocket'),
+      dreq: nodes('dreq'),
+      creq: nodes('creq'),
+      dresp: nodes('dresp'),
+      cresp: nodes('cresp'),
+    },
+    routePorts: {
+      link: routes('link'),
+      dreq: routes('dreq'),
+      creq: routes('creq'),
+      dresp: routes('dresp'),
+      cresp: routes('cresp'),
+    },
+  }
+}
+
+/** Every port of nodes 2 and 3 and every route port, named by its config key, for the clash check. */
+function clusterPortList(bus: Config['bus']): Array<[string, number]> {
+  const { nodePorts, routePorts } = clusterPortsOf(bus)
+  return [
+    ...Object.entries(nodePorts).flatMap(([k, ps]) =>
+      ps.slice(1).map((p, i): [string, number] => [`bus.cluster.nodePorts.${k}[${i}]`, p]),
+    ),
+    ...Object.entries(routePorts).flatMap(([k, ps]) =>
+      ps.map((p, i): [string, number] => [`bus.cluster.routePorts.${k}[${i}]`, p]),
+    ),
+  ]
 }
 
 export function loadConfig(file: string, overrides?: unknown): LoadedConfig {

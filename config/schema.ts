@@ -178,6 +178,8 @@ export const configSchema = {
       default: {},
       properties: {
         host: { type: 'string', default: '127.0.0.1' },
+        /** nats-servers per bus: 1, or a 3-node cluster with R3 streams (topology/README.md). */
+        nodes: { enum: [1, 3], default: 1 },
         ports: {
           type: 'object',
           additionalProperties: false,
@@ -191,6 +193,38 @@ export const configSchema = {
             cresp: { ...port, default: 7425 },
           },
         },
+        /**
+         * With `nodes: 3`: each server's client ports of nodes 2 and 3 (`nodePorts`, the link's
+         * WebSocket listener too) and the route ports of nodes 1..3 (`routePorts`). A server left
+         * out takes its `ports` entry plus 10 and 20, and plus 30, 40 and 50 (topology/README.md).
+         */
+        cluster: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            nodePorts: {
+              type: 'object',
+              additionalProperties: false,
+              properties: Object.fromEntries(
+                ['link', 'linkWebsocket', 'dreq', 'creq', 'dresp', 'cresp'].map((k) => [
+                  k,
+                  { type: 'array', items: port, minItems: 2, maxItems: 2 },
+                ]),
+              ),
+            },
+            routePorts: {
+              type: 'object',
+              additionalProperties: false,
+              properties: Object.fromEntries(
+                ['link', 'dreq', 'creq', 'dresp', 'cresp'].map((k) => [
+                  k,
+                  { type: 'array', items: port, minItems: 3, maxItems: 3 },
+                ]),
+              ),
+            },
+          },
+        },
         maxPayloadBytes: {
           type: 'integer',
           minimum: 65_536,
@@ -202,6 +236,8 @@ export const configSchema = {
         streamMaxMessages: { type: 'integer', minimum: 100, default: 1_000_000 },
         maxDeliver: { type: 'integer', minimum: 1, maximum: 100, default: 5 },
         ackWaitMs: { ...ms(500, 300_000), default: 3_000 },
+        /** How long a client's `Idempotency-Key` replays its first answer (backend/README.md). */
+        idempotencyWindowMs: { ...ms(60_000, 7 * 86_400_000), default: 86_400_000 },
         credentialsTtlSeconds: {
           type: 'integer',
           minimum: 60,
@@ -292,5 +328,12 @@ export const configSchema = {
       },
     },
     audit,
+    /** Processes per stage, all on the stage's one durable consumer (cli/README.md). */
+    replicas: section({
+      relay: { type: 'integer', minimum: 1, maximum: 16 },
+      requestValidator: count(1, 16, 1),
+      backend: count(1, 16, 1),
+      responseValidator: count(1, 16, 1),
+    }),
   },
 } as const

@@ -68,13 +68,22 @@ export interface Config {
   upstreams: Record<string, UpstreamConfig>
   bus: {
     host: string
+    /** nats-servers per bus: one, or a three-node cluster with every stream replicated R3. */
+    nodes: 1 | 3
     ports: BusPorts
+    /** Ports of a clustered bus (`nodes: 3`); `clusterPortsOf` fills in what is left out. */
+    cluster?: {
+      nodePorts?: Partial<Record<keyof BusPorts, number[]>>
+      routePorts?: Partial<Record<Exclude<keyof BusPorts, 'linkWebsocket'>, number[]>>
+    }
     maxPayloadBytes: number
     duplicateWindowMs: number
     streamMaxBytes: number
     streamMaxMessages: number
     maxDeliver: number
     ackWaitMs: number
+    /** How long a client's `Idempotency-Key` replays its first answer: the IDEM stream's max age. */
+    idempotencyWindowMs?: number
     /** Lifetime of each component's bus credentials (user JWT); renewed by `portcullis keys`. */
     credentialsTtlSeconds: number
   }
@@ -99,4 +108,9 @@ export interface Config {
   demo: { port: number }
   paths: { keys: string; data: string }
   audit: AuditConfig
+  /**
+   * Processes per stage, all sharing the stage's one durable consumer. The relay defaults to
+   * 1, or 2 with `bus.nodes: 3` (a clustered link is only as available as its relays).
+   */
+  replicas: { relay: number; requestValidator: number; backend: number; responseValidator: number }
 }

@@ -87,6 +87,17 @@ describe('demo upstream', () => {
     expect(list.orders).toHaveLength(3)
   })
 
+  it('counts the writes it receives per Idempotency-Key (its own replay comes after the count), on a control route', async () => {
+    await post('/orders', { item: 'tea', quantity: 2 }, { 'idempotency-key': 'k1' })
+    await post('/orders', { item: 'tea', quantity: 2 }, { 'idempotency-key': 'k1' })
+    await post('/orders', { item: 'tea', quantity: 2 }, { 'idempotency-key': 'k2' })
+    await fetch(`${demo.url}/orders`, { headers: { 'idempotency-key': 'k3' } })
+    const res = await fetch(`${demo.url}/_demo/executions`)
+    expect(await res.json()).toEqual({ executions: { k1: 2, k2: 1 } })
+    await fetch(`${demo.url}/_demo/reset`, { method: 'POST' })
+    expect(await (await fetch(`${demo.url}/_demo/executions`)).json()).toEqual({ executions: {} })
+  })
+
   it('leaks on /debug/leak: a stack trace, an undeclared field and banner headers', async () => {
     const res = await fetch(`${demo.url}/debug/leak`)
     expect(res.status).toBe(200)

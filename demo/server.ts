@@ -11,7 +11,7 @@
  * stop.
  * GET /orders/{id} answers with an ETag and honours If-None-Match (304 Not Modified).
  * Control routes, deliberately absent from the OpenAPI document so the gateway never routes
- * them: GET /_demo/received, POST /_demo/control {"delayMs"?: n, "next"?: {status, headers,
+ * them: GET /_demo/received, GET /_demo/executions, POST /_demo/control {"delayMs"?: n, "next"?: {status, headers,
  * body | bodyBase64}} (the next request gets exactly that answer), POST /_demo/reset.
  */
 import { createHash } from 'node:crypto'
@@ -59,6 +59,10 @@ export interface DemoOptions {
 
 const MAX_BODY_BYTES = 1_000_000
 const MAX_RECEIVED = 1_000
+/** Methods counted per Idempotency-Key (`/_demo/executions`). */
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+/** Keys counted by `/_demo/executions`; the oldest is forgotten beyond this. */
+const MAX_EXECUTION_KEYS = 200_000
 const SEED: ReadonlyArray<Omit<Order, 'createdAt'>> = [
   { id: '1', item: 'widget', quantity: 3 },
   { id: '2', item: 'gadget', quantity: 1 },
@@ -140,6 +144,11 @@ export async function startDemo(
   let next: Answer | undefined
   /** Idempotency-Key -> the answer given for it (a promise while the first is in progress). */
   let replies = new Map<string, Promise<Answer>>()
+  /**
+   * Idempotency-Key -> non-safe requests received with it: what the upstream would have
+   * executed without its own record, so tests can prove the gateway never sent one twice.
+   */
+  let executions = new Map<string, number>()
 
   const reset = () => {
     const createdAt = new Date(now()).toISOString()
@@ -150,6 +159,7 @@ export async function startDemo(
     delayMs = 0
     next = undefined
     replies = new Map()
+    executions = new Map()
   }
   reset()
 
@@ -266,6 +276,9 @@ export async function startDemo(
 
   const control = (method: string, path: string, body: string): Answer | undefined => {
     if (path === '/_demo/received' && method === 'GET') return json(200, { requests: received })
+    if (path === '/_demo/executions' && method === 'GET') {
+      return json(200, { executions: Object.fromEntries(executions) })
+    }
     if (path === '/_demo/reset' && method === 'POST') {
       reset()
       return json(200, { reset: true })
@@ -317,6 +330,13 @@ export async function startDemo(
             const idempotencyKey = one(req.headers['idempotency-key'])
             if (requestId) seen.requestId = requestId
             if (idempotencyKey) seen.idempotencyKey = idempotencyKey
+            if (idempotencyKey && WRITES.has(method)) {
+              executions.set(idempotencyKey, (executions.get(idempotencyKey) ?? 0) + 1)
+              // Bounded like `received`: a soak run never grows the demo without end.
+              if (executions.size > MAX_EXECUTION_KEYS) {
+                executions.delete(executions.keys().next().value!)
+              }
+            }
             received.push(seen)
             if (received.length > MAX_RECEIVED) received.shift()
             if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs))

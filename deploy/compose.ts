@@ -11,6 +11,7 @@ import { loadConfig, type LoadedConfig } from '../config/index.js'
 import { OVERRIDES_ENV } from '../runtime/index.js'
 import {
   describeTopology,
+  natsNodesOf,
   natsServersOf,
   serverPaths,
   serversOf,
@@ -114,6 +115,25 @@ function mainOf(identity: Identity): { main: ImageMain; args: string[] } | undef
   }
 }
 
+/**
+ * The pod services of one stage identity: `<id>` for one replica, `<id>.<i>` for each of the
+ * N > 1 replicas the config's `replicas` asks for, all on the stage's one durable consumer.
+ */
+export function replicaServices(config: LoadedConfig, identity: Identity): string[] {
+  const count =
+    identity.kind === 'relay'
+      ? config.replicas.relay
+      : identity.kind === 'request-validator'
+        ? config.replicas.requestValidator
+        : identity.kind === 'backend'
+          ? config.replicas.backend
+          : identity.kind === 'response-validator'
+            ? config.replicas.responseValidator
+            : 1
+  if (count <= 1) return [identity.id]
+  return Array.from({ length: count }, (_, i) => `${identity.id}.${i + 1}`)
+}
+
 /** An upstream the demo upstream serves: a loopback base URL on the demo's port. */
 function servesDemo(config: LoadedConfig): boolean {
   return Object.values(config.upstreams).some((u) => {
@@ -190,7 +210,8 @@ export function podCompose(opts: PodOptions): ComposeFile {
     ...args,
   ]
 
-  const link = natsServersOf(topology).find((s) => s.websocketPort !== undefined)
+  // The link's WebSocket listener on each of its nodes (one, or three with `bus.nodes: 3`).
+  const linkNodes = natsServersOf(topology).filter((s) => s.websocketPort !== undefined)
   const services: Record<string, Service> = {
     [POD_SERVICE]: {
       image: IMAGE,
@@ -198,15 +219,13 @@ export function podCompose(opts: PodOptions): ComposeFile {
       pull_policy: 'build',
       command: ['sleep', 'infinity'],
       networks: [POD_NETWORK],
-      ...(link?.websocketPort !== undefined && {
-        ports: [
-          {
-            target: link.websocketPort,
-            published: String(link.websocketPort),
-            host_ip: '127.0.0.1',
-            protocol: 'tcp',
-          },
-        ],
+      ...(linkNodes.length > 0 && {
+        ports: linkNodes.map((link): Port => ({
+          target: link.websocketPort!,
+          published: String(link.websocketPort),
+          host_ip: '127.0.0.1',
+          protocol: 'tcp',
+        })),
       }),
       restart: 'unless-stopped',
       ...hardened(),
@@ -222,12 +241,12 @@ export function podCompose(opts: PodOptions): ComposeFile {
       volumes: [{ type: 'volume', source: name, target: folder }],
     })
   }
+  // Every node of every bus the identity uses (a client is given them all).
   const started = (identity: string) =>
     Object.fromEntries(
-      serversOf(topology, identity).map((s) => [
-        natsService(s.server),
-        { condition: 'service_started' as const },
-      ]),
+      serversOf(topology, identity)
+        .flatMap((s) => natsNodesOf(topology, s.name))
+        .map((n) => [natsService(n.name), { condition: 'service_started' as const }]),
     )
   const add = (name: string, service: Service) => {
     if (services[name]) throw new Error(`two pod services named ${name}`)
@@ -249,20 +268,21 @@ export function podCompose(opts: PodOptions): ComposeFile {
     // The audit sink's embedded store (and its lock) live in the data folder: its own volume.
     const store = identity.kind === 'audit-sink'
     if (store) volumes[identity.id] = {}
-    add(
-      identity.id,
-      member(node(run.main, run.args), {
-        ...(store && {
-          volumes: [{ type: 'volume' as const, source: identity.id, target: DATA_DIR }],
-        }),
-        depends_on: {
-          ...(admins.length && {
-            [PROVISION_SERVICE]: { condition: 'service_completed_successfully' as const },
+    for (const service of replicaServices(config, identity))
+      add(
+        service,
+        member(node(run.main, run.args), {
+          ...(store && {
+            volumes: [{ type: 'volume' as const, source: identity.id, target: DATA_DIR }],
           }),
-          ...started(identity.id),
-        },
-      }),
-    )
+          depends_on: {
+            ...(admins.length && {
+              [PROVISION_SERVICE]: { condition: 'service_completed_successfully' as const },
+            }),
+            ...started(identity.id),
+          },
+        }),
+      )
   }
   return {
     name: 'portcullis',

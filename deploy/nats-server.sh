@@ -6,4 +6,7 @@ set -eu
 dist="$(dirname "$0")/../dist"
 conf="$(node "$dist/deploy/pod/nats-config.mjs" "$@")"
 [ -n "$conf" ]
+# One Go thread unless the operator says otherwise, as `portcullis up` runs it (topology/README.md).
+GOMAXPROCS="${GOMAXPROCS:-1}"
+export GOMAXPROCS
 exec "${PORTCULLIS_NATS_SERVER:-/usr/sbin/nats-server}" -c "$conf"

@@ -23,6 +23,8 @@ describe('worker settings', () => {
       [{ LINK_POOL_SIZE: 'four' }, /LINK_POOL_SIZE/],
       [{ LINK_URL: 'http://127.0.0.1:1' }, /LINK_URL/],
       [{ LINK_URL: 'ws://127.0.0.1:1/path?x' }, /LINK_URL/],
+      [{ LINK_URL: 'ws://127.0.0.1:1,' }, /LINK_URL/],
+      [{ LINK_URL: 'ws://127.0.0.1:1,http://127.0.0.1:2' }, /LINK_URL/],
       [{ LINK_CREDS: 'not-creds-SUPERSECRET' }, /LINK_CREDS/],
       [{ LINK_CREDS: 'SUAASUPERSECRETSEEDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, /LINK_CREDS/],
       [{ LINK_CREDS: undefined }, /LINK_CREDS/],
@@ -39,6 +41,20 @@ describe('worker settings', () => {
       expect(String(error)).toMatch(message)
       expect(String(error)).not.toContain('SUPERSECRET')
     }
+  })
+
+  it('EDGE-305 LINK_URL lists every link node; one URL still works', () => {
+    const three = 'ws://127.0.0.1:7421, ws://127.0.0.1:7431,wss://link-3.example:443'
+    expect(readSettings({ ...env, LINK_URL: three } as Env).linkUrls).toEqual([
+      'ws://127.0.0.1:7421',
+      'ws://127.0.0.1:7431',
+      'wss://link-3.example:443',
+    ])
+    expect(readSettings({ ...env, LINK_URL: 'ws://127.0.0.1:9' } as Env).linkUrls).toEqual([
+      'ws://127.0.0.1:9',
+    ])
+    const tooMany = Array.from({ length: 17 }, (_, i) => `ws://127.0.0.1:${7000 + i}`).join(',')
+    expect(() => readSettings({ ...env, LINK_URL: tooMany } as Env)).toThrow(/LINK_URL/)
   })
 
   it('ENV-103 a worker with a bad policy answers every request 500 INTERNAL_ERROR problem', async () => {

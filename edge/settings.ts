@@ -12,11 +12,15 @@ import {
 } from '../core/index.js'
 import { CLIENT_ADDRESS_SOURCES, type ClientAddressSource } from './ingress/index.js'
 import { MAX_POOL_SIZE } from './link/constants.js'
+import { linkUrlsOf } from './link/urls.js'
 
 export interface EdgeSettings {
   policy: EdgePolicy
   edgeId: string
+  /** Link pool shards (Durable Objects, each one connection) per edge location. */
   poolSize: number
+  /** Every link node's websocket URL. */
+  linkUrls: string[]
   /** Where the rate limits' client address comes from (`CLIENT_ADDRESS`, default `local`). */
   clientAddress: ClientAddressSource
 }
@@ -39,8 +43,12 @@ export function readSettings(env: Env): EdgeSettings {
   if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > MAX_POOL_SIZE) {
     fail('LINK_POOL_SIZE', `must be an integer from 1 to ${MAX_POOL_SIZE}`)
   }
-  if (typeof env.LINK_URL !== 'string' || !/^wss?:\/\/[^\s/?#]+\/?$/.test(env.LINK_URL)) {
-    fail('LINK_URL', 'must be ws://host:port or wss://host:port')
+  const linkUrls = linkUrlsOf(env.LINK_URL)
+  if (!linkUrls) {
+    fail(
+      'LINK_URL',
+      'must be ws://host:port or wss://host:port, one per link node, comma-separated',
+    )
   }
   if (typeof env.LINK_CREDS !== 'string' || !parseUserCreds(env.LINK_CREDS)) {
     fail('LINK_CREDS', 'must be a NATS user creds file (a user JWT and its nkey seed)')
@@ -63,6 +71,7 @@ export function readSettings(env: Env): EdgeSettings {
     policy,
     edgeId: env.EDGE_ID,
     poolSize,
+    linkUrls,
     clientAddress: clientAddress as ClientAddressSource,
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Wires the bindings to the ingress once per isolate: settings -> link pool client ->
- * ingress app. When the settings are wrong every request gets 500 INTERNAL_ERROR.
+ * ingress app. When the settings are wrong every request gets 500 INTERNAL_ERROR. An isolate
+ * runs in one edge location, so the first request's location names the pool's shards.
  */
 import type { Hono } from 'hono'
 import { GatewayError, newRequestId } from '../core/index.js'
@@ -12,19 +13,21 @@ import {
   type RateLimits,
   type TokenServices,
 } from './ingress/index.js'
-import { poolAudit, poolLink, type PoolNamespace } from './link/client.js'
+import { poolAudit, poolLink, Shards, type PoolNamespace } from './link/client.js'
+import { locationOf } from './link/location.js'
 import { quotaCounter, type QuotaNamespace } from './quota/client.js'
 import { readSettings } from './settings.js'
 
 type Ingress = { app: Hono<IngressEnv> } | { error: GatewayError }
 
-function build(env: Env): Ingress {
+function build(env: Env, location: string): Ingress {
   try {
     const settings = readSettings(env)
     // The RPC stub's type widens tuples (header pairs) to arrays; the values are the same.
     const pool = env.LINK_POOL as unknown as PoolNamespace
-    const link = poolLink(pool, settings.poolSize)
-    const audit = poolAudit(pool, settings.poolSize)
+    const shards = new Shards(pool, { size: settings.poolSize, location })
+    const link = poolLink(shards)
+    const audit = poolAudit(shards)
     // The RPC stubs' types are generic over the services; the methods are the ones declared.
     const tokens: TokenServices = {
       access: env.ACCESS_TOKENS as unknown as TokenServices['access'],
@@ -55,7 +58,7 @@ function build(env: Env): Ingress {
 export function createFetchHandler() {
   let ingress: Ingress | undefined
   return (request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> => {
-    ingress ??= build(env)
+    ingress ??= build(env, locationOf(request))
     if ('error' in ingress) return problemResponse(ingress.error, newRequestId())
     return ingress.app.fetch(request, env, ctx)
   }

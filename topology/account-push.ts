@@ -17,7 +17,7 @@ import { encodeUser } from '@nats-io/jwt'
 import { createUser, fromSeed } from '@nats-io/nkeys'
 import type { BusName } from '../core/index.js'
 import type { Config } from '../config/index.js'
-import { natsServerOf, serverUrl, type Topology } from './describe.js'
+import { natsNodesOf, serverUrls, type Topology } from './describe.js'
 import { SYSTEM_ACCOUNT, type AccountTrust, type CredentialsResult } from './credentials.js'
 import { accountSeedPath, readSeedFile } from './keys.js'
 import { serverPaths, writeServerConfig } from './natsconf.js'
@@ -67,10 +67,26 @@ async function pushOne(nc: NatsConnection, server: BusName, account: AccountTrus
   }
 }
 
-/** Pushes account JWTs to `server`; 'not running' when nothing listens there. */
+/**
+ * Pushes account JWTs to every node of `server` (each node's memory resolver holds its own
+ * copy); 'not running' when no node listens.
+ */
 export async function pushAccounts(
   keysDir: string,
   topology: Topology,
+  server: BusName,
+  accounts: AccountTrust[],
+): Promise<PushState> {
+  let state: PushState = 'not running'
+  for (const url of serverUrls(topology, server)) {
+    if ((await pushToNode(keysDir, url, server, accounts)) === 'updated') state = 'updated'
+  }
+  return state
+}
+
+async function pushToNode(
+  keysDir: string,
+  url: string,
   server: BusName,
   accounts: AccountTrust[],
 ): Promise<PushState> {
@@ -78,7 +94,7 @@ export async function pushAccounts(
   let nc: NatsConnection
   try {
     nc = await connect({
-      servers: serverUrl(topology, server),
+      servers: url,
       name: 'account-push',
       authenticator: jwtAuthenticator(jwt, seed),
       inboxPrefix: PUSH_INBOX,
@@ -115,13 +131,14 @@ export async function applyAccountChanges(
   for (const name of result.changedAccounts) {
     const account = result.trust.accounts[name]
     if (!account || !topology.servers.some((s) => s.name === name)) continue
-    const server = natsServerOf(topology, name)
-    if (
-      !written.has(server.name) &&
-      existsSync(serverPaths(config.paths.data, server.name).confPath)
-    )
-      writeServerConfig(config, topology, server, result.trust)
-    written.add(server.name)
+    for (const server of natsNodesOf(topology, name)) {
+      if (
+        !written.has(server.name) &&
+        existsSync(serverPaths(config.paths.data, server.name).confPath)
+      )
+        writeServerConfig(config, topology, server, result.trust)
+      written.add(server.name)
+    }
     const accounts = result.systemAccountChanged ? [result.trust.system, account] : [account]
     const state = await pushAccounts(config.paths.keys, topology, name, accounts)
     out.push({ server: name, state })

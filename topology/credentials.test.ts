@@ -34,6 +34,7 @@ const config = {
   },
   bus: {
     host: '127.0.0.1',
+    nodes: 1,
     ports: { link: 7420, linkWebsocket: 7421, dreq: 7422, creq: 7423, dresp: 7424, cresp: 7425 },
     maxPayloadBytes: 2_097_152,
     duplicateWindowMs: 120_000,

@@ -27,6 +27,7 @@ import {
 import { fromSeed } from '@nats-io/nkeys'
 import { parseUserCreds, type BusName } from '../core/index.js'
 import type { Grant, ServerSpec, Topology } from './describe.js'
+import { ensureRouteSecrets } from './routes.js'
 import {
   accountSeedPath,
   ensureKeys,
@@ -382,6 +383,8 @@ export async function ensureCredentials(
     dir,
     topology.identities.map((i) => i.id),
   )
+  // A three-node bus's routes authenticate with a secret of their own (routes.ts).
+  ensureRouteSecrets(dir, topology)
   const op = ensureSeedFile(operatorSeedPath(dir), 'operator', 'the operator')
   const sys = ensureSeedFile(accountSeedPath(dir, SYSTEM_ACCOUNT), 'account', 'the system account')
   const operatorJwt = await ensureOperator(dir, op, sys.getPublicKey())

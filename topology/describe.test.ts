@@ -5,6 +5,8 @@ import { ConfigError, parseConfig } from '../config/index.js'
 import {
   assertTrustRootUngranted,
   describeTopology,
+  linkWebsocketUrls,
+  serverUrls,
   type ServerSpec,
   type TopologyConfig,
 } from './describe.js'
@@ -69,5 +71,56 @@ describe('describeTopology: the trust root', () => {
       servers[1]!.grants[0]!.subscribe.push(wide)
       expect(() => assertTrustRootUngranted(servers), wide).toThrow(/reaches the trust root/)
     }
+  })
+})
+
+describe('describeTopology: three nodes per bus', () => {
+  const three = (bus: object = {}, nodes = 3) =>
+    parseConfig(
+      {
+        upstreams: { demo: { baseUrl: 'http://127.0.0.1:8790', openapi: 'demo/openapi.json' } },
+        bus: { nodes, ...bus },
+      },
+      `${ROOT}portcullis.config.json`,
+    )
+
+  it('keeps three copies of every stream and gives clients every node of a bus', () => {
+    const topology = describeTopology(three())
+    expect(topology.nodes).toBe(3)
+    expect(topology.streams.map((s) => s.replicas)).toEqual(topology.streams.map(() => 3))
+    expect(serverUrls(topology, 'creq')).toEqual([
+      'nats://127.0.0.1:7423',
+      'nats://127.0.0.1:7433',
+      'nats://127.0.0.1:7443',
+    ])
+    expect(linkWebsocketUrls(topology)).toEqual([
+      'ws://127.0.0.1:7421',
+      'ws://127.0.0.1:7431',
+      'ws://127.0.0.1:7441',
+    ])
+    // Grants do not depend on the node count.
+    const one = describeTopology(three({}, 1))
+    expect(topology.servers.map((s) => s.grants)).toEqual(one.servers.map((s) => s.grants))
+  })
+
+  it('one node: one copy, one URL per bus, no route port', () => {
+    const topology = describeTopology(config)
+    expect(topology.streams.every((s) => s.replicas === 1)).toBe(true)
+    expect(serverUrls(topology, 'dreq')).toEqual(['nats://127.0.0.1:7422'])
+    expect(topology.servers.every((s) => s.routePorts === undefined)).toBe(true)
+  })
+
+  it('refuses a config whose node or route ports clash, naming the key', () => {
+    // creq's node 2 would be 7433; put dresp's node 1 there.
+    expect(() => three({ ports: { dresp: 7433 } })).toThrow(ConfigError)
+    expect(() => three({ ports: { dresp: 7433 } })).toThrow(
+      /bus\.cluster\.nodePorts\.creq\[0\]|7433/,
+    )
+    expect(() => three({ cluster: { routePorts: { link: [8787, 9001, 9002] } } })).toThrow(
+      /edge\.port|8787/,
+    )
+    expect(() => three({ ports: { cresp: 65500 } })).toThrow(/above 65535/)
+    // With one node the derived ports are not reserved.
+    expect(() => three({ ports: { dresp: 7433 } }, 1)).not.toThrow()
   })
 })

@@ -5,7 +5,8 @@
  * permission tests are all generated from this; nothing is written by hand per deployment.
  */
 import { edgeIdentity, patternsOverlap, subjects, type BusName } from '../core/index.js'
-import { ConfigError, type Config, type TopologyMode } from '../config/index.js'
+import { clusterPortsOf, ConfigError, type Config, type TopologyMode } from '../config/index.js'
+import { idempotencyGrants } from './idempotency.js'
 
 export type ComponentKind =
   'edge' | 'relay' | 'request-validator' | 'backend' | 'response-validator' | 'audit-sink' | 'admin'
@@ -35,19 +36,33 @@ export interface Grant {
  */
 export interface ServerSpec {
   name: BusName
-  /** The nats-server process that carries this bus (`natsServersOf`). */
+  /** The nats-server (a process, or a cluster of three with `bus.nodes: 3`) that carries it. */
   server: string
+  /** Node 1's client port; `ports` has every node's. */
   port: number
   websocketPort?: number
+  /** The client port of each node: one, or three with `bus.nodes: 3`. */
+  ports: number[]
+  /** The WebSocket port of each node (the link). */
+  websocketPorts?: number[]
+  /** The route (cluster) port of each node, with `bus.nodes: 3`. */
+  routePorts?: number[]
   jetstream: boolean
   grants: Grant[]
 }
 
 /** One nats-server process and the buses (accounts) it carries. */
 export interface NatsServerSpec {
+  /** `dreq` with `bus.nodes: 1`; `dreq.1` .. `dreq.3` with 3 (the process is `nats-<name>`). */
   name: string
+  /** The server it is a node of: its buses' `server` (`dreq`, `nats` in single-nats). */
+  group: string
+  /** 1..3 with `bus.nodes: 3`. */
+  node?: number
   port: number
   websocketPort?: number
+  /** With `bus.nodes: 3`: the cluster it joins, its route port and its peers' route URLs. */
+  cluster?: { name: string; port: number; routes: string[] }
   jetstream: boolean
   buses: BusName[]
 }
@@ -64,6 +79,8 @@ export interface StreamSpec {
   name: string
   /** `data`: the request path's stream of that bus; `audit`: its audit events. */
   kind: 'data' | 'audit'
+  /** Copies kept: 1, or 3 (R3) on a three-node bus. */
+  replicas: 1 | 3
   subjects: string[]
   consumers: ConsumerSpec[]
 }
@@ -71,6 +88,8 @@ export interface StreamSpec {
 export interface Topology {
   mode: TopologyMode
   host: string
+  /** nats-servers per bus (`bus.nodes`). */
+  nodes: 1 | 3
   /** Every bus of this mode, in the order of the request path. */
   servers: ServerSpec[]
   streams: StreamSpec[]
@@ -109,7 +128,9 @@ export function consumerRights(stream: string, consumer: string): string[] {
 }
 
 /** What the topology is described from: the config's edge ids, upstream hosts and buses. */
-export type TopologyConfig = Pick<Config, 'topology' | 'upstreams' | 'bus'> & {
+export type TopologyConfig = Pick<Config, 'topology' | 'upstreams'> & {
+  /** The bus keys the description reads; the rest may be given (tests build it by hand). */
+  bus: Pick<Config['bus'], 'host' | 'nodes' | 'ports' | 'cluster'> & Partial<Config['bus']>
   edge: Pick<Config['edge'], 'id'> & Partial<Pick<Config['edge'], 'peers'>>
 }
 
@@ -214,6 +235,7 @@ export function describeTopology(config: TopologyConfig): Topology {
   // Each edge deployment is its own identity, pinned to its own request subject and inbox.
   const edges = [config.edge.id, ...peers]
   const mode = config.topology
+  const nodes = config.bus.nodes ?? 1
   const layout = layoutOf(mode, edges, hosts)
   const identities: Identity[] = [
     ...layout.identities,
@@ -228,6 +250,7 @@ export function describeTopology(config: TopologyConfig): Topology {
       server: bus,
       name: AUDIT_STREAM,
       kind: 'audit',
+      replicas: nodes,
       subjects: [subjects.auditAll],
       consumers: [{ name: AUDIT_SINK, filter: subjects.auditAll, identity: AUDIT_SINK }],
     }
@@ -238,6 +261,7 @@ export function describeTopology(config: TopologyConfig): Topology {
         server: bus,
         name: data.name,
         kind: 'data',
+        replicas: nodes,
         subjects: [...data.subjects],
         consumers: layout.consumers[bus] ?? [],
       },
@@ -281,6 +305,10 @@ export function describeTopology(config: TopologyConfig): Topology {
     for (const [identity, publish] of layout.publishes[bus] ?? []) {
       grantOf(identity).publish.push(...publish)
     }
+    // Each backend connector's own host's replay records (topology/idempotency.ts).
+    for (const [identity, publish] of idempotencyGrants(mode, bus, hosts, backendIdentity)) {
+      grantOf(identity).publish.push(...publish)
+    }
     for (const stream of streams.filter((s) => s.server === bus && s.kind === 'data')) {
       for (const c of stream.consumers)
         grantOf(c.identity).publish.push(...consumerRights(stream.name, c.name))
@@ -294,60 +322,109 @@ export function describeTopology(config: TopologyConfig): Topology {
     return [...grants.values()]
   }
 
+  // Node 1 of every server listens on `bus.ports`; nodes 2 and 3 and the routes on the ports
+  // `clusterPortsOf` gives.
   const ports = config.bus.ports
-  const BUS_PORTS: Record<BusName, number> = {
-    link: ports.link,
-    dreq: ports.dreq,
-    creq: ports.creq,
-    dresp: ports.dresp,
-    cresp: ports.cresp,
-  }
+  const cluster = nodes === 3 ? clusterPortsOf(config.bus) : undefined
+  const nodePorts = (key: keyof typeof ports): number[] =>
+    cluster ? cluster.nodePorts[key] : [ports[key]]
   const servers: ServerSpec[] = layout.buses.map((bus) => {
     // single-nats: one server, on the link's ports, carries every bus as an account.
     const shared = mode === 'single-nats'
+    const key = shared ? 'link' : bus
+    const clientPorts = nodePorts(key)
     const spec: ServerSpec = {
       name: bus,
       server: shared ? 'nats' : bus,
-      port: shared ? ports.link : BUS_PORTS[bus],
+      port: clientPorts[0]!,
+      ports: clientPorts,
       jetstream: true,
       grants: grantsOn(bus),
     }
-    if (bus === 'link') spec.websocketPort = ports.linkWebsocket
+    if (cluster) spec.routePorts = cluster.routePorts[key]
+    if (bus === 'link') {
+      spec.websocketPorts = nodePorts('linkWebsocket')
+      spec.websocketPort = spec.websocketPorts[0]!
+    }
     return spec
   })
 
   assertTrustRootUngranted(servers)
-  return { mode, host: config.bus.host, servers, streams, identities }
+  return { mode, host: config.bus.host, nodes, servers, streams, identities }
 }
 
-/** The nats-server processes of a topology, each with the buses (accounts) it carries. */
-export function natsServersOf(topology: Pick<Topology, 'servers'>): NatsServerSpec[] {
-  const byName = new Map<string, NatsServerSpec>()
+/** The cluster name of a clustered server (`cluster.name`, also JetStream's). */
+export function clusterNameOf(server: string): string {
+  return `portcullis-${server}`
+}
+
+/**
+ * The nats-server processes of a topology, one per node, each with the buses (accounts) it
+ * carries: `dreq`, or `dreq.1` .. `dreq.3` on a three-node bus, whose nodes each list the
+ * other two's route URLs (without credentials: the config renderer adds the route secret).
+ */
+export function natsServersOf(
+  topology: Pick<Topology, 'servers'> & { host?: string },
+): NatsServerSpec[] {
+  const byName = new Map<string, ServerSpec & { buses: BusName[] }>()
   for (const bus of topology.servers) {
     const have = byName.get(bus.server)
     if (!have) {
-      byName.set(bus.server, {
-        name: bus.server,
-        port: bus.port,
-        ...(bus.websocketPort === undefined ? {} : { websocketPort: bus.websocketPort }),
-        jetstream: bus.jetstream,
-        buses: [bus.name],
-      })
+      byName.set(bus.server, { ...bus, buses: [bus.name] })
       continue
     }
-    if (have.port !== bus.port) throw new Error(`server ${bus.server}: buses on different ports`)
+    if (have.ports.join() !== bus.ports.join()) {
+      throw new Error(`server ${bus.server}: buses on different ports`)
+    }
     have.buses.push(bus.name)
     have.jetstream ||= bus.jetstream
-    if (bus.websocketPort !== undefined) have.websocketPort = bus.websocketPort
+    if (bus.websocketPorts !== undefined) have.websocketPorts = bus.websocketPorts
   }
-  return [...byName.values()]
+  const host = topology.host ?? '127.0.0.1'
+  return [...byName.values()].flatMap((s): NatsServerSpec[] => {
+    const node = (i: number): NatsServerSpec => {
+      const spec: NatsServerSpec = {
+        name: s.ports.length === 1 ? s.server : `${s.server}.${i + 1}`,
+        group: s.server,
+        port: s.ports[i]!,
+        jetstream: s.jetstream,
+        buses: [...s.buses],
+      }
+      if (s.websocketPorts?.[i] !== undefined) spec.websocketPort = s.websocketPorts[i]
+      if (s.ports.length > 1) {
+        const routes = s.routePorts
+        if (routes?.length !== s.ports.length) {
+          throw new Error(`server ${s.server}: ${s.ports.length} nodes need as many route ports`)
+        }
+        spec.node = i + 1
+        spec.cluster = {
+          name: clusterNameOf(s.server),
+          port: routes[i]!,
+          routes: routes.filter((_, j) => j !== i).map((p) => `nats-route://${host}:${p}`),
+        }
+      }
+      return spec
+    }
+    return s.ports.map((_, i) => node(i))
+  })
 }
 
-/** The nats-server process that carries `bus`. */
-export function natsServerOf(topology: Pick<Topology, 'servers'>, bus: BusName): NatsServerSpec {
-  const spec = natsServersOf(topology).find((s) => s.buses.includes(bus))
-  if (!spec) throw new Error(`no bus ${bus} in the topology`)
-  return spec
+/** Every node (nats-server process) of the server that carries `bus`. */
+export function natsNodesOf(
+  topology: Pick<Topology, 'servers'> & { host?: string },
+  bus: BusName,
+): NatsServerSpec[] {
+  const nodes = natsServersOf(topology).filter((s) => s.buses.includes(bus))
+  if (!nodes.length) throw new Error(`no bus ${bus} in the topology`)
+  return nodes
+}
+
+/** The nats-server process that carries `bus` (node 1 of a three-node bus). */
+export function natsServerOf(
+  topology: Pick<Topology, 'servers'> & { host?: string },
+  bus: BusName,
+): NatsServerSpec {
+  return natsNodesOf(topology, bus)[0]!
 }
 
 /**
@@ -374,9 +451,21 @@ export function serversOf(topology: Topology, identity: string): ServerSpec[] {
 }
 
 export function serverUrl(topology: Topology, server: BusName): string {
+  return serverUrls(topology, server)[0]!
+}
+
+/** The client URL of every node of the bus: what a component is given, to fail over. */
+export function serverUrls(topology: Topology, server: BusName): string[] {
   const spec = topology.servers.find((s) => s.name === server)
   if (!spec) throw new Error(`no ${server} bus in the ${topology.mode} topology`)
-  return `nats://${topology.host}:${spec.port}`
+  return spec.ports.map((p) => `nats://${topology.host}:${p}`)
+}
+
+/** The link's WebSocket URL on every node: what the edge dials. */
+export function linkWebsocketUrls(topology: Pick<Topology, 'servers' | 'host'>): string[] {
+  const link = topology.servers.find((s) => s.name === 'link')
+  if (!link?.websocketPorts) throw new Error('the topology has no link WebSocket listener')
+  return link.websocketPorts.map((p) => `ws://${topology.host}:${p}`)
 }
 
 /** The one bus on which `identity` may publish its audit events (its grant says which). */

@@ -1,5 +1,6 @@
 export * from './describe.js'
 export * from './keys.js'
+export * from './routes.js'
 export * from './credentials.js'
 export * from './account-push.js'
 export * from './natsconf.js'

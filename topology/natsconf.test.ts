@@ -28,6 +28,7 @@ const config = {
   },
   bus: {
     host: '127.0.0.1',
+    nodes: 1,
     ports: { link: 7420, linkWebsocket: 7421, dreq: 7422, creq: 7423, dresp: 7424, cresp: 7425 },
     maxPayloadBytes: 2_097_152,
     duplicateWindowMs: 120_000,
@@ -114,6 +115,7 @@ describe('renderServerConfig', () => {
     expect(servers).toEqual([
       {
         name: 'nats',
+        group: 'nats',
         port: 7420,
         websocketPort: 7421,
         jetstream: true,
@@ -193,6 +195,108 @@ describe('renderServerConfig', () => {
     ]
     for (const [bad, message] of cases)
       expect(() => render(dreq, topology, opts, bad)).toThrow(message)
+  })
+})
+
+describe('renderServerConfig: three nodes per bus', () => {
+  const clustered = (mode: 'isolated' | 'single-nats', cluster?: object) =>
+    describeTopology({
+      ...structuredClone(config),
+      topology: mode,
+      bus: { ...structuredClone(config.bus), nodes: 3, ...(cluster && { cluster }) },
+    } as Parameters<typeof describeTopology>[0])
+  const SECRET = 'A'.repeat(43)
+
+  it('runs every bus as three nodes on their own client and route ports, each naming its two peers', () => {
+    const nodes = natsServersOf(clustered('isolated'))
+    expect(nodes.map((n) => n.name)).toEqual(
+      ['link', 'dreq', 'creq', 'dresp', 'cresp'].flatMap((b) => [`${b}.1`, `${b}.2`, `${b}.3`]),
+    )
+    // Node 1 on `bus.ports`, nodes 2 and 3 at +10 and +20, routes at +30, +40 and +50.
+    expect(nodes.find((n) => n.name === 'dreq.2')).toEqual({
+      name: 'dreq.2',
+      group: 'dreq',
+      node: 2,
+      port: 7432,
+      jetstream: true,
+      buses: ['dreq'],
+      cluster: {
+        name: 'portcullis-dreq',
+        port: 7462,
+        routes: ['nats-route://127.0.0.1:7452', 'nats-route://127.0.0.1:7472'],
+      },
+    })
+    expect(nodes.filter((n) => n.group === 'link').map((n) => n.websocketPort)).toEqual([
+      7421, 7431, 7441,
+    ])
+    const ports = nodes.flatMap((n) => [n.port, n.cluster!.port, n.websocketPort ?? []].flat())
+    expect(new Set(ports).size).toBe(ports.length)
+  })
+
+  it('takes node and route ports from bus.cluster where the config gives them', () => {
+    const nodes = natsServersOf(
+      clustered('isolated', {
+        nodePorts: { cresp: [9001, 9002] },
+        routePorts: { cresp: [9011, 9012, 9013] },
+      }),
+    ).filter((n) => n.group === 'cresp')
+    expect(nodes.map((n) => [n.port, n.cluster!.port])).toEqual([
+      [7425, 9011],
+      [9001, 9012],
+      [9002, 9013],
+    ])
+  })
+
+  it('renders a cluster block whose route listener admits only the route secret, and dials the peers with it', () => {
+    const topology3 = clustered('isolated')
+    const node = natsServersOf(topology3).find((n) => n.name === 'dreq.2')!
+    const text = renderServerConfig(topology3, node, serverTrust(trust, node.buses), {
+      ...opts,
+      routeSecret: SECRET,
+    })
+    expect(text).toContain('server_name: "portcullis-dreq-2"\n')
+    expect(text).toContain('listen: "127.0.0.1:7432"\n')
+    expect(text).toContain(
+      [
+        'cluster {',
+        '  name: "portcullis-dreq"',
+        '  listen: "127.0.0.1:7462"',
+        '  no_advertise: true',
+        '  authorization {',
+        '    user: "route"',
+        `    password: "${SECRET}"`,
+        '    timeout: 2',
+        '  }',
+        '  routes: [',
+        `    "nats-route://route:${SECRET}@127.0.0.1:7452"`,
+        `    "nats-route://route:${SECRET}@127.0.0.1:7472"`,
+        '  ]',
+        '}',
+      ].join('\n'),
+    )
+    // Still operator mode: no client user, no account outside its own bus and the system's.
+    expect(text).not.toMatch(/^\s*users\s*[:=]/m)
+    expect(text).not.toContain('nkey')
+  })
+
+  it('refuses to render a cluster node without its route secret, or with one that is not a secret', () => {
+    const topology3 = clustered('isolated')
+    const node = natsServersOf(topology3).find((n) => n.name === 'creq.1')!
+    const k = serverTrust(trust, node.buses)
+    expect(() => renderServerConfig(topology3, node, k, opts)).toThrow(/route secret/)
+    expect(() => renderServerConfig(topology3, node, k, { ...opts, routeSecret: 'x@y' })).toThrow(
+      /route secret/,
+    )
+  })
+
+  it('single-nats with three nodes: one cluster of three carrying every account, on the link ports', () => {
+    const nodes = natsServersOf(clustered('single-nats'))
+    expect(nodes.map((n) => [n.name, n.port, n.websocketPort, n.cluster!.port])).toEqual([
+      ['nats.1', 7420, 7421, 7450],
+      ['nats.2', 7430, 7431, 7460],
+      ['nats.3', 7440, 7441, 7470],
+    ])
+    for (const n of nodes) expect(n.buses).toEqual(['link', 'dreq', 'creq', 'dresp', 'cresp'])
   })
 })
 

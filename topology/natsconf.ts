@@ -10,6 +10,7 @@ import type { Config } from '../config/index.js'
 import type { NatsServerSpec, Topology } from './describe.js'
 import { serverTrust, type BusTrust, type ServerTrust } from './credentials.js'
 import { writePrivateFile } from './keys.js'
+import { readRouteSecret, ROUTE_USER } from './routes.js'
 
 const MiB = 1024 * 1024
 const GiB = 1024 * MiB
@@ -25,6 +26,8 @@ export interface RenderOptions {
   maxPayloadBytes: number
   /** `bus.streamMaxBytes`; sizes `max_file_store` so every stream's reservation fits. */
   streamMaxBytes?: number
+  /** The cluster's route secret (routes.ts); required for a node of a three-node bus. */
+  routeSecret?: string
 }
 
 /** Where a server's generated config and its JetStream store live under the data folder. */
@@ -87,6 +90,46 @@ function checkTrust(server: NatsServerSpec, trust: ServerTrust): void {
   }
 }
 
+const ROUTE_SECRET = /^[A-Za-z0-9_-]{32,}$/
+const ROUTE_URL = /^nats-route:\/\/([A-Za-z0-9.:-]+:\d+)$/
+
+/**
+ * The cluster block of one node: the route listener admits only the route user with the
+ * cluster's secret (a client's nkey or JWT means nothing there), and the node dials its two
+ * peers with the same. `no_advertise`: clients are given every node's URL by the topology,
+ * not by gossip, so what a client dials is what the config says.
+ */
+function renderCluster(
+  cluster: NonNullable<NatsServerSpec['cluster']>,
+  listen: string,
+  secret: string | undefined,
+): string[] {
+  if (secret === undefined || !ROUTE_SECRET.test(secret)) {
+    throw new Error(`cluster ${cluster.name} needs its route secret (run \`portcullis keys\`)`)
+  }
+  const routes = cluster.routes.map((url) => {
+    const m = ROUTE_URL.exec(url)
+    if (!m) throw new Error(`bad route URL ${JSON.stringify(url)}`)
+    return `    ${str(`nats-route://${ROUTE_USER}:${secret}@${m[1]!}`)}`
+  })
+  if (!routes.length) throw new Error(`cluster ${cluster.name} has no peers`)
+  return [
+    'cluster {',
+    `  name: ${str(cluster.name)}`,
+    `  listen: ${listen}`,
+    '  no_advertise: true',
+    '  authorization {',
+    `    user: ${str(ROUTE_USER)}`,
+    `    password: ${str(secret)}`,
+    '    timeout: 2',
+    '  }',
+    '  routes: [',
+    ...routes,
+    '  ]',
+    '}',
+  ]
+}
+
 export function renderServerConfig(
   topology: Topology,
   server: NatsServerSpec,
@@ -99,7 +142,8 @@ export function renderServerConfig(
   const hostPort = (port: number) => str(`${topology.host}:${port}`)
   const out = [
     `# ${server.name}: generated from the ${topology.mode} topology description; do not edit.`,
-    `server_name: ${str(`portcullis-${server.name}`)}`,
+    // A node's name as JetStream's peer name: `portcullis-dreq-2` (dots kept out of it).
+    `server_name: ${str(`portcullis-${server.name.replaceAll('.', '-')}`)}`,
     `listen: ${hostPort(server.port)}`,
     `max_payload: ${Math.trunc(opts.maxPayloadBytes)}`,
   ]
@@ -117,6 +161,8 @@ export function renderServerConfig(
   if (server.websocketPort !== undefined) {
     out.push('websocket {', `  listen: ${hostPort(server.websocketPort)}`, '  no_tls: true', '}')
   }
+  if (server.cluster)
+    out.push(...renderCluster(server.cluster, hostPort(server.cluster.port), opts.routeSecret))
   // Users, their permissions and connection types live in the user JWTs the account signed.
   out.push(
     `operator: ${str(trust.operatorJwt)}`,
@@ -143,6 +189,7 @@ export function writeServerConfig(
     storeDir: paths.storeDir,
     maxPayloadBytes: config.bus.maxPayloadBytes,
     streamMaxBytes: config.bus.streamMaxBytes,
+    ...(server.cluster && { routeSecret: readRouteSecret(config.paths.keys, server.group) }),
   })
   writePrivateFile(paths.confPath, text)
   return paths

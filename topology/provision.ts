@@ -20,6 +20,7 @@ import {
 import type { BusName } from '../core/index.js'
 import type { Config } from '../config/index.js'
 import type { ConsumerSpec, StreamSpec, Topology } from './describe.js'
+import { ensureIdempotencyStore } from './idempotency.js'
 
 /** Unacked messages one consumer may have out; bounds what a stuck stage holds. */
 export const MAX_ACK_PENDING = 1024
@@ -40,11 +41,15 @@ export function streamConfigOf(
     max_msgs: bus.streamMaxMessages,
     max_msg_size: bus.maxPayloadBytes,
     discard: DiscardPolicy.New,
-    num_replicas: 1,
+    num_replicas: stream.replicas,
   }
 }
 
-export function consumerConfigOf(consumer: ConsumerSpec, bus: BusLimits): Partial<ConsumerConfig> {
+export function consumerConfigOf(
+  consumer: ConsumerSpec,
+  bus: BusLimits,
+  replicas: 1 | 3 = 1,
+): Partial<ConsumerConfig> {
   return {
     durable_name: consumer.name,
     filter_subject: consumer.filter,
@@ -53,6 +58,37 @@ export function consumerConfigOf(consumer: ConsumerSpec, bus: BusLimits): Partia
     max_deliver: bus.maxDeliver,
     max_ack_pending: MAX_ACK_PENDING,
     deliver_policy: DeliverPolicy.All,
+    // As many copies as its stream: a consumer's position survives what the stream survives.
+    num_replicas: replicas,
+  }
+}
+
+/** How long a three-node bus may take to elect its JetStream meta leader and place a stream. */
+const CLUSTER_READY_MS = 60_000
+const RETRY_MS = 250
+
+/**
+ * What a cluster answers while it has no meta leader yet, or cannot place an R3 asset because
+ * a peer is not known yet: worth asking again until the deadline.
+ */
+function transient(e: unknown): boolean {
+  // "no suitable peers for placement" comes as a 400 while the peers are still being learnt.
+  if (e instanceof JetStreamApiError && (e.code === 503 || e.code === 500)) return true
+  const text = e instanceof Error ? `${e.name} ${e.message}` : ''
+  return /timeout|no responders|temporarily unavailable|insufficient resources|no suitable peers/i.test(
+    text,
+  )
+}
+
+/** Runs `step` until it succeeds, retrying what a forming cluster answers, up to `deadline`. */
+async function untilReady<T>(deadline: number, step: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await step()
+    } catch (e) {
+      if (!transient(e) || Date.now() > deadline) throw e
+      await new Promise((r) => setTimeout(r, RETRY_MS))
+    }
   }
 }
 
@@ -93,7 +129,7 @@ async function ensureConsumer(
   consumer: ConsumerSpec,
   bus: BusLimits,
 ): Promise<void> {
-  const want = consumerConfigOf(consumer, bus)
+  const want = consumerConfigOf(consumer, bus, stream.replicas)
   let have: ConsumerConfig
   try {
     have = (await jsm.consumers.info(stream.name, consumer.name)).config
@@ -127,11 +163,20 @@ export async function provisionStreams(
     servers.map(async (server) => {
       const nc = await connectAdmin(server)
       try {
-        const jsm = await jetstreamManager(nc)
+        // Its own API check would fail on a cluster still electing; untilReady asks instead.
+        const jsm = await jetstreamManager(nc, { checkAPI: false })
+        // A three-node bus answers JetStream requests once it has elected its meta leader;
+        // one node answers at once. Either way the account must be usable before the streams.
+        const deadline = Date.now() + CLUSTER_READY_MS
+        await untilReady(deadline, () => jsm.getAccountInfo())
         for (const stream of topology.streams.filter((s) => s.server === server)) {
-          await ensureStream(jsm, stream, bus)
-          for (const consumer of stream.consumers) await ensureConsumer(jsm, stream, consumer, bus)
+          await untilReady(deadline, () => ensureStream(jsm, stream, bus))
+          for (const consumer of stream.consumers) {
+            await untilReady(deadline, () => ensureConsumer(jsm, stream, consumer, bus))
+          }
         }
+        // The backend connectors' replay store, on the bus they read (topology/idempotency.ts).
+        await untilReady(deadline, () => ensureIdempotencyStore(jsm, topology, server, bus))
       } finally {
         await nc.close()
       }

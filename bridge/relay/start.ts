@@ -1,16 +1,21 @@
 /**
  * The relay at work: link requests in -> NATS-1; NATS-4 clean responses in -> link replies.
- * Connects as `relay` to the link server, NATS-1 and NATS-4. Replicas share the link
- * requests through a queue group and NATS-4 through the durable consumer.
+ * Connects as `relay` to the link server, NATS-1 and NATS-4; `runStage` does the wiring.
+ * Replicas share the link requests through a queue group and NATS-4 through the durable
+ * consumer.
  */
-import type { Msg, Subscription } from '@nats-io/nats-core'
-import { decodeResponse, encodeResponse, errorResponse, subjects } from '../../core/index.js'
+import type { Msg } from '@nats-io/nats-core'
+import { subjects } from '../../core/index.js'
 import type { LoadedConfig } from '../../config/index.js'
-import { createAuditPublisher } from '../../bus/audit.js'
-import { connectComponent } from '../../bus/component.js'
-import { asGatewayError, PUBLISH_TIMEOUT_MS, startStage } from '../../bus/stage.js'
+import { asGatewayError, PUBLISH_TIMEOUT_MS } from '../../bus/stage.js'
+import { runStage, type Send, type StageResult } from '../../bus/runner.js'
 import type { Logger, Running } from '../../runtime/index.js'
-import { createRelay } from './handler.js'
+import {
+  createRelay,
+  type LinkVerdict,
+  type RelayHandler,
+  type ResponseVerdict,
+} from './handler.js'
 
 export const COMPONENT = 'relay'
 export const QUEUE = 'relay'
@@ -21,165 +26,111 @@ export interface RelayRunOptions {
   concurrency?: number
 }
 
+/** A link request's verdict as the runner sends, audits and logs it. */
+export function linkResultOf(relay: RelayHandler, verdict: LinkVerdict, now: number): StageResult {
+  if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
+  const event = { step: 'request', stage: COMPONENT, startedAt: now } as const
+  if (verdict.kind === 'answer') {
+    const { requestId, code, reason } = verdict
+    return {
+      send: { bus: 'link', subject: verdict.replyTo, wire: verdict.wire, requestId },
+      audit: { ...event, verdict: 'reject', request: verdict.request, code, reason },
+      log: { level: 'info', event: 'refuse', fields: { requestId, code, reason } },
+    }
+  }
+  const { request } = verdict
+  const { requestId } = request
+  return {
+    send: {
+      bus: 'dreq',
+      subject: verdict.subject,
+      wire: verdict.wire,
+      requestId,
+      timeoutMs: verdict.timeoutMs,
+    },
+    audit: { ...event, verdict: 'accept', request, body: request.body },
+    // NATS-1 would not take it, and nothing redelivers a link request: answer it now.
+    orElse: (e) => {
+      const reason = asGatewayError(e).reason ?? 'publish failed'
+      return {
+        send: {
+          bus: 'link',
+          subject: request.replyTo!,
+          wire: relay.busUnavailable(request, reason),
+          requestId,
+        },
+        audit: { ...event, verdict: 'error', request, code: 'BUS_UNAVAILABLE', reason },
+        log: { level: 'warn', event: 'bus-unavailable', fields: { requestId, reason } },
+      }
+    },
+  }
+}
+
+/** A clean response's verdict: the answer on the link, at the inbox the request carried. */
+export function responseResultOf(verdict: ResponseVerdict): StageResult {
+  if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
+  const { requestId, stage, status, code } = verdict
+  return {
+    send: { bus: 'link', subject: verdict.replyTo, wire: verdict.wire, requestId },
+    audit: {
+      step: 'response',
+      stage: COMPONENT,
+      verdict: 'accept',
+      request: verdict.request,
+      status,
+    },
+    log: { level: 'debug', event: 'answer', fields: { requestId, stage, status, code } },
+  }
+}
+
+/** The answer when the relay is full: what it can say at once, without NATS-1. */
+function overloaded(relay: RelayHandler, msg: Msg, now: number): Send | undefined {
+  const verdict = relay.linkRequest(msg, now)
+  if (verdict.kind === 'publish') {
+    const { request } = verdict
+    const wire = relay.busUnavailable(request, 'relay is at capacity')
+    return { bus: 'link', subject: request.replyTo!, wire, requestId: request.requestId }
+  }
+  if (verdict.kind === 'answer') {
+    return {
+      bus: 'link',
+      subject: verdict.replyTo,
+      wire: verdict.wire,
+      requestId: verdict.requestId,
+    }
+  }
+  return undefined
+}
+
 export async function startRelay(
   config: LoadedConfig,
   log: Logger,
   options: RelayRunOptions = {},
 ): Promise<Running> {
   const relay = createRelay({ publishTimeoutMs: PUBLISH_TIMEOUT_MS })
-  const buses = await connectComponent(config, COMPONENT, ['link', 'dreq', 'cresp'])
-  const link = buses.on('link')
-  const audit = createAuditPublisher({ buses, topology: buses.topology, identity: COMPONENT, log })
-  const inFlight = new Set<Promise<void>>()
-
-  const onLinkRequest = async (msg: Msg): Promise<void> => {
-    const startedAt = Date.now()
-    const verdict = relay.linkRequest(msg, startedAt)
-    switch (verdict.kind) {
-      case 'drop':
-        log.warn('dropped', {
-          from: msg.subject,
-          reason: verdict.reason,
-          requestId: verdict.requestId,
-        })
-        return
-      case 'answer':
-        link.publish(verdict.replyTo, verdict.wire.data, { headers: verdict.wire.headers })
-        log.info('refuse', {
-          requestId: verdict.requestId,
-          code: verdict.code,
-          reason: verdict.reason,
-        })
-        audit.record({
-          step: 'request',
-          stage: 'relay',
-          verdict: 'reject',
-          request: verdict.request,
-          startedAt,
-          code: verdict.code,
-          reason: verdict.reason,
-        })
-        return
-      case 'publish': {
-        const { request } = verdict
-        try {
-          const ack = await buses.publish(
-            'dreq',
-            verdict.subject,
-            verdict.wire,
-            request.requestId,
-            verdict.timeoutMs,
-          )
-          if (ack.duplicate) log.info('duplicate', { requestId: request.requestId })
-          audit.record({
-            step: 'request',
-            stage: 'relay',
-            verdict: 'accept',
-            request,
-            startedAt,
-            body: request.body,
-          })
-        } catch (e) {
-          const reason = asGatewayError(e).reason ?? 'publish failed'
-          const wire = relay.busUnavailable(request, reason)
-          link.publish(request.replyTo!, wire.data, { headers: wire.headers })
-          log.warn('bus-unavailable', { requestId: request.requestId, reason })
-          audit.record({
-            step: 'request',
-            stage: 'relay',
-            verdict: 'error',
-            request,
-            startedAt,
-            code: 'BUS_UNAVAILABLE',
-            reason,
-          })
-        }
-      }
-    }
-  }
-
-  let sub: Subscription | undefined
-  try {
-    sub = link.subscribe(subjects.linkRequestAll, {
-      queue: QUEUE,
-      callback: (err, msg) => {
-        if (err) {
-          log.error('link-subscription', { reason: err.message })
-          return
-        }
-        if (inFlight.size >= MAX_IN_FLIGHT) {
-          const verdict = relay.linkRequest(msg, Date.now())
-          if (verdict.kind === 'publish') {
-            const wire = relay.busUnavailable(verdict.request, 'relay is at capacity')
-            link.publish(verdict.request.replyTo!, wire.data, { headers: wire.headers })
-          } else if (verdict.kind === 'answer') {
-            link.publish(verdict.replyTo, verdict.wire.data, { headers: verdict.wire.headers })
-          }
-          log.warn('at-capacity', { inFlight: inFlight.size })
-          return
-        }
-        const p = onLinkRequest(msg).catch((e) => log.error('link-request', { reason: String(e) }))
-        inFlight.add(p)
-        void p.finally(() => inFlight.delete(p))
+  return runStage(config, log, {
+    identity: COMPONENT,
+    buses: ['link', 'dreq', 'cresp'],
+    input: 'cresp',
+    ...options,
+    stage: () => ({
+      intake: {
+        bus: 'link',
+        subject: subjects.linkRequestAll,
+        queue: QUEUE,
+        maxInFlight: MAX_IN_FLIGHT,
+        handle: (msg, now) => linkResultOf(relay, relay.linkRequest(msg, now), now),
+        overloaded: (msg, now) => overloaded(relay, msg, now),
       },
-    })
-    // The subscription is live on the link server before the relay says it is ready.
-    await link.flush()
-
-    const stage = await startStage({
-      name: COMPONENT,
-      nc: buses.on('cresp'),
-      stream: buses.stream('cresp'),
-      consumer: COMPONENT,
-      log,
-      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-      async handle(msg) {
-        const verdict = relay.cleanResponse(msg, Date.now())
-        if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
-        if (link.isClosed()) throw new Error('link connection is closed')
-        link.publish(verdict.replyTo, verdict.wire.data, { headers: verdict.wire.headers })
-        audit.record({
-          step: 'response',
-          stage: 'relay',
-          verdict: 'accept',
-          request: verdict.request,
-          status: verdict.status,
-        })
-        log.debug('answer', {
-          requestId: verdict.requestId,
-          stage: verdict.stage,
-          status: verdict.status,
-          code: verdict.code,
-        })
+      handle: (msg, now) => responseResultOf(relay.cleanResponse(msg, now)),
+      deadLetter: {
+        reads: 'response',
+        to: (request) => {
+          if (!request.replyTo) throw new Error('no reply stamp')
+          return { bus: 'link', subject: request.replyTo }
+        },
+        audit: { step: 'response', stage: COMPONENT },
       },
-      async deadLetter(msg, error) {
-        const { request } = decodeResponse(msg.headers, msg.data)
-        if (!request.replyTo) throw new Error('no reply stamp')
-        const failure = asGatewayError(error)
-        const wire = encodeResponse(errorResponse(request, failure))
-        link.publish(request.replyTo, wire.data, { headers: wire.headers })
-        audit.record({
-          step: 'response',
-          stage: 'relay',
-          verdict: 'error',
-          request,
-          code: failure.code,
-          reason: `dead letter: ${failure.reason ?? failure.code}`,
-        })
-      },
-    })
-
-    return {
-      async stop() {
-        await sub?.drain().catch(() => undefined)
-        await Promise.all(inFlight)
-        await stage.stop()
-        await audit.flush()
-        await buses.close()
-      },
-    }
-  } catch (e) {
-    await buses.close()
-    throw e
-  }
+    }),
+  })
 }

@@ -44,6 +44,20 @@ export const ERROR_TABLE = {
   HEADER_NOT_ALLOWED: { status: 400, title: 'A request header is not allowed' },
   HEADER_INVALID: { status: 400, title: 'A request header is invalid' },
   HEADER_SCHEMA_VIOLATION: { status: 400, title: 'A request header does not match the schema' },
+  // Not a quoted key of 1..255 visible characters, more than one, or sent without a verified
+  // caller to scope it to (backend/README.md, "A client's Idempotency-Key").
+  IDEMPOTENCY_KEY_INVALID: { status: 400, title: 'The Idempotency-Key header is invalid' },
+  // The IETF httpapi Idempotency-Key draft: the same key with another request is 422, a retry
+  // while the first attempt is in progress 409.
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: 'The Idempotency-Key was already used for another request',
+  },
+  IDEMPOTENCY_KEY_IN_FLIGHT: {
+    status: 409,
+    title: 'A request with this Idempotency-Key is still in progress',
+    retryAfterSeconds: 1,
+  },
   BODY_LIMIT_EXCEEDED: { status: 400, title: 'The request body exceeds a limit' },
   BODY_KEY_NOT_ALLOWED: { status: 400, title: 'The request body has a key that is not allowed' },
   BODY_LEAK_SIGNATURE: {
@@ -84,18 +98,51 @@ export const ERROR_TABLE = {
     title: 'The upstream may have applied the request, but its answer was refused',
     upstreamMayHaveCommitted: true,
   },
-  BUS_UNAVAILABLE: { status: 503, title: 'The gateway cannot reach its bus' },
-  UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream service did not answer in time' },
-  GATEWAY_TIMEOUT: { status: 504, title: 'The request did not complete in time' },
+  // A bus node or a stage lost and not yet replaced: the same request a second later goes
+  // through (tests/ha proves the window is bounded).
+  BUS_UNAVAILABLE: {
+    status: 503,
+    title: 'The gateway cannot reach its bus',
+    retryAfterSeconds: 1,
+  },
+  // The replay record could not be read or written: the upstream is never called without it.
+  IDEMPOTENCY_STORE_UNAVAILABLE: {
+    status: 503,
+    title: 'The gateway cannot record this idempotent request now',
+    retryAfterSeconds: 1,
+  },
+  UPSTREAM_TIMEOUT: {
+    status: 504,
+    title: 'The upstream service did not answer in time',
+    retryAfterSeconds: 1,
+  },
+  GATEWAY_TIMEOUT: {
+    status: 504,
+    title: 'The request did not complete in time',
+    retryAfterSeconds: 1,
+  },
 } as const satisfies Record<
   string,
-  { status: number; title: string; oauthError?: string; upstreamMayHaveCommitted?: true }
+  {
+    status: number
+    title: string
+    oauthError?: string
+    upstreamMayHaveCommitted?: true
+    /** Sent as `Retry-After` (seconds) with the problem: the refusal is worth retrying. */
+    retryAfterSeconds?: number
+  }
 >
 
 export type ErrorCode = keyof typeof ERROR_TABLE
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_TABLE, value)
+}
+
+/** The `Retry-After` seconds a code's problem carries, if the table gives it one. */
+export function retryAfterOf(code: ErrorCode): number | undefined {
+  const entry = ERROR_TABLE[code]
+  return 'retryAfterSeconds' in entry ? entry.retryAfterSeconds : undefined
 }
 
 /**

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { isHopByHop } from './headers.js'
-import { isSingleFieldValue, singleValueFault, SINGLE_VALUE_HEADERS } from './header-values.js'
+import {
+  isSingleFieldValue,
+  parseIdempotencyKey,
+  singleValueFault,
+  SINGLE_VALUE_HEADERS,
+} from './header-values.js'
 
 describe('single-value header fields', () => {
   it('HEADER-101 two values of a single-value field joined by workerd (a, b) are refused for every field in the table', () => {
@@ -101,5 +106,31 @@ describe('single-value header fields', () => {
 
   it('HTTP2-Settings is hop-by-hop', () => {
     expect(isHopByHop('http2-settings')).toBe(true)
+  })
+})
+
+describe('parseIdempotencyKey', () => {
+  it('reads one sf-string of 1..255 visible characters, without escapes or spaces', () => {
+    expect(parseIdempotencyKey('"8e03978e-40d5-43e8-bc93-6894a57f9324"')).toBe(
+      '8e03978e-40d5-43e8-bc93-6894a57f9324',
+    )
+    expect(parseIdempotencyKey(`"${'k'.repeat(255)}"`)).toHaveLength(255)
+    for (const bad of [
+      '',
+      'k',
+      '""',
+      '"k',
+      'k"',
+      `"${'k'.repeat(256)}"`,
+      '"a b"',
+      '"a\\"b"',
+      '"a\\\\b"',
+      '"a\tb"',
+      '"caf\u00e9"',
+      '"a","b"',
+      ' "k"',
+    ]) {
+      expect(parseIdempotencyKey(bad)).toBeUndefined()
+    }
   })
 })

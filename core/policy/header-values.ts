@@ -181,3 +181,26 @@ export function singleValueFault(
   }
   return undefined
 }
+
+/** The client's `Idempotency-Key` (IETF httpapi draft "The Idempotency-Key HTTP Header Field"). */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key'
+/** Characters of the key inside its quotes. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+/**
+ * The key of an `Idempotency-Key` value, or undefined when the value is not one: an sf-string
+ * (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`) of 1..255 visible ASCII characters, without the
+ * escapes (`\"`, `\\`) and the space an sf-string may hold, so the key is the bytes between the
+ * quotes and two spellings of one key cannot exist. Checked the same way at the edge and by the
+ * request validator; a loop, no pattern.
+ */
+export function parseIdempotencyKey(value: string): string | undefined {
+  const n = value.length
+  if (n < 3 || n > MAX_IDEMPOTENCY_KEY_LENGTH + 2) return undefined
+  if (value.charCodeAt(0) !== 0x22 || value.charCodeAt(n - 1) !== 0x22) return undefined
+  for (let i = 1; i < n - 1; i++) {
+    const c = value.charCodeAt(i)
+    if (c < 0x21 || c > 0x7e || c === 0x22 || c === 0x5c) return undefined
+  }
+  return value.slice(1, -1)
+}

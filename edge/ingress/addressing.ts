@@ -39,7 +39,7 @@ export function parseTarget(url: URL, policy: EdgePolicy): Target {
 
 export function addressing(policy: EdgePolicy) {
   return createMiddleware<IngressEnv>(async (c, next) => {
-    c.set('target', parseTarget(new URL(c.req.url), policy))
+    c.set('target', parseTarget(c.get('url') ?? new URL(c.req.url), policy))
     await next()
   })
 }

@@ -15,8 +15,10 @@ import {
   connectionNamed,
   ENVELOPE_LIMITS,
   GatewayError,
+  IDEMPOTENCY_KEY_HEADER,
   isHopByHop,
   isInternalHeader,
+  parseIdempotencyKey,
   singleValueFault,
   type HeaderList,
 } from '../../core/index.js'
@@ -55,6 +57,15 @@ export function requestHeaders(headers: Headers): HeaderList {
   if (fault) {
     const detail = `header ${fault.name} must have one value`
     throw new GatewayError('HEADER_INVALID', { detail, reason: `${detail}: ${fault.why}` })
+  }
+  // The client's Idempotency-Key: one quoted key of 1..255 visible characters (core's grammar,
+  // judged again by the request validator), refused here before it travels.
+  const idempotencyKey = headers.get(IDEMPOTENCY_KEY_HEADER)
+  if (idempotencyKey !== null && parseIdempotencyKey(idempotencyKey) === undefined) {
+    throw new GatewayError('IDEMPOTENCY_KEY_INVALID', {
+      detail: 'Idempotency-Key must be one quoted key of 1 to 255 visible characters',
+      reason: 'Idempotency-Key: not a key',
+    })
   }
   const connection = headers.get('connection')
   const named = connection === null ? undefined : connectionNamed([['connection', connection]])

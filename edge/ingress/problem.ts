@@ -4,7 +4,7 @@
  * goes to the log, never to the client.
  */
 import type { ErrorHandler } from 'hono'
-import { GatewayError, PROBLEM_CONTENT_TYPE, problemFor } from '../../core/index.js'
+import { GatewayError, PROBLEM_CONTENT_TYPE, problemFor, retryAfterOf } from '../../core/index.js'
 import { REQUEST_ID_HEADER } from './constants.js'
 import type { IngressEnv } from './types.js'
 
@@ -31,6 +31,10 @@ export function problemResponse(error: GatewayError, requestId: string): Respons
   headers.set('content-type', PROBLEM_CONTENT_TYPE)
   headers.set('cache-control', 'no-store')
   headers.set(REQUEST_ID_HEADER, requestId)
+  // A refusal worth retrying names when (core's table: an idempotent request in flight, ...).
+  const retryAfter = retryAfterOf(error.code)
+  if (retryAfter !== undefined && !headers.has('retry-after'))
+    headers.set('retry-after', String(retryAfter))
   return new Response(JSON.stringify(problem), { status: problem.status, headers })
 }
 

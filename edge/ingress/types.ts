@@ -77,6 +77,8 @@ export interface Caller {
 export interface IngressEnv {
   Variables: {
     requestId: string
+    /** The request's URL, parsed once (by the URL length check) for the checks after it. */
+    url: URL
     target: Target
     route: CompiledRoute
     /** The verified caller, when the client sent a token. */

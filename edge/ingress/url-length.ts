@@ -10,6 +10,7 @@ export function urlLength(policy: EdgePolicy) {
   const max = policy.limits.maxUrlBytes
   return createMiddleware<IngressEnv>(async (c, next) => {
     const url = new URL(c.req.url)
+    c.set('url', url)
     const target = url.pathname.length + url.search.length
     if (
       target > max ||

@@ -1,43 +1,76 @@
 import { describe, expect, it } from 'vitest'
 import { GatewayError, type RequestEnvelope } from '../../core/index.js'
-import { poolLink, type PoolNamespace, type PoolObject } from './client.js'
+import type { EdgeAuditEvent } from '../ingress/audit-trail.js'
+import {
+  AUDIT_BATCH_MAX,
+  poolAudit,
+  poolLink,
+  shardName,
+  shardOf,
+  Shards,
+  type PoolNamespace,
+  type PoolObject,
+} from './client.js'
+import { LINK_DOWN_SKIP_MS, MAX_SHARD_ATTEMPTS } from './constants.js'
 import type { LinkOutcome } from './outcome.js'
 
-const request: RequestEnvelope = {
-  requestId: 'abcdefgh01',
-  deadline: 1,
-  method: 'GET',
-  host: 'demo',
-  port: 443,
-  path: '/orders',
-  query: '',
-  headers: [],
-  body: new Uint8Array(0),
+/** A request with a fresh id, as the ingress makes them (32 random hex digits). */
+function request(): RequestEnvelope {
+  return {
+    requestId: crypto.randomUUID().replaceAll('-', ''),
+    deadline: 1,
+    method: 'POST',
+    host: 'demo',
+    port: 443,
+    path: '/orders',
+    query: '',
+    headers: [],
+    body: new Uint8Array(0),
+  }
 }
 
-function namespace(send: (name: string) => Promise<LinkOutcome>) {
-  const names: string[] = []
+interface Call {
+  name: string
+  requestId: string
+}
+
+function namespace(send: (name: string, request: RequestEnvelope) => Promise<LinkOutcome>) {
+  const calls: Call[] = []
+  const audits: Array<{ name: string; events: EdgeAuditEvent[] }> = []
   const ns: PoolNamespace = {
     idFromName: (name) => ({ name }) as unknown as DurableObjectId,
     get: (id): PoolObject => {
       const name = (id as unknown as { name: string }).name
       return {
-        send: () => {
-          names.push(name)
-          return send(name)
+        send: (req) => {
+          calls.push({ name, requestId: req.requestId })
+          return send(name, req)
         },
-        audit: () => Promise.resolve(),
+        audit: (events) => {
+          audits.push({ name, events })
+          return Promise.resolve()
+        },
       }
     },
   }
-  return { ns, names }
+  return { ns, calls, audits }
 }
 
-const ok = (): Promise<LinkOutcome> =>
-  Promise.resolve({
-    ok: true,
-    response: { request, status: 200, headers: [], body: new Uint8Array(0) },
-  })
+const answer = (req: RequestEnvelope): LinkOutcome => ({
+  ok: true,
+  response: { request: req, status: 200, headers: [], body: new Uint8Array(0) },
+})
+const ok = (_name: string, req: RequestEnvelope) => Promise.resolve(answer(req))
+const down = (): LinkOutcome => ({
+  ok: false,
+  code: 'BUS_UNAVAILABLE',
+  reason: 'link: disconnected, reconnecting',
+  unsent: true,
+})
+
+function shards(ns: PoolNamespace, size: number, now?: () => number) {
+  return new Shards(ns, { size, location: 'fra', ...(now ? { now } : {}) })
+}
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -49,12 +82,19 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 }
 
 describe('link pool client', () => {
-  it('LINK-301 spreads requests over every pool object, link-0 to link-<n-1>', async () => {
-    const { ns, names } = namespace(ok)
-    const link = poolLink(ns, 4)
-    for (let i = 0; i < 8; i++) await link.send(request, 1000)
-    expect(new Set(names)).toEqual(new Set(['link-0', 'link-1', 'link-2', 'link-3']))
-    expect(names.filter((n) => n === 'link-2')).toHaveLength(2)
+  it('LINK-301 requests land on every shard of the location, each request id always on the same one', async () => {
+    const { ns, calls } = namespace(ok)
+    const link = poolLink(shards(ns, 4))
+    const sent = Array.from({ length: 200 }, request)
+    for (const r of sent) await link.send(r, 1000)
+    const names = ['link-fra-0', 'link-fra-1', 'link-fra-2', 'link-fra-3']
+    expect(new Set(calls.map((c) => c.name))).toEqual(new Set(names))
+    // An even spread: 50 each on average; no shard gets fewer than 20 of 200.
+    for (const name of names) {
+      expect(calls.filter((c) => c.name === name).length).toBeGreaterThan(20)
+    }
+    for (const c of calls) expect(c.name).toBe(shardName('fra', shardOf(c.requestId, 4)))
+    expect(shardOf('abcdefgh01', 7)).toBe(shardOf('abcdefgh01', 7))
   })
 
   it('LINK-302 an outcome with a code becomes that GatewayError', async () => {
@@ -63,20 +103,88 @@ describe('link pool client', () => {
       code: 'GATEWAY_TIMEOUT',
       reason: 'timeout',
     }))
-    expect(await codeOf(poolLink(ns, 1).send(request, 1000))).toBe('GATEWAY_TIMEOUT')
+    expect(await codeOf(poolLink(shards(ns, 1)).send(request(), 1000))).toBe('GATEWAY_TIMEOUT')
   })
 
   it('LINK-303 a failing RPC call (object reset, overloaded) is BUS_UNAVAILABLE', async () => {
     const { ns } = namespace(() =>
       Promise.reject(new Error('Durable Object reset because its code was updated')),
     )
-    expect(await codeOf(poolLink(ns, 2).send(request, 1000))).toBe('BUS_UNAVAILABLE')
+    expect(await codeOf(poolLink(shards(ns, 2)).send(request(), 1000))).toBe('BUS_UNAVAILABLE')
   })
 
   it('LINK-304 an object that never answers cannot hold the request past its deadline', async () => {
     const { ns } = namespace(() => new Promise<LinkOutcome>(() => undefined))
     const started = Date.now()
-    expect(await codeOf(poolLink(ns, 1).send(request, 50))).toBe('GATEWAY_TIMEOUT')
+    expect(await codeOf(poolLink(shards(ns, 1)).send(request(), 50))).toBe('GATEWAY_TIMEOUT')
     expect(Date.now() - started).toBeLessThan(3000)
+  })
+
+  it('EDGE-301 a shard whose link is down is skipped: its requests go to the next shard and succeed', async () => {
+    let clock = 1_000_000
+    const { ns, calls } = namespace(async (name, req) =>
+      name === 'link-fra-1' ? down() : answer(req),
+    )
+    const link = poolLink(
+      shards(ns, 4, () => clock),
+      () => clock,
+    )
+    const sent = Array.from({ length: 100 }, request)
+    for (const r of sent) expect((await link.send(r, 1000)).status).toBe(200)
+    // The down shard was asked once; then skipped, its requests carried by link-fra-2.
+    expect(calls.filter((c) => c.name === 'link-fra-1')).toHaveLength(1)
+    const homeless = sent.filter((r) => shardOf(r.requestId, 4) === 1)
+    expect(homeless.length).toBeGreaterThan(5)
+    for (const r of homeless) {
+      expect(calls.filter((c) => c.requestId === r.requestId).at(-1)?.name).toBe('link-fra-2')
+    }
+    // After the skip window the shard is tried again, and used once its link is back.
+    clock += LINK_DOWN_SKIP_MS + 1
+    const again = sent.find((r) => shardOf(r.requestId, 4) === 1)!
+    await link.send({ ...again }, 1000)
+    expect(calls.filter((c) => c.name === 'link-fra-1')).toHaveLength(2)
+  })
+
+  it('EDGE-302 a request another shard may not repeat (sent, then no answer or no relay) is never sent twice', async () => {
+    for (const outcome of [
+      { ok: false, code: 'GATEWAY_TIMEOUT', reason: 'link: no answer in time' },
+      { ok: false, code: 'BUS_UNAVAILABLE', reason: 'link: no relay listens' },
+    ] as LinkOutcome[]) {
+      const { ns, calls } = namespace(async () => outcome)
+      const link = poolLink(shards(ns, 4))
+      const code = await codeOf(link.send(request(), 1000))
+      expect(code).toBe(outcome.ok ? 'none' : outcome.code)
+      expect(calls).toHaveLength(1)
+    }
+  })
+
+  it('EDGE-303 with every link down a request fails 503 BUS_UNAVAILABLE after a bounded number of shards', async () => {
+    const { ns, calls } = namespace(async () => down())
+    const link = poolLink(shards(ns, 8))
+    expect(await codeOf(link.send(request(), 1000))).toBe('BUS_UNAVAILABLE')
+    expect(calls).toHaveLength(MAX_SHARD_ATTEMPTS)
+    // The shards it tried are skipped now; every request still gets an answer at once.
+    const before = calls.length
+    for (let i = 0; i < 10; i++)
+      expect(await codeOf(link.send(request(), 1000))).toBe('BUS_UNAVAILABLE')
+    expect(calls.length - before).toBeLessThanOrEqual(10 * MAX_SHARD_ATTEMPTS)
+  })
+
+  it('EDGE-304 audit events share RPCs: a burst goes out in full batches, each event exactly once', async () => {
+    const { ns, audits } = namespace(ok)
+    const record = poolAudit(shards(ns, 4))
+    const events = Array.from({ length: AUDIT_BATCH_MAX * 2 + 5 }, (_, i): EdgeAuditEvent => ({
+      time: new Date(0).toISOString(),
+      requestId: `request${String(i).padStart(4, '0')}`,
+      stage: 'edge',
+      verdict: 'accept',
+    }))
+    await Promise.all(events.map((e) => record(e)))
+    expect(audits).toHaveLength(3)
+    const delivered = audits.flatMap((a) => a.events.map((e) => e.requestId))
+    expect(delivered.sort()).toEqual(events.map((e) => e.requestId).sort())
+    // A lone event still leaves, within the batch window.
+    await record({ ...events[0]!, requestId: 'lonely0001' })
+    expect(audits.at(-1)?.events.map((e) => e.requestId)).toEqual(['lonely0001'])
   })
 })

@@ -1,17 +1,28 @@
 /**
- * The worker's side of the link: picks a pool object for each request, round robin from a
- * random start per isolate, and turns its outcome back into a response or a GatewayError.
+ * The worker's side of the link: the pool's shards are the objects `link-<location>-0` ..
+ * `link-<location>-<n-1>` of the edge location the isolate runs in. A request goes to the
+ * shard its request id hashes to (a stable, even spread: ids are random), or, while that
+ * shard's link is known to be down, to the next shard whose link is not. A request the
+ * shard's object could not send (its link down: it never left the object) is tried on the
+ * next shard (3 shards at most, in the first half of its deadline); any other failure is the
+ * request's answer: a request that was sent is never sent again.
+ * Outcomes turn back into a response or a GatewayError.
  */
 import { GatewayError, type RequestEnvelope, type ResponseEnvelope } from '../../core/index.js'
 import type { EdgeAuditEvent } from '../ingress/audit-trail.js'
 import type { Link } from '../ingress/types.js'
-import { POOL_NAME_PREFIX, RPC_GRACE_MS } from './constants.js'
+import {
+  LINK_DOWN_SKIP_MS,
+  MAX_SHARD_ATTEMPTS,
+  POOL_NAME_PREFIX,
+  RPC_GRACE_MS,
+} from './constants.js'
 import { unwrap, type LinkOutcome } from './outcome.js'
 
 /** The part of a pool object's stub the client uses. */
 export interface PoolObject {
   send(request: RequestEnvelope, timeoutMs: number): Promise<LinkOutcome>
-  audit(event: EdgeAuditEvent): Promise<void>
+  audit(events: EdgeAuditEvent[]): Promise<void>
 }
 
 export interface PoolNamespace {
@@ -19,44 +30,184 @@ export interface PoolNamespace {
   get(id: DurableObjectId): PoolObject
 }
 
-/** Audit events go to the pool objects round robin too: any of them holds a link. */
-export function poolAudit(namespace: PoolNamespace, size: number) {
-  let next = -1
-  return (event: EdgeAuditEvent): Promise<void> => {
-    if (next < 0) next = Math.floor(Math.random() * size)
-    const name = POOL_NAME_PREFIX + next
-    next = (next + 1) % size
-    return namespace.get(namespace.idFromName(name)).audit(event)
+export interface PoolOptions {
+  /** Shards (pool objects) per edge location. */
+  size: number
+  /** The edge location (Cloudflare's colo code) the isolate serves; `local` under wrangler dev. */
+  location: string
+  now?: () => number
+}
+
+/** The name of shard `index` of `location`. */
+export function shardName(location: string, index: number): string {
+  return `${POOL_NAME_PREFIX}${location}-${index}`
+}
+
+/** The home shard of a request id: FNV-1a of the id, modulo the shard count. */
+export function shardOf(requestId: string, size: number): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < requestId.length; i++) {
+    hash ^= requestId.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193)
+  }
+  return (hash >>> 0) % size
+}
+
+/** The pool's shards as one isolate sees them: their ids, and which links are down. */
+export class Shards {
+  readonly #namespace: PoolNamespace
+  readonly #ids: DurableObjectId[]
+  readonly #names: string[]
+  /** Until when each shard is skipped (epoch ms); 0 while its link is not known to be down. */
+  readonly #downUntil: Float64Array
+  readonly #now: () => number
+
+  constructor(namespace: PoolNamespace, options: PoolOptions) {
+    this.#namespace = namespace
+    this.#names = Array.from({ length: options.size }, (_, i) => shardName(options.location, i))
+    // An id is a hash of the name: computed once per isolate, not per request.
+    this.#ids = this.#names.map((name) => namespace.idFromName(name))
+    this.#downUntil = new Float64Array(options.size)
+    this.#now = options.now ?? Date.now
+  }
+
+  get size(): number {
+    return this.#names.length
+  }
+
+  name(index: number): string {
+    return this.#names[index]!
+  }
+
+  object(index: number): PoolObject {
+    return this.#namespace.get(this.#ids[index]!)
+  }
+
+  /** `home`, or the next shard after it whose link is not known to be down (home if none). */
+  pick(home: number, skipping?: number): number {
+    const at = this.#now()
+    for (let step = 0; step < this.size; step++) {
+      const index = (home + step) % this.size
+      if (index !== skipping && this.#downUntil[index]! <= at) return index
+    }
+    return home
+  }
+
+  markDown(index: number): void {
+    this.#downUntil[index] = this.#now() + LINK_DOWN_SKIP_MS
+  }
+
+  markUp(index: number): void {
+    this.#downUntil[index] = 0
   }
 }
 
-export function poolLink(namespace: PoolNamespace, size: number): Link {
-  let next = -1
+/** One attempt on one shard: its outcome, or a failure of the RPC itself as a code. */
+async function attempt(
+  shards: Shards,
+  index: number,
+  request: RequestEnvelope,
+  timeoutMs: number,
+): Promise<LinkOutcome> {
+  const name = shards.name(index)
+  let timer: ReturnType<typeof setTimeout> | null = null
+  const expiry = new Promise<LinkOutcome>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ok: false, code: 'GATEWAY_TIMEOUT', reason: `${name} did not answer` }),
+      timeoutMs + RPC_GRACE_MS,
+    )
+  })
+  try {
+    return await Promise.race([shards.object(index).send(request, timeoutMs), expiry]).catch(
+      // The object was reset or overloaded: whether the request left it is unknown.
+      (e: unknown): LinkOutcome => ({
+        ok: false,
+        code: 'BUS_UNAVAILABLE',
+        reason: `${name}: ${e instanceof Error ? e.message : String(e)}`,
+      }),
+    )
+  } finally {
+    if (timer !== null) clearTimeout(timer)
+  }
+}
+
+export function poolLink(shards: Shards, now: () => number = Date.now): Link {
   return {
     async send(request: RequestEnvelope, timeoutMs: number): Promise<ResponseEnvelope> {
-      if (next < 0) next = Math.floor(Math.random() * size)
-      const name = POOL_NAME_PREFIX + next
-      next = (next + 1) % size
-      const object = namespace.get(namespace.idFromName(name))
-      let timer: ReturnType<typeof setTimeout> | null = null
-      const expiry = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new GatewayError('GATEWAY_TIMEOUT', { reason: `${name} did not answer` })),
-          timeoutMs + RPC_GRACE_MS,
+      const deadline = now() + timeoutMs
+      let index = shards.pick(shardOf(request.requestId, shards.size))
+      let outcome = await attempt(shards, index, request, timeoutMs)
+      for (let tries = 1; !outcome.ok && outcome.unsent && tries < MAX_SHARD_ATTEMPTS; tries++) {
+        shards.markDown(index)
+        const next = shards.pick(index, index)
+        const left = deadline - now()
+        // Another shard only in the first half of the deadline: a slow failure leaves the
+        // answer (503) for the client, never a retry that runs past its deadline.
+        if (next === index || left < timeoutMs / 2) break
+        index = next
+        outcome = await attempt(shards, index, request, left)
+      }
+      if (!outcome.ok && outcome.unsent) shards.markDown(index)
+      else shards.markUp(index)
+      if (!outcome.ok && outcome.unsent) {
+        throw new GatewayError(outcome.code, { reason: `${shards.name(index)}: ${outcome.reason}` })
+      }
+      return unwrap(outcome)
+    },
+  }
+}
+
+/** Audit events wait at most this long in the isolate for others to share their RPC. */
+export const AUDIT_BATCH_MS = 20
+/** A batch this full leaves at once. */
+export const AUDIT_BATCH_MAX = 64
+
+/**
+ * The edge's audit events, batched per isolate: the first event of a batch waits
+ * `AUDIT_BATCH_MS` for others (or until `AUDIT_BATCH_MAX` are queued), then the batch goes to
+ * one pool object in a single RPC, so an event costs a fraction of a call instead of one.
+ * Every event's promise settles with its batch (the request's `waitUntil` holds it so long).
+ */
+export function poolAudit(shards: Shards) {
+  let queued: EdgeAuditEvent[] = []
+  let flushed: Promise<void> | undefined
+  let release: (() => void) | undefined
+  let next = Math.floor(Math.random() * shards.size)
+  const flush = () => {
+    const events = queued
+    const done = release!
+    queued = []
+    flushed = undefined
+    release = undefined
+    const index = shards.pick(next)
+    next = (index + 1) % shards.size
+    shards
+      .object(index)
+      .audit(events)
+      .catch((e: unknown) => {
+        console.warn(
+          JSON.stringify({
+            event: 'audit-failed',
+            events: events.length,
+            reason: e instanceof Error ? e.message : String(e),
+          }),
         )
       })
-      try {
-        const outcome = await Promise.race([object.send(request, timeoutMs), expiry]).catch(
-          (e: unknown) => {
-            if (e instanceof GatewayError) throw e
-            const reason = e instanceof Error ? e.message : String(e)
-            throw new GatewayError('BUS_UNAVAILABLE', { reason: `${name}: ${reason}` })
-          },
-        )
-        return unwrap(outcome)
-      } finally {
-        if (timer !== null) clearTimeout(timer)
-      }
-    },
+      .finally(done)
+  }
+  return (event: EdgeAuditEvent): Promise<void> => {
+    queued.push(event)
+    if (!flushed) {
+      flushed = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      const batch = flushed
+      setTimeout(() => {
+        if (flushed === batch) flush()
+      }, AUDIT_BATCH_MS)
+    }
+    const batch = flushed
+    if (queued.length >= AUDIT_BATCH_MAX) flush()
+    return batch
   }
 }

@@ -29,7 +29,7 @@ async function failureOf(p: Promise<unknown>): Promise<{ code: string; ms: numbe
 describe('link connection (wsconnect inside workerd)', () => {
   it('LINK-401 a refused connect is BUS_UNAVAILABLE at once', async () => {
     const link = new LinkConnection({
-      url: 'ws://127.0.0.1:9',
+      urls: ['ws://127.0.0.1:9'],
       creds,
       edgeId: 'local',
       name: 'test',
@@ -41,7 +41,7 @@ describe('link connection (wsconnect inside workerd)', () => {
 
   it('LINK-402 a connect that never completes is cut at the request deadline', async () => {
     const url = inject('blackholeUrl')
-    const link = new LinkConnection({ url, creds, edgeId: 'local', name: 'test' })
+    const link = new LinkConnection({ urls: [url], creds, edgeId: 'local', name: 'test' })
     const { code, ms } = await failureOf(link.request(request, 400))
     expect(code).toBe('BUS_UNAVAILABLE')
     expect(ms).toBeGreaterThanOrEqual(300)

@@ -20,10 +20,12 @@ import {
   type ResponseEnvelope,
 } from '../../core/index.js'
 import { MAX_CONNECT_MS, PING_INTERVAL_MS, RECONNECT_WAIT_MS } from './constants.js'
+import { LinkDownError } from './outcome.js'
 import { Replies } from './replies.js'
 
 export interface LinkSettings {
-  url: string
+  /** Every link node's websocket URL: a lost node's connection moves to another. */
+  urls: string[]
   /** The creds file text (user JWT and nkey seed) of the edge's link identity. */
   creds: string
   edgeId: string
@@ -32,7 +34,7 @@ export interface LinkSettings {
 }
 
 function unavailable(reason: string): GatewayError {
-  return new GatewayError('BUS_UNAVAILABLE', { reason: `link: ${reason}` })
+  return new LinkDownError(reason)
 }
 
 function timedOut(reason: string): GatewayError {
@@ -81,10 +83,13 @@ export class LinkConnection {
     return decodeResponse(msg.headers, msg.data)
   }
 
-  /** Publishes one message on `subject` without waiting for anything but the connection. */
-  async publish(subject: string, data: Uint8Array, budgetMs: number): Promise<void> {
+  /**
+   * Publishes messages on `subject` without waiting for anything but the connection; in one
+   * go, so the client writes them to the socket together.
+   */
+  async publish(subject: string, messages: Uint8Array[], budgetMs: number): Promise<void> {
     const nc = await this.#connection(budgetMs)
-    nc.publish(subject, data)
+    for (const data of messages) nc.publish(subject, data)
   }
 
   async #connection(budgetMs: number): Promise<NatsConnection> {
@@ -98,15 +103,21 @@ export class LinkConnection {
     this.#opening ??= this.#open().finally(() => {
       this.#opening = undefined
     })
-    return within(this.#opening, budgetMs, () => unavailable('connect did not finish in time'))
+    // Not a LinkDownError: the request's time went into the attempt, none is left to retry.
+    return within(
+      this.#opening,
+      budgetMs,
+      () => new GatewayError('BUS_UNAVAILABLE', { reason: 'link: connect did not finish in time' }),
+    )
   }
 
   async #open(): Promise<NatsConnection> {
-    const { url, creds, edgeId, name } = this.#settings
+    const { urls, creds, edgeId, name } = this.#settings
     let nc: NatsConnection
     try {
       nc = await wsconnect({
-        servers: url,
+        // In random order (nats' default), so the shards spread over the nodes.
+        servers: urls,
         name,
         authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
         inboxPrefix: subjects.linkInbox(edgeId),

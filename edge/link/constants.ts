@@ -7,3 +7,9 @@ export const RECONNECT_WAIT_MS = 250
 export const RPC_GRACE_MS = 1_000
 export const POOL_NAME_PREFIX = 'link-'
 export const MAX_POOL_SIZE = 64
+/** A shard whose link is down is skipped this long before a request tries it again. */
+export const LINK_DOWN_SKIP_MS = 1_000
+/** Shards one request may try when the ones before could not send it. */
+export const MAX_SHARD_ATTEMPTS = 3
+/** Nodes a link may have: a cluster of 3, with room for a larger one. */
+export const MAX_LINK_URLS = 16

@@ -7,13 +7,30 @@ import { errors as natsErrors } from '@nats-io/nats-core'
 import { GatewayError, type ErrorCode, type ResponseEnvelope } from '../../core/index.js'
 
 export type LinkOutcome =
-  { ok: true; response: ResponseEnvelope } | { ok: false; code: ErrorCode; reason: string }
+  | { ok: true; response: ResponseEnvelope }
+  | {
+      ok: false
+      code: ErrorCode
+      reason: string
+      /** The request never left the object (its link is down): another shard may carry it. */
+      unsent?: true
+    }
+
+/** A failure before the request was published: the link is down or could not be opened. */
+export class LinkDownError extends GatewayError {
+  constructor(reason: string) {
+    super('BUS_UNAVAILABLE', { reason: `link: ${reason}` })
+  }
+}
 
 /**
  * Maps a failure on the link to a code: no answer in time is GATEWAY_TIMEOUT; anything the
  * connection itself says (no responders, closed, refused, not authorized) is BUS_UNAVAILABLE.
  */
 export function failure(error: unknown): LinkOutcome & { ok: false } {
+  if (error instanceof LinkDownError) {
+    return { ok: false, code: error.code, reason: error.reason ?? error.code, unsent: true }
+  }
   if (error instanceof GatewayError) {
     return { ok: false, code: error.code, reason: error.reason ?? error.code }
   }

@@ -1,13 +1,15 @@
 /**
  * LinkPool: a Durable Object that holds one warm link connection. A stateless worker cannot
- * share a WebSocket between requests; an object can, so the worker spreads requests over a
- * few of these (`link-0` .. `link-<n-1>`) and each keeps its connection open between them.
+ * share a WebSocket between requests; an object can, so the worker spreads requests over the
+ * shards of its location (`link-<location>-0` .. `-<n-1>`, `client.ts`) and each keeps its
+ * connection open between them, to any node of the link.
  */
 import { DurableObject } from 'cloudflare:workers'
 import { edgeIdentity, subjects, type AuditEvent, type RequestEnvelope } from '../../core/index.js'
 import type { EdgeAuditEvent } from '../ingress/index.js'
 import { LinkConnection } from './connection.js'
 import { failure, type LinkOutcome } from './outcome.js'
+import { linkUrlsOf } from './urls.js'
 
 /** How long an audit event may wait for a link connection before it is given up. */
 const AUDIT_CONNECT_BUDGET_MS = 2_000
@@ -17,7 +19,8 @@ export class LinkPool extends DurableObject<Env> {
 
   #connection(): LinkConnection {
     this.#link ??= new LinkConnection({
-      url: this.env.LINK_URL,
+      // The worker checked it (settings.ts) before any request reached a pool object.
+      urls: linkUrlsOf(this.env.LINK_URL) ?? [],
       creds: this.env.LINK_CREDS,
       edgeId: this.env.EDGE_ID,
       name: `edge-${this.env.EDGE_ID}/${this.ctx.id.toString().slice(0, 12)}`,
@@ -39,24 +42,29 @@ export class LinkPool extends DurableObject<Env> {
   }
 
   /**
-   * RPC: publishes one audit event on this edge's audit subject, the only one its link
-   * identity may publish besides its requests. Never throws: a lost event is logged here.
+   * RPC: publishes a batch of audit events, one message each, on this edge's audit subject,
+   * the only one its link identity may publish besides its requests. Never throws: lost
+   * events are logged here.
    */
-  async audit(event: EdgeAuditEvent): Promise<void> {
+  async audit(events: EdgeAuditEvent[]): Promise<void> {
     const identity = edgeIdentity(this.env.EDGE_ID)
-    const full: AuditEvent = {
-      ...event,
-      id: `${event.requestId}/${identity}/request`,
-      component: identity,
-    }
+    const encoder = new TextEncoder()
+    const messages = events.map((event) => {
+      const full: AuditEvent = {
+        ...event,
+        id: `${event.requestId}/${identity}/request`,
+        component: identity,
+      }
+      return encoder.encode(JSON.stringify(full))
+    })
     try {
-      const data = new TextEncoder().encode(JSON.stringify(full))
-      await this.#connection().publish(subjects.audit(identity), data, AUDIT_CONNECT_BUDGET_MS)
+      await this.#connection().publish(subjects.audit(identity), messages, AUDIT_CONNECT_BUDGET_MS)
     } catch (e) {
       console.warn(
         JSON.stringify({
           event: 'audit-failed',
-          requestId: event.requestId,
+          events: events.length,
+          requestIds: events.map((e) => e.requestId).slice(0, 8),
           reason: e instanceof Error ? e.message : String(e),
         }),
       )

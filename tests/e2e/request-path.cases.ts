@@ -57,10 +57,10 @@ async function receivedIds(): Promise<string[]> {
   return (await stack.received()).map((r) => r.requestId ?? '')
 }
 
-/** The whole suite on a stack of one topology mode. */
-export function requestPathSuite(mode: TopologyMode): void {
+/** The whole suite on a stack of one topology mode (`nodes: 3`: every bus a cluster). */
+export function requestPathSuite(mode: TopologyMode, options: { nodes?: 1 | 3 } = {}): void {
   beforeAll(async () => {
-    stack = await startTestStack({ topology: mode })
+    stack = await startTestStack({ topology: mode, bus: { nodes: options.nodes ?? 1 } })
     orderHeaders = { ...json, authorization: `Bearer ${await bearer(['orders'])}` }
   })
 

@@ -2,8 +2,8 @@
  * `npm start` as a user runs it: `portcullis up` in the foreground, a real request through
  * it, then SIGTERM, after which nothing it started may be left running.
  */
-import { spawn, execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn, execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
@@ -45,7 +45,7 @@ it('CLI-001 up serves the demo, prints the ingress, and SIGTERM leaves no proces
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   try {
     const started = Date.now()
-    while (!output.includes('Portcullis is up') && Date.now() - started < 120_000) {
+    while (!output.includes('Portcullis is up') && Date.now() - started < 240_000) {
       if (child.exitCode !== null) throw new Error(`up exited early:\n${output}`)
       await new Promise((r) => setTimeout(r, 200))
     }
@@ -54,10 +54,28 @@ it('CLI-001 up serves the demo, prints the ingress, and SIGTERM leaves no proces
     const res = await fetch(`http://127.0.0.1:${edge}/demo/orders`)
     expect(res.status).toBe(200)
     expect(processesMentioning(dir).length).toBeGreaterThan(5)
+    // The live process table: every process with a live pid, its ports answering.
+    const status = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, 'cli', 'portcullis.mjs'), 'status', '--json', '--config', file],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
+    )
+    expect(status.status).toBe(0)
+    const report = JSON.parse(status.stdout) as {
+      stale: boolean
+      processes: Array<{ name: string; pid: number; health: string }>
+    }
+    expect(report.stale).toBe(false)
+    expect(report.processes.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['nats-link', 'relay', 'request-validator', 'audit-sink', 'edge']),
+    )
+    expect(report.processes.every((p) => p.health === 'up' && p.pid > 0)).toBe(true)
   } finally {
     child.kill('SIGTERM')
     await exited
   }
   await new Promise((r) => setTimeout(r, 500))
   expect(processesMentioning(dir)).toEqual([])
-})
+  expect(existsSync(join(dir, 'data', 'stack.json'))).toBe(false)
+  // Generous: the whole stack with workerd, on cores other suites and benchmarks share.
+}, 300_000)

@@ -24,6 +24,8 @@ import {
   describeTopology,
   ensureCredentials,
   inboxPrefixOf,
+  linkWebsocketUrls,
+  natsNodesOf,
   natsServerOf,
   natsServersOf,
   provisionStreams,
@@ -37,7 +39,7 @@ import {
   type Topology,
 } from '../../topology/index.js'
 import { connectAs } from '../../bus/index.js'
-import { freePorts } from './ports.js'
+import { freeBusPorts, nodesOf } from '../../cli/ephemeral.js'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const DEFAULT_CONFIG_FILE = join(REPO_ROOT, 'portcullis.config.json')
@@ -56,8 +58,13 @@ export interface BusHarness {
   /** Stops the nats-server that carries `bus` (in single-nats: the one server). */
   stopServer(bus: BusName): Promise<void>
   startServer(bus: BusName): Promise<void>
-  /** The running process of the server that carries `bus`, if it runs. */
+  /** The running process of the server that carries `bus`, if it runs (node 1 of three). */
   server(bus: BusName): NatsServerProcess | undefined
+  /** One nats-server process by its name (`dreq`, or `dreq.2` with `bus.nodes: 3`). */
+  node(name: string): NatsServerProcess | undefined
+  startNode(name: string): Promise<void>
+  /** Kills a node with SIGKILL (no lame duck, nothing flushed) and waits until it is gone. */
+  killNode(name: string): Promise<void>
   /**
    * `rotateIdentity`, then the new account JWTs written to the configs and pushed to the
    * running servers, as `portcullis keys rotate` does.
@@ -97,9 +104,11 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
   }
 
   try {
-    const [link, linkWebsocket, dreq, creq, dresp, cresp, edgePort, demoPort] = await freePorts(8)
+    // Every listener of the buses (node and route ports too with `bus.nodes: 3`), edge, demo.
+    const { bus, more } = await freeBusPorts(nodesOf(overrides), 2)
+    const [edgePort, demoPort] = more
     const generated = {
-      bus: { ports: { link, linkWebsocket, dreq, creq, dresp, cresp } },
+      bus,
       edge: { port: edgePort },
       demo: { port: demoPort },
       upstreams: { demo: { baseUrl: `http://127.0.0.1:${demoPort}` } },
@@ -123,7 +132,10 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
     const processOf = (bus: BusName) => natsServerOf(topology, bus).name
 
     const startServer = async (bus: BusName): Promise<void> => {
-      const name = processOf(bus)
+      // Every node of a three-node bus at once: each waits for its peers' routes.
+      await Promise.all(natsNodesOf(topology, bus).map((n) => startNode(n.name)))
+    }
+    const startNode = async (name: string): Promise<void> => {
       if (servers.has(name)) return
       const conf = confs.get(name)
       if (!conf) throw new Error(`no server ${name} in the topology`)
@@ -139,10 +151,20 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
       servers.set(name, server)
     }
     const stopServer = async (bus: BusName): Promise<void> => {
-      const name = processOf(bus)
+      await Promise.all(
+        natsNodesOf(topology, bus).map(async ({ name }) => {
+          const server = servers.get(name)
+          servers.delete(name)
+          await server?.stop()
+        }),
+      )
+    }
+    const killNode = async (name: string): Promise<void> => {
       const server = servers.get(name)
+      if (!server) return
       servers.delete(name)
-      await server?.stop()
+      process.kill(server.pid, 'SIGKILL')
+      await server.stop()
     }
     const connect = async (identity: string, server: BusName): Promise<NatsConnection> => {
       const nc = await connectAs({
@@ -157,7 +179,7 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
       return nc
     }
 
-    await Promise.all(natsServersOf(topology).map((s) => startServer(s.buses[0]!)))
+    await Promise.all(natsServersOf(topology).map((s) => startNode(s.name)))
     await provisionStreams(topology, config.bus, (server) => connect(ADMIN, server))
 
     return {
@@ -170,6 +192,9 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
       stopServer,
       startServer,
       server: (bus) => servers.get(processOf(bus)),
+      node: (name) => servers.get(name),
+      startNode,
+      killNode,
       async rotate(identity) {
         const rotation = await rotateIdentity(keysDir, topology, identity, credentialOptions)
         await applyAccountChanges(config, topology, rotation.result)
@@ -183,11 +208,9 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
   }
 }
 
-/** The link's WebSocket URL, as the edge dials it. */
+/** The link's WebSocket URL, as the edge dials it (node 1's with `bus.nodes: 3`). */
 export function linkWebsocketUrl(h: Pick<BusHarness, 'topology'>): string {
-  const link = h.topology.servers.find((s) => s.name === 'link')
-  if (link?.websocketPort === undefined) throw new Error('the topology has no link websocket')
-  return `ws://${h.topology.host}:${link.websocketPort}`
+  return linkWebsocketUrls(h.topology)[0]!
 }
 
 /** Node 20 has no global WebSocket (Node 22 has): fall back to the `ws` package there. */

@@ -32,6 +32,7 @@ import {
   type ComponentKind,
   type Identity,
 } from '../../topology/index.js'
+import { idempotencyStoreOf } from '../../topology/idempotency.js'
 import { connectAs } from '../../bus/index.js'
 import { connectLinkWebsocket, startBuses, type BusHarness } from '../harness/buses.js'
 
@@ -529,6 +530,7 @@ function foreignDial(identity: string, server: BusName): Promise<NatsConnection>
   if (!target.grants.some((g) => g.identity === identity)) {
     as = topology.servers.find((s) => s.grants.some((g) => g.identity === identity))!
     as.port = target.port
+    as.ports = target.ports
   }
   return connectAs({ topology, keysDir: h.keysDir, identity, server: as.name }).then(
     async (nc) => (await nc.close(), nc),
@@ -559,7 +561,7 @@ async function runMatrix(): Promise<void> {
   const roles = rolesFor(mode)
   // single-nats: one listener for every bus; a credential for another bus is admitted, into
   // that bus's account (BUS-225 shows the accounts share nothing), so no off-row dial is tried.
-  const shared = natsServersOf(h.topology).length === 1
+  const shared = new Set(natsServersOf(h.topology).map((s) => s.group)).size === 1
   for (const identity of h.topology.identities) {
     const role = roles[identity.kind]
     const isEdge = identity.kind === 'edge'
@@ -612,14 +614,16 @@ const label = (c: Cell) =>
   `${c.identity.id}@${c.server}${c.transport === 'websocket' ? '(ws)' : ''} ${c.op}${c.target ? ` ${c.target.subject}` : ''}: expected ${c.expected ? 'allowed' : 'refused'}, got ${c.outcome}`
 
 /** The whole matrix, on real servers of one topology mode (one test file per mode). */
-export function permissionMatrix(current: TopologyMode): void {
-  describe(`the ${current} topology`, () => {
+export function permissionMatrix(current: TopologyMode, options: { nodes?: 1 | 3 } = {}): void {
+  const nodes = options.nodes ?? 1
+  describe(`the ${current} topology${nodes === 3 ? ', three nodes per bus' : ''}`, () => {
     beforeAll(async () => {
       mode = current
       cells = []
       websockets = []
       h = await startBuses({
         topology: mode,
+        bus: { nodes },
         // A second edge and a second upstream, so every cross-edge and cross-host cell exists.
         edge: { peers: ['peer'] },
         upstreams: { other: { baseUrl: 'http://127.0.0.1:9', openapi: 'demo/openapi.json' } },
@@ -639,7 +643,7 @@ export function permissionMatrix(current: TopologyMode): void {
       const refusedCount = cells.filter((c) => c.outcome === 'refused').length
       console.log(
         [
-          `permission matrix (${mode}): ${cells.length} cells tried in ${Math.round(elapsedMs)} ms, ${allowedCount} allowed, ${refusedCount} refused by the broker`,
+          `permission matrix (${mode}, nodes ${nodes}): ${cells.length} cells tried in ${Math.round(elapsedMs)} ms, ${allowedCount} allowed, ${refusedCount} refused by the broker`,
           ...rows,
         ].join('\n'),
       )
@@ -720,7 +724,7 @@ export function permissionMatrix(current: TopologyMode): void {
 
     if (current === 'single-nats') {
       it('BUS-225 single-nats: every bus is an account of its own on the one server, sharing no stream', async () => {
-        expect(natsServersOf(h.topology)).toHaveLength(1)
+        expect(natsServersOf(h.topology)).toHaveLength(nodes)
         for (const stream of h.topology.streams) {
           const jsm = await jetstreamManager(await h.connect(ADMIN, stream.server))
           const names: string[] = []
@@ -728,6 +732,9 @@ export function permissionMatrix(current: TopologyMode): void {
           const own = h.topology.streams
             .filter((s) => s.server === stream.server)
             .map((s) => s.name)
+          // The backend connectors' replay store lives in its bus's account too.
+          const idem = idempotencyStoreOf(h.topology)
+          if (idem.server === stream.server) own.push(idem.name)
           expect(names.sort(), stream.server).toEqual(own.sort())
         }
         // relay's dreq credential opens the dreq account: what it publishes lands in DREQ alone.

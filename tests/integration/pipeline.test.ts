@@ -203,6 +203,23 @@ describe('the on-prem request path', () => {
     expect((await received()).filter((r) => r.requestId === env.requestId)).toHaveLength(1)
   })
 
+  it('STAGE-002 NATS-1 down: the relay answers the link request 503 BUS_UNAVAILABLE itself, since nothing would redeliver it', async () => {
+    await h.stopServer('dreq')
+    try {
+      const started = Date.now()
+      const res = await send(envelope(), 8_000)
+      expect(res).toMatchObject({ status: 503, error: 'BUS_UNAVAILABLE' })
+      // Within the relay's publish bound (2 s), not the request's deadline (10 s).
+      expect(Date.now() - started).toBeLessThan(6_000)
+    } finally {
+      await h.startServer('dreq')
+    }
+    await waitFor(
+      async () => (await send(envelope()).catch(() => undefined))?.status === 200,
+      15_000,
+    )
+  })
+
   it('PIPE-006 answers 502 UPSTREAM_UNAVAILABLE when the upstream is down', async () => {
     await demo.stop()
     try {

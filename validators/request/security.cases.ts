@@ -168,7 +168,7 @@ export const REQUEST_CASES: SecurityCase[] = [
   ['HEADER-011 CF-Connecting-IP (the rate-limit key)', get('/orders', '', [['cf-connecting-ip', '1.2.3.4']]), 'HEADER_NOT_ALLOWED', 400],
   ['HEADER-012 True-Client-IP', get('/orders', '', [['true-client-ip', '1.2.3.4']]), 'HEADER_NOT_ALLOWED', 400],
   ['HEADER-013 a client-chosen X-Request-Id', get('/orders', '', [['x-request-id', 'chosen']]), 'HEADER_NOT_ALLOWED', 400],
-  ['HEADER-014 a client-chosen Idempotency-Key', get('/orders', '', [['idempotency-key', 'replay']]), 'HEADER_NOT_ALLOWED', 400],
+  ['HEADER-014 an Idempotency-Key that is not one quoted key (sf-string)', get('/orders', '', [['idempotency-key', 'replay']]), 'IDEMPOTENCY_KEY_INVALID', 400],
   ['HEADER-015 a gateway header as an HTTP header (portcullis-actor)', get('/orders', '', [['portcullis-actor', 'forged']]), 'HEADER_NOT_ALLOWED', 400],
   ['HEADER-016 another gateway header (portcullis-edge)', get('/orders', '', [['portcullis-edge', 'other']]), 'HEADER_NOT_ALLOWED', 400],
   ['HEADER-017 Connection', get('/orders', '', [['connection', 'close']]), 'HEADER_NOT_ALLOWED', 400],

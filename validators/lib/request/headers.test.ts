@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_REQUEST_VALIDATION, GatewayError, type HeaderList } from '../../../core/index.js'
-import { checkRequestHeaders, DEFAULT_ALLOWED_HEADERS, headerAllowList } from './headers.js'
+import {
+  checkIdempotencyKey,
+  checkRequestHeaders,
+  DEFAULT_ALLOWED_HEADERS,
+  headerAllowList,
+} from './headers.js'
 
 const policy = DEFAULT_REQUEST_VALIDATION.headers
 const allowed = headerAllowList([...DEFAULT_ALLOWED_HEADERS, 'x-trace'])
@@ -128,5 +133,33 @@ describe('checkRequestHeaders', () => {
     expect(refusal([['user-agent', 'Mozilla/5.0 (KHTML, like Gecko)']])).toBeUndefined()
     expect(refusal([['if-modified-since', 'Sun, 06 Nov 1994 08:49:37 GMT']])).toBeUndefined()
     expect(refusal([['accept-language', 'en-GB, en;q=0.9']])).toBeUndefined()
+  })
+})
+
+describe('Idempotency-Key', () => {
+  it('passes one quoted key on every route, with the unknown-header policy refuse or drop', () => {
+    const list: HeaderList = [['idempotency-key', '"8e03978e-40d5-43e8-bc93-6894a57f9324"']]
+    expect(checkRequestHeaders(list, 0, headerAllowList([]), policy)).toBe(list)
+    const drop = { ...policy, unknown: 'drop' as const }
+    expect(checkRequestHeaders(list, 0, headerAllowList([]), drop)).toEqual(list)
+  })
+
+  it('IDEM-040 refuses an Idempotency-Key that is not one quoted key of 1..255 visible characters (400 IDEMPOTENCY_KEY_INVALID)', () => {
+    for (const value of ['k1', '""', `"${'k'.repeat(256)}"`, '"a b"', '"a\\"b"', '"a", "b"']) {
+      expect(refusal([['idempotency-key', value]])?.code).toBe(
+        value.includes(',') ? 'HEADER_INVALID' : 'IDEMPOTENCY_KEY_INVALID',
+      )
+    }
+    expect(refusal([['idempotency-key', `"${'k'.repeat(255)}"`]])).toBeUndefined()
+  })
+
+  it('IDEM-041 refuses a key on a write without a verified caller: keys are scoped per caller', () => {
+    const list: HeaderList = [['idempotency-key', '"k1"']]
+    expect(() => checkIdempotencyKey(list, 'POST', undefined)).toThrow(
+      expect.objectContaining({ code: 'IDEMPOTENCY_KEY_INVALID' }),
+    )
+    expect(() => checkIdempotencyKey(list, 'POST', 'alice')).not.toThrow()
+    expect(() => checkIdempotencyKey(list, 'GET', undefined)).not.toThrow()
+    expect(() => checkIdempotencyKey([], 'POST', undefined)).not.toThrow()
   })
 })

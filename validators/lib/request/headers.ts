@@ -14,10 +14,13 @@ import {
   connectionNamed,
   GatewayError,
   HEADER_NAME,
+  IDEMPOTENCY_KEY_HEADER,
   isHopByHop,
   isInternalHeader,
   isSingleFieldValue,
+  parseIdempotencyKey,
   type HeaderList,
+  type Method,
   type RequestValidationPolicy,
 } from '../../../core/index.js'
 
@@ -146,6 +149,13 @@ export function checkRequestHeaders(
     if (isHopByHop(name)) throw notAllowed(name, 'hop-by-hop')
     if (named.has(name)) throw notAllowed(name, 'named by connection')
     if (isInternalHeader(name)) throw notAllowed(name, 'internal')
+    if (name === IDEMPOTENCY_KEY_HEADER) {
+      // On every route, in its one grammar (checkIdempotencyKey); never dropped, never refused
+      // as unknown: a client relies on it.
+      if (parseIdempotencyKey(list[i]![1]) === undefined) throw badIdempotencyKey('not a key')
+      kept?.push(list[i]!)
+      continue
+    }
     if (isAllowedHeader(allowed, name)) {
       kept?.push(list[i]!)
       continue
@@ -154,4 +164,28 @@ export function checkRequestHeaders(
     kept ??= list.slice(0, i)
   }
   return kept ?? list
+}
+
+function badIdempotencyKey(why: string): GatewayError {
+  const detail =
+    why === 'not a key'
+      ? 'Idempotency-Key must be one quoted key of 1 to 255 visible characters'
+      : 'Idempotency-Key needs a verified caller (a bearer token) to be scoped to'
+  return new GatewayError('IDEMPOTENCY_KEY_INVALID', { detail, reason: `Idempotency-Key: ${why}` })
+}
+
+/**
+ * The client's `Idempotency-Key` (after `checkRequestHeaders`, which judged its grammar): a key
+ * is replayed per verified caller (backend/README.md), so one on a non-safe request without an
+ * actor is refused rather than silently not honoured. On a safe method it is forwarded and has
+ * no effect (a GET is idempotent already).
+ */
+export function checkIdempotencyKey(
+  list: HeaderList,
+  method: Method,
+  actor: string | undefined,
+): void {
+  if (actor !== undefined || method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return
+  for (const [name] of list)
+    if (name === IDEMPOTENCY_KEY_HEADER) throw badIdempotencyKey('anonymous')
 }

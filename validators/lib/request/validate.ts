@@ -25,7 +25,7 @@ import {
 } from '../../../core/index.js'
 import type { OperationSchemas } from '../schemas.js'
 import { checkRequestBody } from './body.js'
-import { checkRequestHeaders } from './headers.js'
+import { checkIdempotencyKey, checkRequestHeaders } from './headers.js'
 import { checkParameter, type CompiledParameter } from './parameters.js'
 import { checkCanonicalPath } from './path.js'
 import { parseQuery, shownName, type QueryValues } from './query.js'
@@ -85,6 +85,7 @@ export function createRequestChecks(options: RequestCheckOptions): RequestChecks
       rules.allowedHeaders,
       policy.headers,
     )
+    checkIdempotencyKey(env.headers, env.method, actor)
     checkHeaderParameters(env, rules)
     const pathParams = checkPath(env.path, params, rules, policy)
     const query = checkQuery(env.query, rules, policy)

@@ -45,6 +45,11 @@ export const BACKEND_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'WRITE_OUTCOME_UNKNOWN',
   // its dead-letter path
   'BUS_UNAVAILABLE',
+  // a client's Idempotency-Key (backend/README.md): reused, in flight, no record, its grammar
+  'IDEMPOTENCY_KEY_REUSED',
+  'IDEMPOTENCY_KEY_IN_FLIGHT',
+  'IDEMPOTENCY_STORE_UNAVAILABLE',
+  'IDEMPOTENCY_KEY_INVALID',
   'INTERNAL_ERROR',
 ])
 

@@ -1,0 +1,123 @@
+/**
+ * JetStream publishes of envelopes on one connection, each acknowledged, without a request
+ * object per publish: one reply subscription under the component's inbox prefix, a map of the
+ * publishes waiting for their PubAck, and one timer that expires the late ones. (nats.js
+ * `js.publish` makes a request per call: a promise, a timer and an error object each, which
+ * showed in every stage's profile.) The wire is what `js.publish` sends: the envelope's
+ * headers with `Nats-Msg-Id` (the request id) and `Nats-Expected-Stream`.
+ */
+import { nuid, type Msg, type NatsConnection } from '@nats-io/nats-core'
+import type { WireMessage } from '../core/index.js'
+
+const EXPECTED_STREAM = 'Nats-Expected-Stream'
+const MSG_ID = 'Nats-Msg-Id'
+/** How often late publishes are expired: a timeout fires at most this much after its time. */
+const SWEEP_MS = 100
+const decoder = new TextDecoder()
+
+export interface PublishAck {
+  stream: string
+  seq: number
+  duplicate: boolean
+}
+
+export interface EnvelopePublisher {
+  publish(
+    subject: string,
+    wire: WireMessage,
+    opts: { stream: string; msgId: string; timeoutMs: number },
+  ): Promise<PublishAck>
+  close(): void
+}
+
+interface Waiting {
+  resolve(ack: PublishAck): void
+  reject(e: Error): void
+  expires: number
+}
+
+export function createEnvelopePublisher(
+  nc: NatsConnection,
+  inboxPrefix: string,
+): EnvelopePublisher {
+  const prefix = `${inboxPrefix}.${nuid.next()}.`
+  const waiting = new Map<string, Waiting>()
+  let next = 0
+  let timer: ReturnType<typeof setInterval> | undefined
+
+  const settle = (token: string, msg: Msg): void => {
+    const w = waiting.get(token)
+    if (!w) return
+    waiting.delete(token)
+    if (msg.data.length === 0) {
+      // A status instead of an answer: 503 is no stream listening on the subject.
+      const status = msg.headers?.code ?? 0
+      w.reject(new Error(status === 503 ? 'no responders' : `status ${status}`))
+      return
+    }
+    try {
+      const ack = JSON.parse(decoder.decode(msg.data)) as {
+        stream?: string
+        seq?: number
+        duplicate?: boolean
+        error?: { description?: string; err_code?: number }
+      }
+      if (ack.error) {
+        w.reject(new Error(ack.error.description ?? `error ${ack.error.err_code ?? ''}`))
+        return
+      }
+      w.resolve({ stream: ack.stream ?? '', seq: ack.seq ?? 0, duplicate: ack.duplicate === true })
+    } catch (e) {
+      w.reject(e instanceof Error ? e : new Error(String(e)))
+    }
+  }
+
+  const sub = nc.subscribe(`${prefix}*`, {
+    callback: (err, msg) => {
+      if (!err) settle(msg.subject.slice(prefix.length), msg)
+    },
+  })
+
+  const sweep = (): void => {
+    const now = Date.now()
+    for (const [token, w] of waiting) {
+      if (w.expires > now) continue
+      waiting.delete(token)
+      w.reject(new Error('timeout'))
+    }
+    if (waiting.size === 0 && timer) {
+      clearInterval(timer)
+      timer = undefined
+    }
+  }
+
+  return {
+    publish(subject, wire, opts) {
+      const token = (next++).toString(36)
+      const h = wire.headers
+      if (h.get(MSG_ID) !== opts.msgId) h.set(MSG_ID, opts.msgId)
+      h.set(EXPECTED_STREAM, opts.stream)
+      return new Promise<PublishAck>((resolve, reject) => {
+        waiting.set(token, { resolve, reject, expires: Date.now() + opts.timeoutMs })
+        if (!timer) {
+          timer = setInterval(sweep, SWEEP_MS)
+          timer.unref()
+        }
+        try {
+          nc.publish(subject, wire.data, { headers: h, reply: prefix + token })
+        } catch (e) {
+          waiting.delete(token)
+          reject(e instanceof Error ? e : new Error(String(e)))
+        }
+      })
+    },
+    close() {
+      if (timer) clearInterval(timer)
+      timer = undefined
+      // Drained with its connection already, at a component's stop.
+      if (!nc.isClosed()) sub.unsubscribe()
+      for (const w of waiting.values()) w.reject(new Error('closed'))
+      waiting.clear()
+    },
+  }
+}

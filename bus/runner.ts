@@ -1,0 +1,294 @@
+/**
+ * One stage process, wired once for all five (relay, both validators, the backend connector
+ * and the validating backend): a stage's `start.ts` names its buses and hands in its pure
+ * handler; the runner does the rest, the same way for each.
+ *
+ * - connects as the component's identity to the buses it names, and opens its audit
+ *   publisher on its audit bus;
+ * - consumes its input stream through the durable consumer named after the identity
+ *   (`startStage`), and optionally a core subscription beside it (the relay's link requests);
+ * - sends what the handler decided: a JetStream publish, acknowledged, to a bus that keeps a
+ *   stream, or a plain publish to one that does not (the link); then records the handler's
+ *   audit events and writes its log line, and acks the input only once those events are
+ *   acknowledged by the audit bus (the slot is free at once; only the ack waits), so a
+ *   process that dies in between gets the message again and no event is lost;
+ * - the dead-letter path: a message that failed on its last delivery is answered with the
+ *   error through the stage's normal output, audited, then acked;
+ * - stops in order: stop taking work (subscription, pulls), finish the work in hand, flush
+ *   the audit events and send the acks that waited on them, close what the component opened
+ *   (its HTTP agent), drain the connections.
+ *
+ * The process's ready line comes from `runMain` once `runStage` resolves, which is after the
+ * consumer is bound and the subscription is live on its server.
+ */
+import type { Msg, Subscription } from '@nats-io/nats-core'
+import {
+  decodeRequest,
+  decodeResponse,
+  encodeResponse,
+  errorResponse,
+  type BusName,
+  type RequestContext,
+  type WireMessage,
+} from '../core/index.js'
+import type { LoadedConfig } from '../config/index.js'
+import type { Logger, Running } from '../runtime/index.js'
+import { createAuditPublisher, type AuditPublisher, type AuditRecord } from './audit.js'
+import { connectComponent, type ComponentBuses } from './component.js'
+import {
+  asGatewayError,
+  startStage,
+  type Stage,
+  type StageMessage,
+  type StageOutcome,
+} from './stage.js'
+
+/** One message out: where, what, and the request it answers (its `Nats-Msg-Id`). */
+export interface Send {
+  bus: BusName
+  subject: string
+  wire: WireMessage
+  requestId: string
+  /** Bound on the JetStream acknowledgement (default `PUBLISH_TIMEOUT_MS`). */
+  timeoutMs?: number
+}
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error'
+  event: string
+  fields: Record<string, unknown>
+}
+
+/** What a stage decided for one message, in terms the runner acts on. */
+export type StageResult =
+  | { drop: string; requestId?: string }
+  | {
+      send: Send
+      /** Recorded once the send is acknowledged. */
+      audit?: AuditRecord | AuditRecord[]
+      log?: LogLine
+      /**
+       * Only for a subscription's messages, which nothing redelivers: what to do instead when
+       * `send` is not acknowledged (answer the client BUS_UNAVAILABLE, say).
+       */
+      orElse?: (error: unknown) => StageResult
+    }
+
+export interface DeadLetter {
+  /** The envelope the input stream carries. */
+  reads: 'request' | 'response'
+  /** Where the error answer for `request` goes: the stage's normal output. */
+  to(request: RequestContext): { bus: BusName; subject: string }
+  audit: Pick<AuditRecord, 'step' | 'stage'>
+}
+
+/** A core-NATS subscription beside the stream (the relay's link requests). */
+export interface Intake {
+  bus: BusName
+  subject: string
+  queue: string
+  /** Messages in work at once; beyond it `overloaded` answers at once. */
+  maxInFlight: number
+  handle(msg: Msg, now: number): StageResult | Promise<StageResult>
+  /** The answer when the intake is full (or nothing, to drop). */
+  overloaded(msg: Msg, now: number): Send | undefined
+}
+
+/** What a stage does with its messages, made once its buses are connected. */
+export interface StageHandlers {
+  handle(msg: StageMessage, now: number): StageResult | Promise<StageResult>
+  deadLetter: DeadLetter
+  /** Told once an answer for `requestId` is acknowledged downstream (dead letters too). */
+  delivered?(requestId: string, now: number): void
+  intake?: Intake
+}
+
+export interface StageDefinition {
+  /** The component's identity: its credentials on every bus and its durable consumer's name. */
+  identity: string
+  /** Every bus it connects to. */
+  buses: BusName[]
+  /** The bus whose stream it consumes. */
+  input: BusName
+  concurrency?: number
+  /** The stage's handlers, given its connections (a store on a bus is made here). */
+  stage(buses: ComponentBuses): StageHandlers
+  /** Closes what the component opened besides its buses (an HTTP agent); at stop, last. */
+  close?(): void
+}
+
+const SETTLED = Promise.resolve()
+
+export interface RunningStage extends Running {
+  readonly buses: ComponentBuses
+  readonly audit: AuditPublisher
+}
+
+/** Connects, starts consuming, and returns once the stage serves. */
+export async function runStage(
+  config: LoadedConfig,
+  log: Logger,
+  definition: StageDefinition,
+): Promise<RunningStage> {
+  const { identity, input, concurrency } = definition
+  let buses: ComponentBuses
+  try {
+    buses = await connectComponent(config, identity, definition.buses)
+  } catch (e) {
+    definition.close?.()
+    throw e
+  }
+  let def: StageHandlers
+  try {
+    def = definition.stage(buses)
+  } catch (e) {
+    await buses.close()
+    definition.close?.()
+    throw e
+  }
+  const audit = createAuditPublisher({ buses, topology: buses.topology, identity, log })
+  // Buses whose request-path stream takes a send (the link keeps only its audit stream).
+  const streamed = new Set(
+    buses.topology.streams.filter((s) => s.kind === 'data').map((s) => s.server),
+  )
+
+  const send = async (s: Send): Promise<void> => {
+    if (streamed.has(s.bus)) {
+      const ack = await buses.publish(s.bus, s.subject, s.wire, s.requestId, s.timeoutMs)
+      if (ack.duplicate) log.info('duplicate', { stage: identity, requestId: s.requestId })
+      return
+    }
+    const nc = buses.on(s.bus)
+    if (nc.isClosed()) throw new Error(`the ${s.bus} connection is closed`)
+    nc.publish(s.subject, s.wire.data, { headers: s.wire.headers })
+  }
+
+  /** After a send: the delivery hook, audit events, log line; resolves when the events are safe. */
+  const finish = (result: Exclude<StageResult, { drop: string }>): Promise<unknown> => {
+    def.delivered?.(result.send.requestId, Date.now())
+    const records = result.audit
+    const safe = Array.isArray(records)
+      ? Promise.all(records.map((r) => audit.record(r)))
+      : records
+        ? audit.record(records)
+        : undefined
+    if (result.log) log[result.log.level](result.log.event, result.log.fields)
+    return safe ?? SETTLED
+  }
+
+  /**
+   * Acts on a result: resolves once its send is acknowledged (throws when it is not), with
+   * the input's ack held until the result's audit events are safe.
+   */
+  const act = async (result: StageResult): Promise<StageOutcome> => {
+    if ('drop' in result) return result
+    await send(result.send)
+    return { ackAfter: finish(result) }
+  }
+
+  let sub: Subscription | undefined
+  let stage: Stage | undefined
+  const inFlight = new Set<Promise<void>>()
+  try {
+    if (def.intake) sub = await subscribe(def.intake)
+    stage = await startStage({
+      name: identity,
+      nc: buses.on(input),
+      stream: buses.stream(input),
+      consumer: identity,
+      log,
+      ...(concurrency ? { concurrency } : {}),
+      handle: async (msg) => {
+        const now = Date.now()
+        return act(await def.handle(msg, now))
+      },
+      deadLetter: async (msg, error) => {
+        const { reads, to, audit: step } = def.deadLetter
+        const request =
+          reads === 'request'
+            ? decodeRequest(msg.headers, msg.data)
+            : decodeResponse(msg.headers, msg.data).request
+        const failure = asGatewayError(error)
+        const outcome = await act({
+          send: {
+            ...to(request),
+            wire: encodeResponse(errorResponse(request, failure)),
+            requestId: request.requestId,
+          },
+          audit: {
+            ...step,
+            verdict: 'error',
+            request,
+            code: failure.code,
+            reason: `dead letter: ${failure.reason ?? failure.code}`,
+          },
+        })
+        if (outcome && 'ackAfter' in outcome) await outcome.ackAfter
+      },
+    })
+  } catch (e) {
+    await sub?.drain().catch(() => undefined)
+    await buses.close()
+    definition.close?.()
+    throw e
+  }
+
+  async function subscribe(intake: Intake): Promise<Subscription> {
+    const nc = buses.on(intake.bus)
+    const one = async (msg: Msg): Promise<void> => {
+      const now = Date.now()
+      let result = await intake.handle(msg, now)
+      if ('drop' in result) {
+        log.warn('dropped', { from: msg.subject, reason: result.drop, requestId: result.requestId })
+        return
+      }
+      try {
+        await send(result.send)
+      } catch (e) {
+        if (!result.orElse) throw e
+        result = result.orElse(e)
+        if ('drop' in result) return
+        await send(result.send)
+      }
+      void finish(result)
+    }
+    const s = nc.subscribe(intake.subject, {
+      queue: intake.queue,
+      callback: (err, msg) => {
+        if (err) {
+          log.error('subscription', { subject: intake.subject, reason: err.message })
+          return
+        }
+        if (inFlight.size >= intake.maxInFlight) {
+          const answer = intake.overloaded(msg, Date.now())
+          if (answer) void send(answer).catch(() => undefined)
+          log.warn('at-capacity', { inFlight: inFlight.size })
+          return
+        }
+        const p = one(msg).catch((e: unknown) =>
+          log.error('intake', { subject: msg.subject, reason: asGatewayError(e).reason }),
+        )
+        inFlight.add(p)
+        void p.finally(() => inFlight.delete(p))
+      },
+    })
+    // The subscription is live on its server before the stage says it is ready.
+    await nc.flush()
+    return s
+  }
+
+  const consuming = stage
+  return {
+    buses,
+    audit,
+    async stop() {
+      await sub?.drain().catch(() => undefined)
+      await Promise.all(inFlight)
+      await consuming.stop()
+      await audit.flush()
+      await consuming.acked()
+      definition.close?.()
+      await buses.close()
+    },
+  }
+}
