@@ -256,6 +256,37 @@ describe('idempotency guard', () => {
     expect(up.calls).toHaveLength(1)
   })
 
+  it('IDEM-036 the store away when the answer is recorded: the answer still goes out, the record is completed once the store is back, and a retry then replays it without a call', async () => {
+    const { store, setDown } = memoryStore()
+    let failNextWrite = false
+    const flaky: IdempotencyStore = {
+      read: (h, d) => store.read(h, d),
+      write: async (h, d, r, rev) => {
+        if (failNextWrite && r.state === 'done') {
+          failNextWrite = false
+          setDown(true)
+          setTimeout(() => setDown(false), 300)
+          throw new Error('timeout')
+        }
+        return store.write(h, d, r, rev)
+      },
+    }
+    const guard = createIdempotencyGuard({ store: flaky })
+    const upstreamCalls = counter(created)
+    const env = envelope()
+    failNextWrite = true
+    expect((await run(guard, env, upstreamCalls.call)).status).toBe(201)
+    // Before the record is complete a retry is told the first is in flight, never a second call.
+    expect(
+      await codeOf(run(guard, { ...env, requestId: newRequestId() }, upstreamCalls.call)),
+    ).toBe('IDEMPOTENCY_STORE_UNAVAILABLE')
+    await new Promise((r) => setTimeout(r, 1_200))
+    const again = await run(guard, { ...env, requestId: newRequestId() }, upstreamCalls.call)
+    expect(again.replayed).toBe(true)
+    expect(again.status).toBe(201)
+    expect(upstreamCalls.calls).toHaveLength(1)
+  })
+
   it('two attempts racing for a new key: one claims it, the other is told it is in flight', async () => {
     const { store } = memoryStore()
     const guard = createIdempotencyGuard({ store })

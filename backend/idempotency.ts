@@ -58,8 +58,13 @@ export interface IdempotencyStore {
 export const REPLAYED_HEADER = 'idempotent-replayed'
 /** Bytes of an answer's body kept for a replay; a longer answer is not replayable. */
 export const MAX_REPLAY_BODY_BYTES = 256 * 1024
-/** A pending attempt holds its key for its upstream timeout plus this. */
-export const LEASE_MARGIN_MS = 2_000
+/**
+ * A pending attempt holds its key for its upstream timeout plus this: long enough to cover a
+ * bus electing a new leader (4-9 s on nats-server 2.9) while its done record is written again.
+ */
+export const LEASE_MARGIN_MS = 15_000
+/** How long a done record the store did not take is tried again in the background. */
+export const DONE_RETRY_MS = 30_000
 
 /** Methods whose keys are honoured: the non-safe ones (a GET is idempotent already). */
 const KEYED_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -230,6 +235,27 @@ export function createIdempotencyGuard(options: GuardOptions): IdempotencyGuard 
     }
   }
 
+  /** Writes a done record until the store takes it or refuses it, for DONE_RETRY_MS at most. */
+  const completeLater = async (
+    host: string,
+    digest: string,
+    record: IdempotencyRecord,
+    revision: number,
+  ): Promise<void> => {
+    const until = Date.now() + DONE_RETRY_MS
+    for (let delay = 250; Date.now() < until; delay = Math.min(delay * 2, 2_000)) {
+      await new Promise((r) => setTimeout(r, delay))
+      try {
+        const written = await store.write(host, digest, record, revision)
+        if (written === false) warn('idempotency-record-failed', { reason: 'slot moved' })
+        return
+      } catch {
+        // still away: try again
+      }
+    }
+    warn('idempotency-record-failed', { requestId: record.requestId, reason: 'store away' })
+  }
+
   return {
     async call(env, sent, now, call) {
       const scope = idempotencyScopeOf(env)
@@ -291,15 +317,13 @@ export function createIdempotencyGuard(options: GuardOptions): IdempotencyGuard 
             }
           : { status: result.status, headers: result.headers, body: result.body }
       // The answer goes to the client whether or not the record takes it: the upstream
-      // applied the request. A record left pending answers retries 409, then 502 (unknown).
-      const done = await write(
-        host,
-        scope.digest,
-        { state: 'done', ...base, answer },
-        revision,
-      ).catch((w: unknown) => {
-        warn('idempotency-record-failed', { requestId, reason: String(w) })
-        return false as const
+      // applied the request. While the store is away (a bus electing a leader), the record
+      // is written again in the background; retries meanwhile find it pending (409).
+      const record: IdempotencyRecord = { state: 'done', ...base, answer }
+      const done = await write(host, scope.digest, record, revision).catch((w: unknown) => {
+        warn('idempotency-record-retry', { requestId, reason: String(w) })
+        void completeLater(host, scope.digest, record, revision)
+        return true as const
       })
       if (done === false) warn('idempotency-record-failed', { requestId, reason: 'slot moved' })
       return result

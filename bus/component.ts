@@ -10,6 +10,10 @@ import { connectAs } from './connect.js'
 import { createEnvelopePublisher, type EnvelopePublisher, type PublishAck } from './publish.js'
 import { closeAll, PUBLISH_TIMEOUT_MS, streamOn } from './stage.js'
 
+const NO_RESPONDERS = 'no responders'
+const NO_LEADER_RETRY_MS = 50
+const NO_LEADER_RETRY_MAX_MS = 400
+
 export interface ComponentBuses {
   topology: Topology
   /** The connection to one server. */
@@ -63,16 +67,26 @@ export async function connectComponent(
         publishers.set(server, publisher)
       }
       const { stream } = publisher
-      try {
-        return await publisher.publish(subject, wire, {
-          stream,
-          msgId: requestId,
-          timeoutMs: timeoutMs ?? PUBLISH_TIMEOUT_MS,
-        })
-      } catch (e) {
-        throw new GatewayError('BUS_UNAVAILABLE', {
-          reason: `publish to ${stream} failed: ${e instanceof Error ? e.message : String(e)}`,
-        })
+      // A stream between leaders (a node restarting, an election) has no responder for a
+      // moment: asked again, under the same message id, within the publish's own bound.
+      const until = Date.now() + (timeoutMs ?? PUBLISH_TIMEOUT_MS)
+      for (let delay = NO_LEADER_RETRY_MS; ; delay = Math.min(delay * 2, NO_LEADER_RETRY_MAX_MS)) {
+        try {
+          return await publisher.publish(subject, wire, {
+            stream,
+            msgId: requestId,
+            timeoutMs: Math.max(1, until - Date.now()),
+          })
+        } catch (e) {
+          const reason = e instanceof Error ? e.message : String(e)
+          if (reason === NO_RESPONDERS && Date.now() + delay < until) {
+            await new Promise((r) => setTimeout(r, delay))
+            continue
+          }
+          throw new GatewayError('BUS_UNAVAILABLE', {
+            reason: `publish to ${stream} failed: ${reason}`,
+          })
+        }
       }
     },
     async close() {
