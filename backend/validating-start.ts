@@ -13,15 +13,11 @@ import { runStage, type StageResult } from '../bus/runner.js'
 import { DEFAULT_CONCURRENCY } from '../bus/stage.js'
 import type { Logger, Running } from '../runtime/index.js'
 import {
-  accessTokenVerifier,
   compileHosts,
-  compileRequestHosts,
   compileResponseRulesFor,
-  compileUserDataFor,
-  readAccessJwks,
-  type RequestCheckOptions,
   type ResponseContract,
 } from '../validators/lib/index.js'
+import { requestContractOf } from '../validators/request/contract.js'
 import { connectorOf, type BackendRunOptions } from './start.js'
 import { createIdempotencyStore } from './idempotency-store.js'
 import {
@@ -30,19 +26,6 @@ import {
   type ValidatedAnswer,
   type ValidatingVerdict,
 } from './validating.js'
-
-/** The request validator's contract for one host. */
-function requestContractOf(config: LoadedConfig, host: string): RequestCheckOptions {
-  const openapi = { [host]: config.openapi[host]! }
-  return {
-    deployment: config.deployment,
-    hosts: compileRequestHosts(openapi, config.validation),
-    maxBodyBytes: config.edge.maxBodyBytes,
-    policy: config.validation,
-    accessTokens: accessTokenVerifier(readAccessJwks(config.paths.keys)),
-    userData: compileUserDataFor(openapi, config.validation.response),
-  }
-}
 
 /** The response validator's contract for one host. */
 function responseContractOf(config: LoadedConfig, host: string): ResponseContract {
@@ -108,7 +91,7 @@ export async function startValidatingBackend(
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
   const connector = connectorOf<ValidatedAnswer>(config, host, concurrency)
   const { identity, upstream, client, memory } = connector
-  const requestContract = requestContractOf(config, host)
+  const requestContract = requestContractOf(config, { [host]: config.openapi[host]! })
   const responseContract = responseContractOf(config, host)
   const answerSubject = subjects.cleanResponse('backend', host)
   return runStage(config, log, {

@@ -157,20 +157,16 @@ export class Supervisor {
   }
 
   /** Stops a process gracefully; it stays stopped (no restart) until started again. */
-  async stop(name: string): Promise<void> {
-    const entry = this.entry(name)
-    entry.wanted = false
-    clearTimeout(entry.timer)
-    entry.timer = undefined
-    await entry.starting?.catch(() => undefined)
-    const handle = entry.handle
-    if (handle) await handle.stop().catch(() => undefined)
-    entry.handle = undefined
-    this.set(entry, 'stopped')
+  stop(name: string): Promise<void> {
+    return this.hold(name, false)
   }
 
   /** Kills a process outright (SIGKILL, no grace) and keeps it stopped until started again. */
-  async killAndHold(name: string): Promise<void> {
+  killAndHold(name: string): Promise<void> {
+    return this.hold(name, true)
+  }
+
+  private async hold(name: string, kill: boolean): Promise<void> {
     const entry = this.entry(name)
     entry.wanted = false
     clearTimeout(entry.timer)
@@ -178,7 +174,7 @@ export class Supervisor {
     await entry.starting?.catch(() => undefined)
     const handle = entry.handle
     if (handle) {
-      signalProcess(handle.pid, 'SIGKILL')
+      if (kill) signalProcess(handle.pid, 'SIGKILL')
       await handle.stop().catch(() => undefined)
     }
     entry.handle = undefined

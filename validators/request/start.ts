@@ -6,34 +6,13 @@ import { subjects } from '../../core/index.js'
 import type { LoadedConfig } from '../../config/index.js'
 import { runStage, type StageResult } from '../../bus/runner.js'
 import type { Logger, Running } from '../../runtime/index.js'
-import {
-  accessTokenVerifier,
-  compileRequestHosts,
-  compileUserDataFor,
-  readAccessJwks,
-  type RequestCheckOptions,
-} from '../lib/index.js'
+import { requestContractOf } from './contract.js'
 import { createRequestValidator, type RequestVerdict } from './handler.js'
 
 export const COMPONENT = 'request-validator'
 
 export interface RequestValidatorRunOptions {
   concurrency?: number
-}
-
-/** The request contract of every host, compiled once at start. */
-export function requestContractOf(
-  config: LoadedConfig,
-  openapi: LoadedConfig['openapi'] = config.openapi,
-): RequestCheckOptions {
-  return {
-    deployment: config.deployment,
-    hosts: compileRequestHosts(openapi, config.validation),
-    maxBodyBytes: config.edge.maxBodyBytes,
-    policy: config.validation,
-    accessTokens: accessTokenVerifier(readAccessJwks(config.paths.keys)),
-    userData: compileUserDataFor(openapi, config.validation.response),
-  }
 }
 
 /** A verdict as the runner sends, audits and logs it. */
