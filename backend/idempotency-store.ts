@@ -14,7 +14,7 @@ import {
   type JetStreamPublishOptions,
 } from '@nats-io/jetstream'
 import { isErrorCode, type HeaderList } from '../core/index.js'
-import type { LoadedConfig } from '../config/index.js'
+import type { UpstreamConfig } from '../config/index.js'
 import type { ComponentBuses } from '../bus/component.js'
 import {
   IDEMPOTENCY_STREAM,
@@ -141,9 +141,13 @@ export function createJetStreamIdempotencyStore(
  */
 export function createIdempotencyStore(
   buses: Pick<ComponentBuses, 'on' | 'topology'>,
-  _config: Pick<LoadedConfig, 'bus'>,
+  upstream: Pick<UpstreamConfig, 'honoursIdempotencyKey'>,
   warn?: (event: string, fields: Record<string, unknown>) => void,
 ): IdempotencyGuard {
   const store = createJetStreamIdempotencyStore(buses.on(idempotencyBusOf(buses.topology.mode)))
-  return createIdempotencyGuard({ store, ...(warn === undefined ? {} : { warn }) })
+  return createIdempotencyGuard({
+    store,
+    upstreamHonoursKeys: upstream.honoursIdempotencyKey,
+    ...(warn === undefined ? {} : { warn }),
+  })
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { GatewayError, newRequestId, type RequestEnvelope } from '../core/index.js'
+import { GatewayError, newRequestId, RetryLaterError, type RequestEnvelope } from '../core/index.js'
 import {
   createIdempotencyGuard,
   guardedCall,
@@ -199,7 +199,7 @@ describe('idempotency guard', () => {
     expect(up.calls).toHaveLength(1)
   })
 
-  it('IDEM-034 a redelivery of the attempt that holds the key (its process died) never calls the upstream again: 502 WRITE_OUTCOME_UNKNOWN', async () => {
+  it('IDEM-034 a redelivery of the attempt that holds the key (its process died) never calls the upstream again: handed back while its lease runs, then 502 WRITE_OUTCOME_UNKNOWN', async () => {
     const { store } = memoryStore()
     const env = envelope()
     // The dead attempt's claim, as it left it.
@@ -209,8 +209,66 @@ describe('idempotency guard', () => {
     await new Promise((r) => setTimeout(r, 10))
     const up = counter(created)
     const again = createIdempotencyGuard({ store })
-    expect(await codeOf(run(again, env, up.call, NOW + 500))).toBe('WRITE_OUTCOME_UNKNOWN')
+    // Its done record may still be on its way (a bus electing a leader): look again later.
+    const early = await run(again, env, up.call, NOW + 500).catch((e: unknown) => e)
+    expect(early).toBeInstanceOf(RetryLaterError)
+    expect((early as RetryLaterError).final.code).toBe('WRITE_OUTCOME_UNKNOWN')
+    const afterLease = NOW + upstream.timeoutMs + LEASE_MARGIN_MS + 1
+    expect(await codeOf(run(again, env, up.call, afterLease))).toBe('WRITE_OUTCOME_UNKNOWN')
     expect(up.calls).toHaveLength(0)
+  })
+
+  it('IDEM-037 a redelivery finds its own pending record, then the done record written late: it replays it, no second call', async () => {
+    const { store } = memoryStore()
+    const env = envelope()
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    const first = counter(async () => {
+      await held
+      return created()
+    })
+    const guard = createIdempotencyGuard({ store })
+    const attempt = run(guard, env, first.call)
+    await new Promise((r) => setTimeout(r, 10))
+    const up = counter(created)
+    expect(await run(guard, env, up.call, NOW + 100).catch((e: unknown) => e)).toBeInstanceOf(
+      RetryLaterError,
+    )
+    release()
+    await attempt
+    const replayed = await run(guard, env, up.call, NOW + 2_000)
+    expect(replayed.replayed).toBe(true)
+    expect(up.calls).toHaveLength(0)
+    expect(first.calls).toHaveLength(1)
+  })
+
+  it('IDEM-038 an upstream that honours Idempotency-Key is asked again, with the same key, when an attempt died holding it or its outcome was lost; one that does not never is', async () => {
+    const { store } = memoryStore()
+    const honoured = createIdempotencyGuard({ store, upstreamHonoursKeys: true })
+    const never = counter(() => new Promise<UpstreamResult>(() => {}))
+    const env = envelope()
+    void run(honoured, env, never.call)
+    await new Promise((r) => setTimeout(r, 10))
+    // The same attempt redelivered, at once: the upstream replays its own answer for the key.
+    const up = counter(created)
+    expect((await run(honoured, env, up.call, NOW + 500)).status).toBe(201)
+    expect(up.calls.map((c) => c.headers['idempotency-key'])).toEqual([
+      never.calls[0]!.headers['idempotency-key'],
+    ])
+    // A timeout (the upstream may have applied it): a retry asks again, with the same key.
+    const timedOut = counter(() => {
+      throw new GatewayError('UPSTREAM_TIMEOUT')
+    })
+    const k2 = envelope({ key: '"k2"' })
+    expect(await codeOf(run(honoured, k2, timedOut.call))).toBe('UPSTREAM_TIMEOUT')
+    expect((await run(honoured, envelope({ key: '"k2"' }), up.call)).status).toBe(201)
+    // Another attempt still inside its lease is in flight, whatever the upstream does.
+    void run(honoured, envelope({ key: '"k3"' }), never.call)
+    await new Promise((r) => setTimeout(r, 10))
+    expect(await codeOf(run(honoured, envelope({ key: '"k3"' }), up.call, NOW + 1_000))).toBe(
+      'IDEMPOTENCY_KEY_IN_FLIGHT',
+    )
+    expect(up.calls).toHaveLength(2)
   })
 
   it('IDEM-035 the store unreachable is 503 IDEMPOTENCY_STORE_UNAVAILABLE and the upstream is not called; no store at all likewise', async () => {

@@ -9,11 +9,18 @@
  * lease) while the upstream call runs; `done` (the upstream's answer, bounded) after it;
  * `released` when the call failed before the upstream had the request (a new attempt may
  * claim it). backend/README.md has the table of outcomes.
+ *
+ * When the outcome of an attempt is not known (it died holding the key, or failed after the
+ * upstream may have applied it), the answer depends on the upstream: one that honours
+ * `Idempotency-Key` itself (`upstreams.<host>.honoursIdempotencyKey`) is simply asked again
+ * with the same key and replays its own answer; for any other, a new call could apply the
+ * request twice, so the client is told 502 WRITE_OUTCOME_UNKNOWN.
  */
 import { createHash } from 'node:crypto'
 import {
   GatewayError,
   IDEMPOTENCY_KEY_HEADER,
+  RetryLaterError,
   parseIdempotencyKey,
   type ErrorCode,
   type HeaderList,
@@ -160,12 +167,18 @@ export interface IdempotencyGuard {
 
 export interface GuardOptions {
   store: IdempotencyStore
+  /**
+   * The upstream de-duplicates on the `Idempotency-Key` it is sent (and replays its first
+   * answer): an attempt whose outcome is unknown may be sent again with the same key.
+   */
+  upstreamHonoursKeys?: boolean
   /** Where a failure to complete a record is told (the answer still goes to the client). */
   warn?: (event: string, fields: Record<string, unknown>) => void
 }
 
-function replay(answer: StoredAnswer): GuardedResult {
+function replay(answer: StoredAnswer, askAgain: boolean): GuardedResult | undefined {
   if (answer.error) {
+    if (askAgain) return undefined
     // The first attempt failed in a way that may have applied the request: so says its replay.
     throw outcomeUnknown(
       'an earlier request with this Idempotency-Key may have been applied; its answer was not kept',
@@ -182,6 +195,7 @@ function replay(answer: StoredAnswer): GuardedResult {
 
 export function createIdempotencyGuard(options: GuardOptions): IdempotencyGuard {
   const { store } = options
+  const askAgain = options.upstreamHonoursKeys === true
   const warn = options.warn ?? (() => {})
 
   /** What an existing record answers; undefined when the slot may be claimed. */
@@ -199,14 +213,22 @@ export function createIdempotencyGuard(options: GuardOptions): IdempotencyGuard 
         reason: `key first used by ${record.requestId}`,
       })
     }
-    if (record.state === 'done') return replay(record.answer)
+    if (record.state === 'done') return replay(record.answer, askAgain)
+    if (askAgain && (record.requestId === env.requestId || record.leaseUntil <= now)) {
+      // Its holder died or lost track, and the upstream replays its own answer for the key.
+      return undefined
+    }
     if (record.requestId === env.requestId) {
       // A redelivery of the attempt that holds the key: it died after claiming it, perhaps
-      // after the upstream applied it. Never a second call.
-      throw outcomeUnknown(
+      // after the upstream applied it, or its done record is still being written (a bus
+      // electing a leader). Never a second call: while the lease runs the message is handed
+      // back to look again later; after it, the outcome is unknown.
+      const unknown = outcomeUnknown(
         'the gateway lost track of this request after it may have reached the upstream',
         'redelivered attempt finds its own pending record',
       )
+      if (record.leaseUntil > now) throw new RetryLaterError(unknown)
+      throw unknown
     }
     if (record.leaseUntil > now) {
       throw new GatewayError('IDEMPOTENCY_KEY_IN_FLIGHT', {

@@ -82,7 +82,7 @@ export async function startBackend(
     concurrency,
     close: () => client.close(),
     stage: (buses) => {
-      const idempotency = createIdempotencyStore(buses, config)
+      const idempotency = createIdempotencyStore(buses, upstream)
       const handle = createBackendHandler({
         host,
         upstream,

@@ -102,7 +102,7 @@ export async function startValidatingBackend(
     close: () => client.close(),
     stage: (buses) => {
       const handle = createValidatingBackend({
-        idempotency: createIdempotencyStore(buses, config),
+        idempotency: createIdempotencyStore(buses, upstream),
         host,
         requestContract,
         upstream,

@@ -6,9 +6,11 @@
  * `AUDIT_LINGER_MS` (or until `AUDIT_BATCH_EVENTS` or `AUDIT_BATCH_BYTES`) and leave as one
  * message holding their list: one JetStream publish and one acknowledgement for the lot
  * instead of one each. The publish carries a `Nats-Msg-Id` drawn once per message, so a
- * retry is stored once, and is tried a few times. At most `maxInFlight` events wait;
- * beyond that an event is dropped and counted, and the log says so: a stalled bus must not
- * grow the process without bound.
+ * retry is stored once, and is tried again for `AUDIT_GIVE_UP_MS` (a bus electing a leader
+ * takes seconds). At most `maxInFlight` events wait; beyond that an event is refused at
+ * once: a stalled bus must not grow the process without bound. An event given up or refused
+ * rejects its `record` promise, so the stage does not ack its input: the message comes back
+ * and the event is recorded again (the sink keeps one per event id).
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream'
@@ -31,13 +33,19 @@ export const AUDIT_LINGER_MS = 5
 /** Well inside what the sink reads as one message (AUDIT_MESSAGE_MAX_EVENTS and _BYTES). */
 export const AUDIT_BATCH_EVENTS = AUDIT_MESSAGE_MAX_EVENTS / 4
 export const AUDIT_BATCH_BYTES = AUDIT_MESSAGE_MAX_BYTES / 4
-const ATTEMPTS = 3
+/** How long a message of events is tried again before its events are given up (rejected). */
+export const AUDIT_GIVE_UP_MS = 20_000
 const RETRY_MS = 200
+const RETRY_MAX_MS = 2_000
 const PUBLISH_TIMEOUT_MS = 5_000
 /** A reason is for people reading the trail; bounded so one event stays one small message. */
 const MAX_REASON = 1_000
 const encoder = new TextEncoder()
-const SETTLED = Promise.resolve()
+const tooMany = (): Promise<void> => {
+  const p = Promise.reject(new Error('too many audit events waiting'))
+  p.catch(() => undefined)
+  return p
+}
 
 export interface AuditRecord {
   /** Names this event among the component's events for the request (`request`, `response`). */
@@ -56,9 +64,10 @@ export interface AuditRecord {
 
 export interface AuditPublisher {
   /**
-   * Queues one event; resolves (never rejects) once the message holding it is acknowledged by
-   * the audit bus, or given up on and logged. A stage acks its input only then, so an event
-   * is never lost with a process that dies while it waits.
+   * Queues one event; resolves once the message holding it is acknowledged by the audit bus,
+   * rejects when it was given up (logged) or refused because too many wait. A stage acks its
+   * input only on resolve, so an event is never lost with a process that dies while it
+   * waits, nor with a bus that stays away: the input comes back and records it again.
    */
   record(r: AuditRecord): Promise<void>
   /** Waits for the events in flight (at stop). */
@@ -115,23 +124,27 @@ export function createAuditPublisher(opts: {
   let bufferBytes = 0
   let timer: ReturnType<typeof setTimeout> | undefined
   /** Settles when the message the buffered events will leave in is settled. */
-  let buffered: { settled: Promise<void>; settle: () => void } | undefined
+  let buffered:
+    | { settled: Promise<void>; settle: () => void; fail: (e: Error) => void }
+    | undefined
 
-  const send = async (data: Uint8Array, events: AuditEvent[]): Promise<void> => {
+  /** True once the audit bus acknowledged the message; false when it was given up. */
+  const send = async (data: Uint8Array, events: AuditEvent[]): Promise<boolean> => {
     // The stream de-duplicates by Nats-Msg-Id across every subject: were it derived from the
     // events, another component that knows a request id could publish it first and have
     // these events dropped as duplicates. A random id, drawn once per message, keeps a retry
     // harmless and the id unguessable; the sink's own idempotency is by event id.
     const msgID = `${identity}/${randomBytes(16).toString('hex')}`
+    const giveUpAt = Date.now() + AUDIT_GIVE_UP_MS
     try {
       for (let attempt = 1; ; attempt++) {
         try {
           js ??= jetstream(opts.buses.on(bus))
           await js.publish(subject, data, { msgID, timeout: PUBLISH_TIMEOUT_MS })
           counts.published += events.length
-          return
+          return true
         } catch (e) {
-          if (attempt >= ATTEMPTS) {
+          if (Date.now() >= giveUpAt) {
             counts.failed += events.length
             for (const event of events) {
               log.error('audit-failed', {
@@ -140,9 +153,9 @@ export function createAuditPublisher(opts: {
                 reason: e instanceof Error ? e.message : String(e),
               })
             }
-            return
+            return false
           }
-          await new Promise((r) => setTimeout(r, RETRY_MS * attempt))
+          await new Promise((r) => setTimeout(r, Math.min(RETRY_MS * attempt, RETRY_MAX_MS)))
         }
       }
     } finally {
@@ -163,12 +176,13 @@ export function createAuditPublisher(opts: {
     buffer = []
     bufferBytes = 0
     buffered = undefined
-    inFlight.add(p)
-    // send() never rejects: it counts and logs what it gives up on.
-    void p.then(() => {
-      inFlight.delete(p)
-      batch?.settle()
+    const settled = p.then((ok) => {
+      inFlight.delete(settled)
+      if (ok) batch?.settle()
+      else batch?.fail(new Error('audit events not acknowledged by the audit bus'))
     })
+    // send() never rejects: it counts and logs what it gives up on.
+    inFlight.add(settled)
   }
 
   return {
@@ -178,7 +192,7 @@ export function createAuditPublisher(opts: {
         if (counts.dropped % 1000 === 1) {
           log.error('audit-dropped', { dropped: counts.dropped, waiting })
         }
-        return SETTLED
+        return tooMany()
       }
       const event = auditEventOf(identity, r, Date.now())
       const json = JSON.stringify(event)
@@ -186,8 +200,14 @@ export function createAuditPublisher(opts: {
       waiting++
       if (!buffered) {
         let settle!: () => void
-        const settled = new Promise<void>((r) => (settle = r))
-        buffered = { settled, settle }
+        let fail!: (e: Error) => void
+        const settled = new Promise<void>((resolve, reject) => {
+          settle = resolve
+          fail = reject
+        })
+        // Nobody may be listening by then (the intake's events): a rejection is not a crash.
+        settled.catch(() => undefined)
+        buffered = { settled, settle, fail }
       }
       const { settled } = buffered
       buffer.push({ event, json })

@@ -98,7 +98,7 @@ export interface Intake {
 export interface StageHandlers {
   handle(msg: StageMessage, now: number): StageResult | Promise<StageResult>
   deadLetter: DeadLetter
-  /** Told once an answer for `requestId` is acknowledged downstream (dead letters too). */
+  /** Told once an answer for `requestId` is acknowledged downstream and its audit events are safe (dead letters too). */
   delivered?(requestId: string, now: number): void
   intake?: Intake
 }
@@ -163,17 +163,23 @@ export async function runStage(
     nc.publish(s.subject, s.wire.data, { headers: s.wire.headers })
   }
 
-  /** After a send: the delivery hook, audit events, log line; resolves when the events are safe. */
+  /**
+   * After a send: audit events, log line, and once the events are safe the delivery hook.
+   * Resolves when the events are safe, rejects when they were not taken: then the input is
+   * handed back, and the stage's memory must not have called it delivered.
+   */
   const finish = (result: Exclude<StageResult, { drop: string }>): Promise<unknown> => {
-    def.delivered?.(result.send.requestId, Date.now())
     const records = result.audit
     const safe = Array.isArray(records)
       ? Promise.all(records.map((r) => audit.record(r)))
       : records
         ? audit.record(records)
-        : undefined
+        : SETTLED
     if (result.log) log[result.log.level](result.log.event, result.log.fields)
-    return safe ?? SETTLED
+    const { delivered } = def
+    if (!delivered) return safe
+    const { requestId } = result.send
+    return safe.then(() => delivered(requestId, Date.now()))
   }
 
   /**
@@ -250,7 +256,8 @@ export async function runStage(
         if ('drop' in result) return
         await send(result.send)
       }
-      void finish(result)
+      // Nothing hands a core message back: an event given up is logged by the publisher.
+      void finish(result).catch(() => undefined)
     }
     const s = nc.subscribe(intake.subject, {
       queue: intake.queue,

@@ -232,6 +232,31 @@ describe('acks after the audit events are safe', () => {
     await settled()
   })
 
+  it('STAGE-004 an audit event is never lost with an audit bus that stays away: when the events are not taken, the input is handed back and done again, never acked', async () => {
+    const seen: number[] = []
+    // Named before it is published: it may be delivered before the publish returns.
+    const id = `m${seq + 1}`
+    const s = await stage({
+      async handle(m) {
+        if (text(m) !== id) return { ackAfter: Promise.resolve() }
+        seen.push(m.deliveryCount)
+        // The first time, the audit publisher gives the events up; the second, they are taken.
+        return {
+          ackAfter:
+            m.deliveryCount === 1 ? Promise.reject(new Error('not taken')) : Promise.resolve(),
+        }
+      },
+    })
+    await publish(1)
+    const started = Date.now()
+    while (seen.length < 2 && Date.now() - started < 5_000) await wait(20)
+    await s.stop()
+    await s.acked()
+    expect(seen).toEqual([1, 2])
+    expect(lines.some((l) => l.includes('not-acked'))).toBe(true)
+    await settled()
+  })
+
   it('frees the slot at once and acks when the promise settles', async () => {
     let release!: () => void
     const safe = new Promise<void>((r) => (release = r))

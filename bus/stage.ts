@@ -22,7 +22,13 @@ import {
   type JsMsg,
   type PubAck,
 } from '@nats-io/jetstream'
-import { failureReason, GatewayError, type BusName, type WireMessage } from '../core/index.js'
+import {
+  failureReason,
+  GatewayError,
+  RetryLaterError,
+  type BusName,
+  type WireMessage,
+} from '../core/index.js'
 import type { Logger } from '../runtime/index.js'
 import type { Topology } from '../topology/index.js'
 
@@ -124,17 +130,25 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
   )
   keepAlive.unref()
 
-  /** Acks waiting for their `ackAfter`; the message stays kept alive until then. */
+  /**
+   * Acks waiting for their `ackAfter`; the message stays kept alive until then. When the
+   * promise rejects (the work's audit events were not taken), the message is handed back
+   * instead, so its work and its events are done again.
+   */
   const acking = new Set<Promise<void>>()
   const ackAfter = (h: Held, after: Promise<unknown>): void => {
-    const ack = () => {
+    const settle = (ok: boolean) => () => {
       try {
-        h.m.ack()
+        if (ok) h.m.ack()
+        else h.m.nak(nakDelay(h.m.info.deliveryCount, ackWaitMs))
       } catch {
         // The connection is gone: the message comes back after its ack wait.
       }
     }
-    const p = after.then(ack, ack)
+    const p = after.then(settle(true), (e: unknown) => {
+      log.warn('not-acked', { stage: name, subject: h.m.subject, reason: reasonOf(e) })
+      settle(false)()
+    })
     acking.add(p)
     void p.finally(() => {
       acking.delete(p)
@@ -323,6 +337,7 @@ export function streamOn(topology: Topology, server: BusName): string {
 
 /** A failure as the client sees it: a gateway error keeps its code, anything else is internal. */
 export function asGatewayError(e: unknown): GatewayError {
+  if (e instanceof RetryLaterError) return e.final
   return e instanceof GatewayError
     ? e
     : new GatewayError('INTERNAL_ERROR', { reason: e instanceof Error ? e.message : String(e) })

@@ -17,10 +17,14 @@ import {
   describeTopology,
   ensureCredentials,
   natsServersOf,
+  peerNameOf,
   provisionStreams,
   readTrust,
   startNatsServer,
+  stepDownLeaders,
+  waitCaughtUp,
   writeServerConfig,
+  type NatsServerSpec,
   type Topology,
 } from '../topology/index.js'
 import { connectAs } from '../bus/index.js'
@@ -88,6 +92,9 @@ export interface Stack {
 
 /** Extra Node flags for the stage processes, e.g. `--cpu-prof` to profile them. */
 const NODE_ARGS = (process.env.PORTCULLIS_NODE_ARGS ?? '').split(' ').filter(Boolean)
+
+/** How long a restarted bus node may take to catch up on every stream and consumer. */
+const NODE_CATCH_UP_MS = 60_000
 
 /** How long a stage process may take to print its ready line. */
 const STAGE_READY_TIMEOUT_MS = 90_000
@@ -326,6 +333,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (!of.length) throw new Error(`no component ${name}`)
     return of
   }
+
+  /**
+   * One node of a clustered bus, restarted without taking its bus down: the streams and
+   * consumers it leads step down first, and the next node waits until it has caught up
+   * (topology/handover.ts), else two nodes of three would be behind at once.
+   */
+  async function restartNode(node: NatsServerSpec): Promise<void> {
+    const bus = node.buses[0]!
+    const nc = await connectAs({
+      topology,
+      keysDir: config.paths.keys,
+      identity: ADMIN,
+      server: bus,
+      name: 'admin',
+    })
+    try {
+      const peer = peerNameOf(node)
+      await stepDownLeaders(nc, peer)
+      await supervisor.restart(`nats-${node.name}`)
+      await waitCaughtUp(nc, peer, NODE_CATCH_UP_MS)
+    } finally {
+      await nc.close().catch(() => undefined)
+    }
+  }
+
   return {
     config,
     topology,
@@ -361,7 +393,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ]
       for (const p of ordered) {
         onLine('supervisor', `info rolling-restart name=${p.name}`)
-        await supervisor.restart(p.name)
+        const node = natsServers.find((n) => `nats-${n.name}` === p.name)
+        if (node?.cluster && node.jetstream) await restartNode(node)
+        else await supervisor.restart(p.name)
       }
     },
     waitRunning: (name, timeoutMs) => supervisor.waitRunning(name, timeoutMs),

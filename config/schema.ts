@@ -169,6 +169,8 @@ export const configSchema = {
           openapi: { type: 'string', minLength: 1 },
           timeoutMs: { ...ms(10, 120_000), default: 10_000 },
           maxResponseBytes: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 900_000 },
+          /** The upstream replays its first answer per Idempotency-Key (backend/README.md). */
+          honoursIdempotencyKey: { type: 'boolean', default: false },
         },
       },
     },

@@ -15,6 +15,11 @@ export interface UpstreamConfig {
   openapi: string
   timeoutMs: number
   maxResponseBytes: number
+  /**
+   * The upstream itself de-duplicates on the `Idempotency-Key` it is sent and replays its
+   * first answer: a keyed request whose outcome the gateway lost is sent again, not 502.
+   */
+  honoursIdempotencyKey: boolean
 }
 
 export interface BusPorts {

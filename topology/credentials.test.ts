@@ -30,7 +30,13 @@ const config = {
   topology: 'isolated',
   edge: { id: 'local' },
   upstreams: {
-    demo: { baseUrl: 'http://127.0.0.1:8790', openapi: 'x', timeoutMs: 1, maxResponseBytes: 1 },
+    demo: {
+      baseUrl: 'http://127.0.0.1:8790',
+      openapi: 'x',
+      timeoutMs: 1,
+      maxResponseBytes: 1,
+      honoursIdempotencyKey: false,
+    },
   },
   bus: {
     host: '127.0.0.1',

@@ -24,6 +24,7 @@ const config = {
       openapi: 'demo/openapi.json',
       timeoutMs: 1000,
       maxResponseBytes: 1000,
+      honoursIdempotencyKey: false,
     },
   },
   bus: {

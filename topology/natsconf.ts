@@ -142,8 +142,7 @@ export function renderServerConfig(
   const hostPort = (port: number) => str(`${topology.host}:${port}`)
   const out = [
     `# ${server.name}: generated from the ${topology.mode} topology description; do not edit.`,
-    // A node's name as JetStream's peer name: `portcullis-dreq-2` (dots kept out of it).
-    `server_name: ${str(`portcullis-${server.name.replaceAll('.', '-')}`)}`,
+    `server_name: ${str(peerNameOf(server))}`,
     `listen: ${hostPort(server.port)}`,
     `max_payload: ${Math.trunc(opts.maxPayloadBytes)}`,
   ]
@@ -193,4 +192,9 @@ export function writeServerConfig(
   })
   writePrivateFile(paths.confPath, text)
   return paths
+}
+
+/** A node's `server_name`, JetStream's peer name for it: `portcullis-dreq-2` (no dots). */
+export function peerNameOf(server: Pick<NatsServerSpec, 'name'>): string {
+  return `portcullis-${server.name.replaceAll('.', '-')}`
 }

@@ -172,6 +172,20 @@ export class GatewayError extends Error {
   }
 }
 
+/**
+ * Not an answer yet: the stage hands its message back to be tried again later. `final` is
+ * the answer once no delivery is left (the stage's dead-letter path sends it).
+ */
+export class RetryLaterError extends Error {
+  readonly final: GatewayError
+
+  constructor(final: GatewayError) {
+    super(final.reason ?? final.code)
+    this.name = 'RetryLaterError'
+    this.final = final
+  }
+}
+
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 const PROBLEM_TYPE_BASE = 'https://portcullis.dev/problems/'
 
@@ -216,5 +230,6 @@ export function problemFor(code: ErrorCode, requestId: string, detail?: string):
 /** The reason of a failure for logs and the audit trail: a gateway error's reason, else its text. */
 export function failureReason(e: unknown): string {
   if (e instanceof GatewayError) return e.reason ? `${e.code}: ${e.reason}` : e.code
+  if (e instanceof RetryLaterError) return `retry later: ${failureReason(e.final)}`
   return e instanceof Error ? e.message : String(e)
 }

@@ -46,11 +46,15 @@ export interface HaStack {
   dispose(): Promise<void>
 }
 
-/** Short timeouts so a lost message is redelivered quickly and an answer is never late. */
+/**
+ * Short timeouts so a lost message is redelivered quickly and an answer is never late. The
+ * demo replays its first answer per `Idempotency-Key`, and says so: an attempt whose outcome
+ * the gateway lost (its connector killed mid-call) is asked again with the same key.
+ */
 export const HA_SETTINGS = {
   edge: { deadlineMs: 8000 },
-  upstreams: { demo: { timeoutMs: 2000 } },
-  bus: { ackWaitMs: 1000 },
+  upstreams: { demo: { timeoutMs: 2000, honoursIdempotencyKey: true } },
+  bus: { ackWaitMs: 3000 },
 }
 
 export function rssKbOf(pid: number): number | undefined {

@@ -147,6 +147,8 @@ export interface ExecutionCheck {
   /** POSTs whose retry with the same key got a second execution or no 201. */
   retriesBad: string[]
   retried: number
+  /** Keys the upstream was sent more than once (it honours them and replayed). */
+  askedAgain: number
 }
 
 /**
@@ -184,8 +186,14 @@ export async function checkExecutions(
   const retried = toRetry.length
   const executed = await ha.executions()
   const twice = posts.filter((o) => (executed.get(o.item!) ?? 0) > 1).map((o) => o.item!)
-  // Every write that reached the upstream, by the key the backend gave it: none twice.
-  for (const [key, n] of await ha.arrivals()) if (n > 1) twice.push(`key ${key}: ${n} arrivals`)
+  // Every write that reached the upstream, by the key the backend gave it. An upstream that
+  // honours the key may be asked again (it replays); one that does not, never.
+  let askedAgain = 0
+  for (const [key, n] of await ha.arrivals()) {
+    if (n <= 1) continue
+    if (ha.stack.config.upstreams.demo?.honoursIdempotencyKey) askedAgain++
+    else twice.push(`key ${key}: ${n} arrivals`)
+  }
   const answeredNotExecuted = posts
     .filter((o) => verdictOf(o) === 'normal' && (executed.get(o.item!) ?? 0) !== 1)
     .map((o) => o.item!)
@@ -195,7 +203,7 @@ export async function checkExecutions(
         retriesBad.push(`${o.item}: executed ${executed.get(o.item!) ?? 0} times after its retry`)
     }
   }
-  return { posts: posts.length, twice, answeredNotExecuted, retriesBad, retried }
+  return { posts: posts.length, twice, answeredNotExecuted, retriesBad, retried, askedAgain }
 }
 
 export interface AuditCheck {

@@ -112,7 +112,16 @@ describe('edge on a clustered link', () => {
       JSON.stringify({ event: 'link-node-killed', victim, requests: results.length, failed }),
     )
     expect(failed).toBeLessThanOrEqual(8)
-    const after = await statuses(60, 5000)
+    // The pool objects that were on the dead node reconnect to another one within a bounded
+    // time (the client's reconnect wait, longer on a loaded machine); from then on, none fails.
+    const recoveredAt = Date.now()
+    let after: number[] = []
+    for (let round = 0; round < 40; round++) {
+      after = await statuses(60, 5000 + round * 60)
+      if (after.every((s) => s === 200)) break
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    console.info(JSON.stringify({ event: 'link-recovered', ms: Date.now() - recoveredAt }))
     expect(after.filter((s) => s !== 200)).toEqual([])
     await buses.startNode(victim)
   }, 90_000)
