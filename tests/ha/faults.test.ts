@@ -58,7 +58,7 @@ describe('HA: faults under load', () => {
         if (restart && restarting) restarts.push({ name: restart[1]!, atMs: restarting.now() })
         if (process.env.PORTCULLIS_HA_LOG === '1') process.stderr.write(`${c} | ${line}\n`)
         logs.push(`${c} | ${line}`)
-        if (logs.length > 4000) logs.splice(0, 1000)
+        if (logs.length > 200_000) logs.splice(0, 50_000)
       },
     })
     load = await connectLoad(ha, `t${Date.now().toString(36)}`)
@@ -76,6 +76,9 @@ describe('HA: faults under load', () => {
     const reports = reportFaults(outcomes, faults)
     log(`${label}: ${JSON.stringify(summarize(outcomes))}\n${formatFaults(reports)}`)
     const failed = outcomes.filter((o) => verdictOf(o) === 'failed')
+    // What the processes said about each failed request: the first thing to read.
+    for (const o of failed.slice(0, 10))
+      for (const line of logs.filter((l) => l.includes(o.requestId))) log(`  ${line}`)
     expect(failed.slice(0, 10), `requests without a normal or retriable answer`).toEqual([])
     for (const r of reports) {
       expect(r.windowMs, `${r.name} window`).toBeLessThanOrEqual(WINDOW_LIMIT_MS)

@@ -79,24 +79,38 @@ export async function connectLinkLoad(
   await ensureWebSocket()
   const edgeId = config.edge.id
   const creds = readCreds(config.paths.keys, edgeIdentity(edgeId), 'link')
-  const nc: NatsConnection = await wsconnect({
-    servers,
-    authenticator: credsAuthenticator(creds),
-    inboxPrefix: subjects.linkInbox(edgeId),
-    name: 'ha-link-load',
-    reconnect: true,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-    pingInterval: 30_000,
-    noAsyncTraces: true,
-  })
+  const open = () =>
+    wsconnect({
+      servers,
+      authenticator: credsAuthenticator(creds),
+      inboxPrefix: subjects.linkInbox(edgeId),
+      name: 'ha-link-load',
+      // The client's own reconnect under Node hangs after a node goes away (it dials on and
+      // never gets back); a fresh connection to any node is what the edge's pool does too.
+      reconnect: false,
+      timeout: 2_000,
+      pingInterval: 30_000,
+      noAsyncTraces: true,
+    })
+  let nc: NatsConnection = await open()
   let up = true
-  void (async () => {
-    for await (const s of nc.status()) {
-      if (s.type === 'disconnect') up = false
-      else if (s.type === 'reconnect') up = true
-    }
-  })()
+  let closing = false
+  const watch = (conn: NatsConnection): void => {
+    void conn.closed().then(async () => {
+      up = false
+      while (!closing) {
+        try {
+          nc = await open()
+          up = true
+          watch(nc)
+          return
+        } catch {
+          await new Promise((r) => setTimeout(r, 250))
+        }
+      }
+    })
+  }
+  watch(nc)
   let actor = options.actor
   const subject = subjects.linkRequest(edgeId)
   return {
@@ -146,6 +160,9 @@ export async function connectLinkLoad(
         return { ...base, status: ERROR_TABLE[code].status, code }
       }
     },
-    close: () => nc.close(),
+    close: async () => {
+      closing = true
+      await nc.close()
+    },
   }
 }

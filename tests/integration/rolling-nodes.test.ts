@@ -10,13 +10,15 @@ import { jetstreamManager } from '@nats-io/jetstream'
 import { decodeResponse, encodeRequest, newRequestId, subjects } from '../../core/index.js'
 import { startEphemeralStack, type EphemeralStack } from '../../cli/ephemeral.js'
 import { connectAs } from '../../bus/index.js'
-import { ADMIN, peerNameOf, natsNodesOf } from '../../topology/index.js'
+import { ADMIN, natsNodesOf, peerNameOf } from '../../topology/index.js'
 import { connectLinkWebsocket } from '../harness/buses.js'
 
 const SLOW = 300_000
 
 let stack: EphemeralStack
 let link: NatsConnection
+/** Why requests got no answer, as the link client saw it. */
+const errors: string[] = []
 
 beforeAll(async () => {
   stack = await startEphemeralStack({ bus: { nodes: 3 } }, { edge: false, onLine: () => {} })
@@ -50,7 +52,8 @@ async function get(): Promise<number> {
       timeout: 25_000,
     })
     return decodeResponse(reply.headers, reply.data).status
-  } catch {
+  } catch (e) {
+    errors.push(e instanceof Error ? e.message : String(e))
     return 0
   }
 }
@@ -61,6 +64,7 @@ it(
     // The buses come up electing: wait until the path answers.
     const until = Date.now() + 60_000
     while ((await get()) !== 200 && Date.now() < until) await new Promise((r) => setTimeout(r, 250))
+    // The link's nodes are the edge's concern (EDGE-312): this test's client is on one.
     const nodes = [...natsNodesOf(stack.topology, 'dreq'), ...natsNodesOf(stack.topology, 'creq')]
     const statuses: number[] = []
     let rolling = true
@@ -83,7 +87,10 @@ it(
       `rolling restart of ${nodes.length} nodes: ${Date.now() - started} ms, ${statuses.length} requests`,
     )
     expect(statuses.length).toBeGreaterThan(0)
-    expect(statuses.filter((s) => s !== 200)).toEqual([])
+    console.log(`first errors: ${[...new Set(errors)].slice(0, 5).join(' | ')}`)
+    const codes: Record<number, number> = {}
+    for (const s of statuses) codes[s] = (codes[s] ?? 0) + 1
+    expect(codes).toEqual({ 200: statuses.length })
     // Every node is back as a current replica of every stream on its bus.
     const nc = await connectAs({
       topology: stack.topology,
