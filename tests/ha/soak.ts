@@ -6,7 +6,7 @@
  * every fault's window, the resident memory of every process at start and end, and whether
  * any POST executed twice, any audit event was lost, and `portcullis audit verify` passed.
  *
- *   npm run soak -- [--minutes 30] [--rate 100] [--fault-every 30] [--nodes 3] [--replicas 2]
+ *   npm run soak -- [--minutes 30] [--rate 100] [--fault-every 30] [--nodes 1] [--replicas 2]
  *
  * Exit code 1 when a request failed, a POST executed twice or an audit event was lost.
  */
@@ -28,7 +28,7 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '30' },
     rate: { type: 'string', default: '100' },
     'fault-every': { type: 'string', default: '30' },
-    nodes: { type: 'string', default: '3' },
+    nodes: { type: 'string', default: '1' },
     replicas: { type: 'string', default: '2' },
   },
 })
