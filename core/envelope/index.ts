@@ -5,9 +5,12 @@
  * copies or re-encodes a body to read its metadata. Every stage decodes what it receives
  * with these functions and refuses what does not fit (`ENVELOPE_INVALID`).
  */
-import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core'
+import type { MsgHdrs } from '@nats-io/nats-core'
 import { GatewayError, isErrorCode, type ErrorCode } from '../errors/index.js'
 import { isInboxOf, isSubjectToken } from '../subjects/index.js'
+import { WireHeaders } from './wire-headers.js'
+
+export { WireHeaders } from './wire-headers.js'
 
 export const ENVELOPE_VERSION = '1'
 
@@ -140,7 +143,7 @@ function putHttpHeaders(h: MsgHdrs, list: HeaderList): void {
 }
 
 export function encodeRequest(env: RequestEnvelope): WireMessage {
-  const h = natsHeaders()
+  const h = new WireHeaders()
   putContext(h, env, 'request')
   if (env.actor) h.set(H.actor, env.actor)
   putHttpHeaders(h, env.headers)
@@ -149,7 +152,7 @@ export function encodeRequest(env: RequestEnvelope): WireMessage {
 }
 
 export function encodeResponse(env: ResponseEnvelope): WireMessage {
-  const h = natsHeaders()
+  const h = new WireHeaders()
   putContext(h, env.request, 'response')
   h.set(H.status, String(env.status))
   if (env.error) h.set(H.error, env.error)
@@ -159,10 +162,18 @@ export function encodeResponse(env: ResponseEnvelope): WireMessage {
   return { headers: h, data: env.body }
 }
 
-function one(h: MsgHdrs, key: string, required: true): string
-function one(h: MsgHdrs, key: string, required: false): string | undefined
-function one(h: MsgHdrs, key: string, required: boolean): string | undefined {
-  const values = h.values(key)
+/** A message's header fields by exact name, read in one pass (a lookup per field after). */
+type Fields = ReadonlyMap<string, readonly string[]>
+
+function fieldsOf(h: MsgHdrs | undefined): Fields {
+  if (!h) throw invalid('no headers')
+  return new Map(h)
+}
+
+function one(h: Fields, key: string, required: true): string
+function one(h: Fields, key: string, required: false): string | undefined
+function one(h: Fields, key: string, required: boolean): string | undefined {
+  const values = h.get(key) ?? []
   if (values.length > 1) throw invalid(`${key} appears ${values.length} times`)
   if (values.length === 0) {
     if (required) throw invalid(`${key} is missing`)
@@ -178,8 +189,7 @@ function integer(text: string, key: string, min: number, max: number): number {
   return n
 }
 
-function readContext(h: MsgHdrs | undefined, kind: 'request' | 'response'): RequestContext {
-  if (!h) throw invalid('no headers')
+function readContext(h: Fields, kind: 'request' | 'response'): RequestContext {
   const version = one(h, H.version, true)
   if (version !== ENVELOPE_VERSION) throw invalid(`unsupported version ${version.slice(0, 8)}`)
   if (one(h, H.kind, true) !== kind) throw invalid(`not a ${kind}`)
@@ -223,13 +233,13 @@ function readContext(h: MsgHdrs | undefined, kind: 'request' | 'response'): Requ
   return ctx
 }
 
-function readHttpHeaders(h: MsgHdrs): HeaderList {
+function readHttpHeaders(h: Fields): HeaderList {
   const list: HeaderList = []
-  for (const key of h.keys()) {
+  for (const [key, values] of h) {
     if (!key.startsWith(HTTP_PREFIX)) continue
     const name = key.slice(HTTP_PREFIX.length)
     if (!HEADER_NAME.test(name)) throw invalid('bad header name')
-    for (const value of h.values(key)) {
+    for (const value of values) {
       if (value.length > ENVELOPE_LIMITS.maxHeaderValueBytes || !HEADER_VALUE.test(value)) {
         throw invalid(`bad value for header ${name}`)
       }
@@ -240,28 +250,30 @@ function readHttpHeaders(h: MsgHdrs): HeaderList {
   return list
 }
 
-export function decodeRequest(h: MsgHdrs | undefined, data: Uint8Array): RequestEnvelope {
+export function decodeRequest(headers: MsgHdrs | undefined, data: Uint8Array): RequestEnvelope {
+  const h = fieldsOf(headers)
   const ctx = readContext(h, 'request')
-  const env: RequestEnvelope = { ...ctx, headers: readHttpHeaders(h!), body: data }
-  const actor = one(h!, H.actor, false)
+  const env: RequestEnvelope = { ...ctx, headers: readHttpHeaders(h), body: data }
+  const actor = one(h, H.actor, false)
   if (actor !== undefined) env.actor = actor
   return env
 }
 
-export function decodeResponse(h: MsgHdrs | undefined, data: Uint8Array): ResponseEnvelope {
+export function decodeResponse(headers: MsgHdrs | undefined, data: Uint8Array): ResponseEnvelope {
+  const h = fieldsOf(headers)
   const request = readContext(h, 'response')
   const env: ResponseEnvelope = {
     request,
-    status: integer(one(h!, H.status, true), H.status, 100, 599),
-    headers: readHttpHeaders(h!),
+    status: integer(one(h, H.status, true), H.status, 100, 599),
+    headers: readHttpHeaders(h),
     body: data,
   }
-  const error = one(h!, H.error, false)
+  const error = one(h, H.error, false)
   if (error !== undefined) {
     if (!isErrorCode(error)) throw invalid('unknown error code')
     env.error = error
   }
-  const detail = one(h!, H.detail, false)
+  const detail = one(h, H.detail, false)
   if (detail !== undefined) env.detail = detail.slice(0, ENVELOPE_LIMITS.maxDetailBytes)
   return env
 }
