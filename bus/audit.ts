@@ -124,9 +124,7 @@ export function createAuditPublisher(opts: {
   let bufferBytes = 0
   let timer: ReturnType<typeof setTimeout> | undefined
   /** Settles when the message the buffered events will leave in is settled. */
-  let buffered:
-    | { settled: Promise<void>; settle: () => void; fail: (e: Error) => void }
-    | undefined
+  let buffered: { settled: Promise<void>; settle: () => void; fail: (e: Error) => void } | undefined
 
   /** True once the audit bus acknowledged the message; false when it was given up. */
   const send = async (data: Uint8Array, events: AuditEvent[]): Promise<boolean> => {

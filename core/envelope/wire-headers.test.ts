@@ -16,7 +16,7 @@ describe('WireHeaders', () => {
       h.set('Nats-Msg-Id', 'def')
       h.delete('missing')
     }
-    expect(decoder.decode(ours.encode())).toBe(decoder.decode(theirs.encode()))
+    expect(decoder.decode(ours.encode())).toBe(decoder.decode((theirs as MsgHdrsImpl).encode()))
     const back = MsgHdrsImpl.decode(ours.encode())
     expect(back.values('H-accept')).toEqual(['application/json', 'text/plain'])
     expect(back.get('Nats-Msg-Id')).toBe('def')

@@ -12,7 +12,15 @@ const encoder = new TextEncoder()
 const HEADER_LINE = 'NATS/1.0'
 /** Printable ASCII (33-126) except the colon. */
 const NAME = /^[!-9;-~]+$/
-const LINE_BREAK = /[\r\n]/
+/** Names already found valid: an envelope's names repeat on every message. */
+const validNames = new Set<string>()
+const MAX_REMEMBERED_NAMES = 1_000
+
+function checkName(k: string): void {
+  if (validNames.has(k)) return
+  if (!NAME.test(k)) throw new TypeError(`invalid header name ${JSON.stringify(k)}`)
+  if (validNames.size < MAX_REMEMBERED_NAMES) validNames.add(k)
+}
 
 export class WireHeaders implements MsgHdrs {
   readonly #fields = new Map<string, string[]>()
@@ -73,8 +81,10 @@ export class WireHeaders implements MsgHdrs {
   }
 
   append(k: string, v: string, match: Match = Match.Exact): void {
-    if (!NAME.test(k)) throw new TypeError(`invalid header name ${JSON.stringify(k)}`)
-    if (LINE_BREAK.test(v)) throw new TypeError('header values cannot contain \\r or \\n')
+    checkName(k)
+    if (v.includes('\r') || v.includes('\n')) {
+      throw new TypeError('header values cannot contain \\r or \\n')
+    }
     const name = match === Match.CanonicalMIME ? canonicalMIMEHeaderKey(k) : k
     const key = this.#keyOf(name, match) ?? name
     const values = this.#fields.get(key)
