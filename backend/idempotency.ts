@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto'
 import {
   GatewayError,
   IDEMPOTENCY_KEY_HEADER,
+  isWriteMethod,
   RetryLaterError,
   parseIdempotencyKey,
   type ErrorCode,
@@ -73,9 +74,6 @@ export const LEASE_MARGIN_MS = 15_000
 /** How long a done record the store did not take is tried again in the background. */
 export const DONE_RETRY_MS = 30_000
 
-/** Methods whose keys are honoured: the non-safe ones (a GET is idempotent already). */
-const KEYED_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-
 export interface IdempotencyScope {
   /** Hex SHA-256 of (host, caller, key): the record's name, and the key sent upstream. */
   digest: string
@@ -104,7 +102,8 @@ export function actorSubject(token: string): string | undefined {
  * not one, or one without a verified caller to scope it to.
  */
 export function idempotencyScopeOf(env: RequestEnvelope): IdempotencyScope | undefined {
-  if (!KEYED_METHODS.has(env.method)) return undefined
+  // Only a write's key is honoured: a GET is idempotent already.
+  if (!isWriteMethod(env.method)) return undefined
   let value: string | undefined
   for (const [name, v] of env.headers) {
     if (name !== IDEMPOTENCY_KEY_HEADER) continue

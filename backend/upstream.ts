@@ -8,7 +8,7 @@
  */
 import http from 'node:http'
 import https from 'node:https'
-import { GatewayError, type HeaderList } from '../core/index.js'
+import { GatewayError, isWriteMethod, type HeaderList } from '../core/index.js'
 import { readResponseHeaders } from './headers.js'
 import type { UpstreamRequest } from './request.js'
 
@@ -49,7 +49,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       let sent = false
       const lost = (reason: string) =>
         new GatewayError(
-          sent && WRITES.has(req.method) ? 'WRITE_OUTCOME_UNKNOWN' : 'UPSTREAM_UNAVAILABLE',
+          sent && isWriteMethod(req.method) ? 'WRITE_OUTCOME_UNKNOWN' : 'UPSTREAM_UNAVAILABLE',
           {
             reason,
           },
@@ -157,6 +157,3 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     },
   }
 }
-
-/** Methods whose request the upstream may have applied (RFC 9110 9.2.1: not safe). */
-const WRITES: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])

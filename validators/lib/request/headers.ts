@@ -15,6 +15,7 @@ import {
   GatewayError,
   HEADER_NAME,
   IDEMPOTENCY_KEY_HEADER,
+  isWriteMethod,
   isHopByHop,
   isInternalHeader,
   isSingleFieldValue,
@@ -185,7 +186,7 @@ export function checkIdempotencyKey(
   method: Method,
   actor: string | undefined,
 ): void {
-  if (actor !== undefined || method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return
+  if (actor !== undefined || !isWriteMethod(method)) return
   for (const [name] of list)
     if (name === IDEMPOTENCY_KEY_HEADER) throw badIdempotencyKey('anonymous')
 }

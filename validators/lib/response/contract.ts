@@ -9,6 +9,7 @@ import {
   errorResponse,
   GatewayError,
   headerValue,
+  isWriteMethod,
   matchRoute,
   type ErrorCode,
   type HeaderList,
@@ -53,12 +54,9 @@ export const BACKEND_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'INTERNAL_ERROR',
 ])
 
-/** Methods whose request the upstream may have applied whatever its answer says. */
-const NON_SAFE: ReadonlySet<Method> = new Set<Method>(['POST', 'PUT', 'PATCH', 'DELETE'])
-
-/** Whether the upstream may have applied a request with this method (RFC 9110 9.2.1). */
+/** Whether the upstream may have applied a request with this method whatever its answer says. */
 export function mayHaveWritten(method: Method): boolean {
-  return NON_SAFE.has(method)
+  return isWriteMethod(method)
 }
 
 /**
