@@ -7,11 +7,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { jetstreamManager } from '@nats-io/jetstream'
-import { decodeResponse, encodeRequest, newRequestId, subjects } from '../../core/index.js'
 import { startEphemeralStack, type EphemeralStack } from '../../cli/ephemeral.js'
 import { connectAs } from '../../bus/index.js'
 import { ADMIN, natsNodesOf, peerNameOf } from '../../topology/index.js'
 import { connectLinkWebsocket } from '../harness/buses.js'
+import { getThroughLink } from '../harness/link-get.js'
 
 const SLOW = 300_000
 
@@ -35,27 +35,9 @@ afterAll(async () => {
 })
 
 async function get(): Promise<number> {
-  const wire = encodeRequest({
-    requestId: newRequestId(),
-    deadline: Date.now() + 20_000,
-    method: 'GET',
-    host: 'demo',
-    port: 443,
-    path: '/orders',
-    query: '',
-    headers: [],
-    body: new Uint8Array(),
-  })
-  try {
-    const reply = await link.request(subjects.linkRequest(stack.config.edge.id), wire.data, {
-      headers: wire.headers,
-      timeout: 25_000,
-    })
-    return decodeResponse(reply.headers, reply.data).status
-  } catch (e) {
-    errors.push(e instanceof Error ? e.message : String(e))
-    return 0
-  }
+  const answer = await getThroughLink(link, stack.config.edge.id, { timeoutMs: 20_000 })
+  if (answer.error) errors.push(answer.error)
+  return answer.status
 }
 
 it(

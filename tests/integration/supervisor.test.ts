@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { NatsConnection } from '@nats-io/nats-core'
-import { decodeResponse, encodeRequest, newRequestId, subjects } from '../../core/index.js'
 import { startEphemeralStack, type EphemeralStack } from '../../cli/ephemeral.js'
 import { REPO_ROOT } from '../../cli/stack.js'
 import { pidAlive, writeState } from '../../cli/state.js'
 import { statusReport, type StatusReport } from '../../cli/commands/status.js'
 import { connectLinkWebsocket } from '../harness/buses.js'
+import { getThroughLink } from '../harness/link-get.js'
 
 /** Per test: processes restart and the CLI starts on cores other suites and benchmarks share. */
 const SLOW = 240_000
@@ -56,29 +56,7 @@ afterAll(async () => {
 })
 
 /** One GET /orders as the edge sends it; resolves with the status (0: no answer in time). */
-async function get(): Promise<{ requestId: string; status: number; error?: string }> {
-  const requestId = newRequestId()
-  const wire = encodeRequest({
-    requestId,
-    deadline: Date.now() + 30_000,
-    method: 'GET',
-    host: 'demo',
-    port: 443,
-    path: '/orders',
-    query: '',
-    headers: [],
-    body: new Uint8Array(),
-  })
-  try {
-    const reply = await link.request(subjects.linkRequest(stack.config.edge.id), wire.data, {
-      headers: wire.headers,
-      timeout: 35_000,
-    })
-    return { requestId, status: decodeResponse(reply.headers, reply.data).status }
-  } catch (e) {
-    return { requestId, status: 0, error: e instanceof Error ? e.message : String(e) }
-  }
-}
+const get = () => getThroughLink(link, stack.config.edge.id)
 
 /** Retries until a request is answered 200 (a bus coming back); the time it took, in ms. */
 async function untilServed(limitMs = 120_000): Promise<number> {

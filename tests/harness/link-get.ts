@@ -1,0 +1,42 @@
+/**
+ * One `GET` through the link as the edge sends it (an envelope on the edge's request subject),
+ * for tests that put load on a stack: the answer's status, or 0 and why when none came.
+ */
+import type { NatsConnection } from '@nats-io/nats-core'
+import { decodeResponse, encodeRequest, newRequestId, subjects } from '../../core/index.js'
+
+export interface LinkAnswer {
+  requestId: string
+  /** 0: no answer in time, or the connection failed (`error` says which). */
+  status: number
+  error?: string
+}
+
+export async function getThroughLink(
+  link: NatsConnection,
+  edgeId: string,
+  options: { path?: string; timeoutMs?: number } = {},
+): Promise<LinkAnswer> {
+  const { path = '/orders', timeoutMs = 30_000 } = options
+  const requestId = newRequestId()
+  const wire = encodeRequest({
+    requestId,
+    deadline: Date.now() + timeoutMs,
+    method: 'GET',
+    host: 'demo',
+    port: 443,
+    path,
+    query: '',
+    headers: [],
+    body: new Uint8Array(),
+  })
+  try {
+    const reply = await link.request(subjects.linkRequest(edgeId), wire.data, {
+      headers: wire.headers,
+      timeout: timeoutMs + 5_000,
+    })
+    return { requestId, status: decodeResponse(reply.headers, reply.data).status }
+  } catch (e) {
+    return { requestId, status: 0, error: e instanceof Error ? e.message : String(e) }
+  }
+}
