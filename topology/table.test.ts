@@ -117,3 +117,21 @@ describe('renderAccessMarkdown', () => {
     expect(renderAccessMarkdown(odd)).toContain('`a\\|b`')
   })
 })
+
+describe('a clustered topology', () => {
+  const clustered = describeTopology(
+    parseConfig(
+      { upstreams: { demo: upstream(8790) }, bus: { nodes: 3 } },
+      `${ROOT}portcullis.config.json`,
+    ),
+  )
+  const summary = accessTable(clustered)
+
+  it('lists every node of every bus, the link’s WebSocket listeners included', () => {
+    for (const s of summary.servers) expect(s.nodeUrls).toHaveLength(3)
+    expect(summary.servers.find((s) => s.name === 'link')?.nodeWebsocketUrls).toHaveLength(3)
+    const text = renderAccessText(summary)
+    expect(text.split('\n')[0]).toMatch(/5 buses on 15 nats-servers/)
+    for (const url of summary.servers.flatMap((s) => s.nodeUrls ?? [])) expect(text).toContain(url)
+  })
+})

@@ -5,7 +5,7 @@
  * Markdown; `portcullis topology` and docs/topology.md are both made from it.
  */
 import type { BusName } from '../core/index.js'
-import { serverUrl, serversOf, type ComponentKind, type Topology } from './describe.js'
+import { serverUrl, serverUrls, serversOf, type ComponentKind, type Topology } from './describe.js'
 
 export type AccessConnection = 'websocket' | 'standard'
 
@@ -29,8 +29,12 @@ export interface AccessRow {
 
 export interface ServerSummary {
   name: BusName
+  /** The first node's client URL (the only one on a single-node bus). */
   url: string
   websocketUrl?: string
+  /** Every node's client URL, and WebSocket URL, when the bus is a cluster. */
+  nodeUrls?: string[]
+  nodeWebsocketUrls?: string[]
   jetstream: boolean
   streams: Array<{
     name: string
@@ -61,6 +65,11 @@ export function accessTable(topology: Topology): AccessTable {
     ...(s.websocketPort !== undefined && {
       websocketUrl: `ws://${topology.host}:${s.websocketPort}`,
     }),
+    ...(s.ports.length > 1 && { nodeUrls: serverUrls(topology, s.name) }),
+    ...(s.ports.length > 1 &&
+      s.websocketPorts !== undefined && {
+        nodeWebsocketUrls: s.websocketPorts.map((p) => `ws://${topology.host}:${p}`),
+      }),
     jetstream: s.jetstream,
     streams: topology.streams
       .filter((st) => st.server === s.name)
@@ -105,8 +114,11 @@ function fetchLabel(f: ConsumerAccess): string {
 }
 
 function serverLine(s: ServerSummary, quote = (text: string) => text): string {
-  const parts = [quote(s.url)]
-  if (s.websocketUrl) parts.push(`WebSocket ${quote(s.websocketUrl)}`)
+  const parts = s.nodeUrls
+    ? [`${s.nodeUrls.length} nodes ${s.nodeUrls.map(quote).join(' ')}`]
+    : [quote(s.url)]
+  if (s.nodeWebsocketUrls) parts.push(`WebSocket ${s.nodeWebsocketUrls.map(quote).join(' ')}`)
+  else if (s.websocketUrl) parts.push(`WebSocket ${quote(s.websocketUrl)}`)
   parts.push(
     s.streams.length
       ? `JetStream: ${s.streams.map((st) => `${st.name} (${st.subjects.map(quote).join(', ')})`).join(', ')}`
@@ -143,7 +155,7 @@ export function renderAccessText(table: AccessTable): string {
   }
   const line = (cells: string[]) =>
     `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd()
-  const processes = new Set(table.servers.map((s) => s.url)).size
+  const processes = new Set(table.servers.flatMap((s) => s.nodeUrls ?? [s.url])).size
   const out = [
     `${table.mode} topology: ${table.servers.length} buses on ${processes} nats-server${processes === 1 ? '' : 's'}, ${table.identities.length} identities`,
   ]
