@@ -5,6 +5,10 @@
  * `js.publish` makes a request per call: a promise, a timer and an error object each, which
  * showed in every stage's profile.) The wire is what `js.publish` sends: the envelope's
  * headers with `Nats-Msg-Id` (the request id) and `Nats-Expected-Stream`.
+ *
+ * A publish still waiting when the connection drops is sent again once it is back (on another
+ * node of a cluster, say): the one it sent may never have reached a server, and the stream
+ * stores a message id once, so a second copy is harmless.
  */
 import { nuid, type Msg, type NatsConnection } from '@nats-io/nats-core'
 import type { WireMessage } from '../core/index.js'
@@ -34,6 +38,8 @@ interface Waiting {
   resolve(ack: PublishAck): void
   reject(e: Error): void
   expires: number
+  /** Writes the publish (again). */
+  send(): void
 }
 
 export function createEnvelopePublisher(
@@ -78,6 +84,19 @@ export function createEnvelopePublisher(
     },
   })
 
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type !== 'reconnect') continue
+      for (const w of waiting.values()) {
+        try {
+          w.send()
+        } catch {
+          // Closed again: the sweep expires it.
+        }
+      }
+    }
+  })()
+
   const sweep = (): void => {
     const now = Date.now()
     for (const [token, w] of waiting) {
@@ -97,14 +116,15 @@ export function createEnvelopePublisher(
       const h = wire.headers
       if (h.get(MSG_ID) !== opts.msgId) h.set(MSG_ID, opts.msgId)
       h.set(EXPECTED_STREAM, opts.stream)
+      const send = () => nc.publish(subject, wire.data, { headers: h, reply: prefix + token })
       return new Promise<PublishAck>((resolve, reject) => {
-        waiting.set(token, { resolve, reject, expires: Date.now() + opts.timeoutMs })
+        waiting.set(token, { resolve, reject, expires: Date.now() + opts.timeoutMs, send })
         if (!timer) {
           timer = setInterval(sweep, SWEEP_MS)
           timer.unref()
         }
         try {
-          nc.publish(subject, wire.data, { headers: h, reply: prefix + token })
+          send()
         } catch (e) {
           waiting.delete(token)
           reject(e instanceof Error ? e : new Error(String(e)))

@@ -340,21 +340,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
    * (topology/handover.ts), else two nodes of three would be behind at once.
    */
   async function restartNode(node: NatsServerSpec): Promise<void> {
-    const bus = node.buses[0]!
-    const nc = await connectAs({
-      topology,
-      keysDir: config.paths.keys,
-      identity: ADMIN,
-      server: bus,
-      name: 'admin',
-    })
+    // An admin connection to the bus (any node but this one, once it has gone), one for
+    // before and one for after the restart: the first may have been on this node.
+    const admin = () =>
+      connectAs({
+        topology,
+        keysDir: config.paths.keys,
+        identity: ADMIN,
+        server: node.buses[0]!,
+        name: 'admin',
+      })
+    const peer = peerNameOf(node)
+    const name = `nats-${node.name}`
+    const before = await admin()
     try {
-      const peer = peerNameOf(node)
-      await stepDownLeaders(nc, peer)
-      await supervisor.restart(`nats-${node.name}`)
-      await waitCaughtUp(nc, peer, NODE_CATCH_UP_MS)
+      await stepDownLeaders(before, peer)
     } finally {
-      await nc.close().catch(() => undefined)
+      await before.close().catch(() => undefined)
+    }
+    await supervisor.restart(name)
+    const after = await admin()
+    try {
+      await waitCaughtUp(after, peer, NODE_CATCH_UP_MS)
+    } finally {
+      await after.close().catch(() => undefined)
     }
   }
 
