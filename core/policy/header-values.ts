@@ -188,6 +188,17 @@ export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key'
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 /**
+ * What a client is told of an `Idempotency-Key` the gateway refuses: the key is not one, or it
+ * rides a write without a verified caller to scope it to (a shared anonymous scope would let
+ * clients behind one address replay each other's answers). The edge and the request
+ * validator refuse with the same words.
+ */
+export const IDEMPOTENCY_KEY_REFUSALS = {
+  'not a key': 'Idempotency-Key must be one quoted key of 1 to 255 visible characters',
+  anonymous: 'Idempotency-Key needs a verified caller (a bearer token) to be scoped to',
+} as const
+
+/**
  * The key of an `Idempotency-Key` value, or undefined when the value is not one: an sf-string
  * (`"8e03978e-40d5-43e8-bc93-6894a57f9324"`) of 1..255 visible ASCII characters, without the
  * escapes (`\"`, `\\`) and the space an sf-string may hold, so the key is the bytes between the

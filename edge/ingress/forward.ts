@@ -6,6 +6,10 @@
 import type { Context } from 'hono'
 import {
   GatewayError,
+  headerValue,
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_KEY_REFUSALS,
+  isWriteMethod,
   type EdgePolicy,
   type Method,
   type RequestEnvelope,
@@ -19,15 +23,29 @@ const NULL_BODY_STATUSES = new Set([204, 205, 304])
 export function buildEnvelope(c: Context<IngressEnv>, deadline: number): RequestEnvelope {
   const target = c.get('target')
   const actor = c.get('actor')
+  const method = c.req.raw.method as Method
+  const headers = requestHeaders(c.req.raw.headers)
+  // A write's key is replayed per verified caller: without one it is refused here, and again
+  // by the request validator (core's IDEMPOTENCY_KEY_REFUSALS).
+  if (
+    actor === undefined &&
+    isWriteMethod(method) &&
+    headerValue(headers, IDEMPOTENCY_KEY_HEADER) !== undefined
+  ) {
+    throw new GatewayError('IDEMPOTENCY_KEY_INVALID', {
+      detail: IDEMPOTENCY_KEY_REFUSALS.anonymous,
+      reason: 'Idempotency-Key: anonymous',
+    })
+  }
   return {
     requestId: c.get('requestId'),
     deadline,
-    method: c.req.raw.method as Method,
+    method,
     host: target.host,
     port: target.port,
     path: target.path,
     query: target.query,
-    headers: requestHeaders(c.req.raw.headers),
+    headers,
     ...(actor === undefined ? {} : { actor }),
     body: c.get('body'),
   }

@@ -16,6 +16,7 @@ import {
   ENVELOPE_LIMITS,
   GatewayError,
   IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_KEY_REFUSALS,
   isHopByHop,
   isInternalHeader,
   parseIdempotencyKey,
@@ -63,7 +64,7 @@ export function requestHeaders(headers: Headers): HeaderList {
   const idempotencyKey = headers.get(IDEMPOTENCY_KEY_HEADER)
   if (idempotencyKey !== null && parseIdempotencyKey(idempotencyKey) === undefined) {
     throw new GatewayError('IDEMPOTENCY_KEY_INVALID', {
-      detail: 'Idempotency-Key must be one quoted key of 1 to 255 visible characters',
+      detail: IDEMPOTENCY_KEY_REFUSALS['not a key'],
       reason: 'Idempotency-Key: not a key',
     })
   }

@@ -21,7 +21,7 @@ function setup(answer?: Parameters<typeof recordingLink>[0]) {
     for (const k of Array.isArray(key) ? key : [key]) headers.append('idempotency-key', k)
     return app.fetch(new Request('https://edge.test/demo/orders', { headers }))
   }
-  return { link, send }
+  return { link, send, app }
 }
 
 describe('ingress: Idempotency-Key', () => {
@@ -46,6 +46,30 @@ describe('ingress: Idempotency-Key', () => {
       expect(body.code).toBe(Array.isArray(key) ? 'HEADER_INVALID' : 'IDEMPOTENCY_KEY_INVALID')
     }
     expect(link.sent).toHaveLength(0)
+  })
+
+  it('IDEM-025 a write with an Idempotency-Key and no verified caller is refused 400 at the edge and never reaches the link; a read with one travels', async () => {
+    const { link, app } = setup()
+    // The route takes GET and POST; which methods write is core's (isWriteMethod).
+    for (const method of ['POST']) {
+      const res = await app.fetch(
+        new Request('https://edge.test/demo/orders', {
+          method,
+          headers: { 'idempotency-key': '"k1"', 'content-type': 'application/json' },
+          body: '{}',
+        }),
+      )
+      expect(res.status, method).toBe(400)
+      const body = (await res.json()) as { code: string; detail: string }
+      expect(body.code).toBe('IDEMPOTENCY_KEY_INVALID')
+      expect(body.detail).toMatch(/verified caller/)
+    }
+    expect(link.sent).toHaveLength(0)
+    const read = await app.fetch(
+      new Request('https://edge.test/demo/orders', { headers: { 'idempotency-key': '"k1"' } }),
+    )
+    expect(read.status).toBeLessThan(400)
+    expect(link.sent).toHaveLength(1)
   })
 
   it('forwards a well-formed key to the link unchanged', async () => {

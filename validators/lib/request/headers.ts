@@ -15,6 +15,7 @@ import {
   GatewayError,
   HEADER_NAME,
   IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_KEY_REFUSALS,
   isWriteMethod,
   isHopByHop,
   isInternalHeader,
@@ -167,12 +168,11 @@ export function checkRequestHeaders(
   return kept ?? list
 }
 
-function badIdempotencyKey(why: string): GatewayError {
-  const detail =
-    why === 'not a key'
-      ? 'Idempotency-Key must be one quoted key of 1 to 255 visible characters'
-      : 'Idempotency-Key needs a verified caller (a bearer token) to be scoped to'
-  return new GatewayError('IDEMPOTENCY_KEY_INVALID', { detail, reason: `Idempotency-Key: ${why}` })
+function badIdempotencyKey(why: keyof typeof IDEMPOTENCY_KEY_REFUSALS): GatewayError {
+  return new GatewayError('IDEMPOTENCY_KEY_INVALID', {
+    detail: IDEMPOTENCY_KEY_REFUSALS[why],
+    reason: `Idempotency-Key: ${why}`,
+  })
 }
 
 /**
