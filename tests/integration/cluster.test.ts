@@ -73,6 +73,7 @@ function handshake(port: number, connectOf: (info: { nonce?: string }) => object
 }
 
 const REFUSED = "-ERR 'Authorization Violation'"
+const HANDSHAKES_AT_ONCE = 8
 const route = (pass?: string) => ({
   ...(pass === undefined ? {} : { user: 'route', pass }),
   verbose: false,
@@ -99,17 +100,22 @@ function clientConnect(identity: string, bus: Parameters<typeof readCreds>[2]) {
 
 describe('route security', () => {
   it('CLUS-001 no client identity can speak the route protocol: every credential of every identity is refused on every route port', async () => {
-    const tries: Array<Promise<string>> = []
+    const tries: Array<() => Promise<string>> = []
     const labels: string[] = []
     for (const identity of h.topology.identities) {
       for (const bus of serversOf(h.topology, identity.id)) {
         for (const node of nodes) {
           labels.push(`${identity.id}(${bus.name})@${node.name}`)
-          tries.push(handshake(node.cluster!.port, clientConnect(identity.id, bus.name)))
+          tries.push(() => handshake(node.cluster!.port, clientConnect(identity.id, bus.name)))
         }
       }
     }
-    const answers = await Promise.all(tries)
+    // A few at a time: a route port gives a handshake 2 s, and on busy cores a hundred at once
+    // can outlast it ("Authentication Timeout": no verdict on the credential at all).
+    const answers: string[] = []
+    for (let i = 0; i < tries.length; i += HANDSHAKES_AT_ONCE) {
+      answers.push(...(await Promise.all(tries.slice(i, i + HANDSHAKES_AT_ONCE).map((t) => t()))))
+    }
     expect(labels.length).toBeGreaterThan(20)
     expect(
       answers.flatMap((a, i) => (a.startsWith(REFUSED) ? [] : [`${labels[i]}: ${a}`])),
