@@ -81,6 +81,17 @@ function counter(answer: (req: UpstreamRequest) => Promise<UpstreamResult> | Ups
   }
 }
 
+/** An upstream whose answer waits until `release()`: an attempt held in progress. */
+function heldUpstream() {
+  let release!: () => void
+  const held = new Promise<void>((r) => (release = r))
+  const up = counter(async () => {
+    await held
+    return created()
+  })
+  return { up, release }
+}
+
 const created = (): UpstreamResult => ({
   status: 201,
   headers: [['content-type', 'application/json']],
@@ -181,12 +192,7 @@ describe('idempotency guard', () => {
   it('IDEM-033 a retry while the first is in progress is 409 until its lease ends, then 502 WRITE_OUTCOME_UNKNOWN, never a second call', async () => {
     const { store } = memoryStore()
     const guard = createIdempotencyGuard({ store })
-    let release!: () => void
-    const held = new Promise<void>((r) => (release = r))
-    const up = counter(async () => {
-      await held
-      return created()
-    })
+    const { up, release } = heldUpstream()
     const first = run(guard, envelope(), up.call)
     await new Promise((r) => setTimeout(r, 10))
     expect(await codeOf(run(guard, envelope(), up.call, NOW + 1_000))).toBe(
@@ -221,12 +227,7 @@ describe('idempotency guard', () => {
   it('IDEM-037 a redelivery finds its own pending record, then the done record written late: it replays it, no second call', async () => {
     const { store } = memoryStore()
     const env = envelope()
-    let release!: () => void
-    const held = new Promise<void>((r) => (release = r))
-    const first = counter(async () => {
-      await held
-      return created()
-    })
+    const { up: first, release } = heldUpstream()
     const guard = createIdempotencyGuard({ store })
     const attempt = run(guard, env, first.call)
     await new Promise((r) => setTimeout(r, 10))
@@ -348,12 +349,7 @@ describe('idempotency guard', () => {
   it('two attempts racing for a new key: one claims it, the other is told it is in flight', async () => {
     const { store } = memoryStore()
     const guard = createIdempotencyGuard({ store })
-    let release!: () => void
-    const held = new Promise<void>((r) => (release = r))
-    const up = counter(async () => {
-      await held
-      return created()
-    })
+    const { up, release } = heldUpstream()
     const both = [run(guard, envelope(), up.call), run(guard, envelope(), up.call)]
     const second = await codeOf(both[1]!)
     release()

@@ -13,10 +13,8 @@
 import { copyFileSync, existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { Msg } from '@nats-io/nats-core'
-import { decodeRequest, encodeResponse, subjects, type ResponseEnvelope } from '../../core/index.js'
 import { cpuMicrosOf, workerdProcessesOf } from '../../cli/edge-dev.js'
-import { startBuses } from '../../tests/harness/buses.js'
+import { answerLinkRequests, startBuses } from '../../tests/harness/buses.js'
 import { bearerTokenFor } from '../../tests/harness/tokens.js'
 import { freePort } from '../../runtime/index.js'
 import { startEdgeDev } from '../../cli/edge-dev.js'
@@ -48,24 +46,7 @@ const edge = await startEdgeDev({
 try {
   const relay = await buses.connect('relay', 'link')
   const body = new TextEncoder().encode('{"ok":true}')
-  relay.subscribe(subjects.linkRequestAll, {
-    queue: 'relay',
-    callback: (err, msg: Msg) => {
-      if (err) return
-      const { requestId, deadline, method, host, port, path, query } = decodeRequest(
-        msg.headers,
-        msg.data,
-      )
-      const response: ResponseEnvelope = {
-        request: { requestId, deadline, method, host, port, path, query },
-        status: 200,
-        headers: [['content-type', 'application/json']],
-        body,
-      }
-      const { headers, data } = encodeResponse(response)
-      msg.respond(data, { headers })
-    },
-  })
+  answerLinkRequests(relay, () => body)
   await relay.flush()
   const bearer = await bearerTokenFor(buses.keysDir, ['orders'])
 

@@ -13,9 +13,10 @@ import {
   wsconnect,
   type Authenticator,
   type NatsConnection,
+  type Subscription,
   type WsConnectionOptions,
 } from '@nats-io/nats-core'
-import { subjects, type BusName } from '../../core/index.js'
+import { decodeRequest, encodeResponse, subjects, type BusName } from '../../core/index.js'
 import { loadConfig, mergeConfig, type LoadedConfig } from '../../config/index.js'
 import { ensureJwkKeys } from '../../cli/jwk-keys.js'
 import {
@@ -261,5 +262,32 @@ export async function connectLinkWebsocket(
     reconnect: false,
     wsFactory: async (url) => ({ socket: new Ws(url), encrypted: false }),
     ...opts,
+  })
+}
+
+/**
+ * Answers every link request on `nc` with 200 and `body`, as the relay does, in the relay's
+ * queue group: for tests that measure or break the edge's side of the link alone.
+ */
+export function answerLinkRequests(
+  nc: NatsConnection,
+  body: (path: string) => Uint8Array,
+): Subscription {
+  return nc.subscribe(subjects.linkRequestAll, {
+    queue: 'relay',
+    callback: (err, msg) => {
+      if (err) return
+      const { requestId, deadline, method, host, port, path, query } = decodeRequest(
+        msg.headers,
+        msg.data,
+      )
+      const { headers, data } = encodeResponse({
+        request: { requestId, deadline, method, host, port, path, query },
+        status: 200,
+        headers: [['content-type', 'application/json']],
+        body: body(path),
+      })
+      msg.respond(data, { headers })
+    },
   })
 }

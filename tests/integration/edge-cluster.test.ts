@@ -5,9 +5,8 @@
  * shards. This test answers on the link as the relay does, from a node it never kills.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Msg, NatsConnection } from '@nats-io/nats-core'
-import { decodeRequest, encodeResponse, subjects, type ResponseEnvelope } from '../../core/index.js'
-import { startBuses, type BusHarness } from '../harness/buses.js'
+import type { NatsConnection } from '@nats-io/nats-core'
+import { answerLinkRequests, startBuses, type BusHarness } from '../harness/buses.js'
 import { linkUrlOf, startWranglerDev, type WranglerDev } from '../harness/wrangler.js'
 
 const DEADLINE_MS = 4_000
@@ -15,28 +14,6 @@ const DEADLINE_MS = 4_000
 let buses: BusHarness
 let edge: WranglerDev
 let relay: NatsConnection
-
-/** Answers every link request with 200, as the relay does. */
-function serve(nc: NatsConnection): void {
-  nc.subscribe(subjects.linkRequestAll, {
-    queue: 'relay',
-    callback: (err, msg: Msg) => {
-      if (err) return
-      const { requestId, deadline, method, host, port, path, query } = decodeRequest(
-        msg.headers,
-        msg.data,
-      )
-      const response: ResponseEnvelope = {
-        request: { requestId, deadline, method, host, port, path, query },
-        status: 200,
-        headers: [['content-type', 'application/json']],
-        body: new TextEncoder().encode(JSON.stringify({ path })),
-      }
-      const { headers, data } = encodeResponse(response)
-      msg.respond(data, { headers })
-    },
-  })
-}
 
 beforeAll(async () => {
   buses = await startBuses({ bus: { nodes: 3 }, edge: { deadlineMs: DEADLINE_MS } })
@@ -47,7 +24,7 @@ beforeAll(async () => {
     port: buses.config.edge.port,
   })
   relay = await buses.connect('relay', 'link')
-  serve(relay)
+  answerLinkRequests(relay, (path) => new TextEncoder().encode(JSON.stringify({ path })))
   await relay.flush()
   // The relay's interest reaches the other nodes over the cluster's routes a moment later,
   // and each pool object connects on its first request: wait until the link answers.

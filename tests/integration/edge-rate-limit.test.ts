@@ -5,9 +5,8 @@
  * itself (miniflare fills it in only when it is absent), so it must not pick a budget.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core'
-import { decodeRequest, encodeResponse, subjects } from '../../core/index.js'
-import { startBuses, type BusHarness } from '../harness/buses.js'
+import type { NatsConnection, Subscription } from '@nats-io/nats-core'
+import { answerLinkRequests, startBuses, type BusHarness } from '../harness/buses.js'
 import { startWranglerDev, type WranglerDev } from '../harness/wrangler.js'
 
 let buses: BusHarness
@@ -39,23 +38,7 @@ beforeAll(async () => {
     port: buses.config.edge.port,
   })
   relay = await buses.connect('relay', 'link')
-  serving = relay.subscribe(subjects.linkRequestAll, {
-    queue: 'relay',
-    callback: (err, msg: Msg) => {
-      if (err) return
-      const { requestId, deadline, method, host, port, path, query } = decodeRequest(
-        msg.headers,
-        msg.data,
-      )
-      const { headers, data } = encodeResponse({
-        request: { requestId, deadline, method, host, port, path, query },
-        status: 200,
-        headers: [['content-type', 'application/json']],
-        body: new TextEncoder().encode('{"status":"ok"}'),
-      })
-      msg.respond(data, { headers })
-    },
-  })
+  serving = answerLinkRequests(relay, () => new TextEncoder().encode('{"status":"ok"}'))
   await relay.flush()
 }, 90_000)
 
