@@ -19,7 +19,12 @@ import {
   type RequestEnvelope,
   type ResponseEnvelope,
 } from '../../core/index.js'
-import { MAX_CONNECT_MS, PING_INTERVAL_MS, RECONNECT_WAIT_MS } from './constants.js'
+import {
+  MAX_CONNECT_MS,
+  PING_INTERVAL_MS,
+  RECONNECT_GIVE_UP_MS,
+  RECONNECT_WAIT_MS,
+} from './constants.js'
 import { LinkDownError } from './outcome.js'
 import { Replies } from './replies.js'
 
@@ -152,10 +157,20 @@ export class LinkConnection {
       }
     }
     void nc.closed().then(forget, forget)
+    let stuck: ReturnType<typeof setTimeout> | null = null
     for await (const status of nc.status()) {
       if (this.#nc !== nc) break
-      if (status.type === 'disconnect') this.#up = false
-      else if (status.type === 'reconnect') this.#up = true
+      if (status.type === 'disconnect') {
+        this.#up = false
+        // The client's own reconnect can keep dialing a node that is gone and never move on:
+        // past this, the connection is dropped and the next request opens a fresh one.
+        stuck ??= setTimeout(() => void nc.close().catch(() => undefined), RECONNECT_GIVE_UP_MS)
+      } else if (status.type === 'reconnect') {
+        this.#up = true
+        if (stuck !== null) clearTimeout(stuck)
+        stuck = null
+      }
     }
+    if (stuck !== null) clearTimeout(stuck)
   }
 }

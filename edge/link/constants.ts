@@ -13,3 +13,5 @@ export const LINK_DOWN_SKIP_MS = 1_000
 export const MAX_SHARD_ATTEMPTS = 3
 /** Nodes a link may have: a cluster of 3, with room for a larger one. */
 export const MAX_LINK_URLS = 16
+/** A connection still reconnecting after this long is dropped; the next request opens a new one. */
+export const RECONNECT_GIVE_UP_MS = 3_000
