@@ -10,6 +10,8 @@ import { answerLinkRequests, startBuses, type BusHarness } from '../harness/buse
 import { linkUrlOf, startWranglerDev, type WranglerDev } from '../harness/wrangler.js'
 
 const DEADLINE_MS = 4_000
+/** The edge is back to all-200 within this after a link node's loss, or the test fails. */
+const RECOVERY_BOUND_MS = 30_000
 
 let buses: BusHarness
 let edge: WranglerDev
@@ -81,25 +83,32 @@ describe('edge on a clustered link', () => {
     stop = true
     await load
     expect(results.length).toBeGreaterThan(killedAt)
-    for (const s of results) expect([200, 503, 504]).toContain(s)
+    // What the pool objects said about the link, for a failure's message.
+    const linkLog = () =>
+      edge.logs
+        .filter((l) => l.includes('link-failed') || l.includes('audit-failed'))
+        .slice(-12)
+        .join('\n')
+    expect(results.filter((s) => ![200, 503, 504].includes(s)), linkLog()).toEqual([])
     // Only requests in flight on the dying node's connections may fail; new ones go to the
     // shards whose link is up, then to the reconnected ones.
     const failed = results.filter((s) => s !== 200).length
     console.info(
       JSON.stringify({ event: 'link-node-killed', victim, requests: results.length, failed }),
     )
-    expect(failed).toBeLessThanOrEqual(8)
+    expect(failed, linkLog()).toBeLessThanOrEqual(8)
     // The pool objects that were on the dead node reconnect to another one within a bounded
-    // time (the client's reconnect wait, longer on a loaded machine); from then on, none fails.
+    // time (a connection still reconnecting is dropped after RECONNECT_GIVE_UP_MS and the
+    // next request opens a new one); from then on, none fails.
     const recoveredAt = Date.now()
     let after: number[] = []
-    for (let round = 0; round < 40; round++) {
-      after = await statuses(60, 5000 + round * 60)
+    while (Date.now() - recoveredAt < RECOVERY_BOUND_MS) {
+      after = await statuses(60, 5000 + (Date.now() % 100_000))
       if (after.every((s) => s === 200)) break
       await new Promise((r) => setTimeout(r, 250))
     }
     console.info(JSON.stringify({ event: 'link-recovered', ms: Date.now() - recoveredAt }))
-    expect(after.filter((s) => s !== 200)).toEqual([])
+    expect(after.filter((s) => s !== 200), linkLog()).toEqual([])
     await buses.startNode(victim)
   }, 90_000)
 })
