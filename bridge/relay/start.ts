@@ -5,7 +5,8 @@
  * consumer.
  */
 import type { Msg } from '@nats-io/nats-core'
-import { subjects } from '../../core/index.js'
+import { subjects, type RequestContext } from '../../core/index.js'
+import type { AuditRecord } from '../../bus/audit.js'
 import type { LoadedConfig } from '../../config/index.js'
 import { asGatewayError, PUBLISH_TIMEOUT_MS } from '../../bus/stage.js'
 import { runStage, type Send, type StageResult } from '../../bus/runner.js'
@@ -16,9 +17,13 @@ import {
   type RelayHandler,
   type ResponseVerdict,
 } from './handler.js'
+import { IntakeLedger } from './intake-ledger.js'
 
 export const COMPONENT = 'relay'
 export const QUEUE = 'relay'
+/** The reason an intake event recorded by the answering relay carries. */
+export const INTAKE_RECORDED_AT_ANSWER =
+  'recorded at the answer: the relay that took the request in was another process'
 /** Link requests in work at once; beyond this the relay answers BUS_UNAVAILABLE at once. */
 export const MAX_IN_FLIGHT = 4_096
 
@@ -66,20 +71,37 @@ export function linkResultOf(relay: RelayHandler, verdict: LinkVerdict, now: num
   }
 }
 
-/** A clean response's verdict: the answer on the link, at the inbox the request carried. */
-export function responseResultOf(verdict: ResponseVerdict): StageResult {
+/**
+ * A clean response's verdict: the answer on the link, at the inbox the request carried.
+ * Unless `intakeHeldHere` (this process recorded the request's intake), the intake event is
+ * recorded again under its own id: the relay that took the request in may have died with it
+ * unpublished, and the sink keeps whichever copy arrives first.
+ */
+export function responseResultOf(verdict: ResponseVerdict, intakeHeldHere = false): StageResult {
   if (verdict.kind === 'drop') return { drop: verdict.reason, requestId: verdict.requestId }
-  const { requestId, stage, status, code } = verdict
+  const { requestId, stage, status, code, request } = verdict
+  const answered: AuditRecord = {
+    step: 'response',
+    stage: COMPONENT,
+    verdict: 'accept',
+    request,
+    status,
+  }
   return {
     send: { bus: 'link', subject: verdict.replyTo, wire: verdict.wire, requestId },
-    audit: {
-      step: 'response',
-      stage: COMPONENT,
-      verdict: 'accept',
-      request: verdict.request,
-      status,
-    },
+    audit: intakeHeldHere ? answered : [answered, intakeRecordedAtAnswer(request)],
     log: { level: 'debug', event: 'answer', fields: { requestId, stage, status, code } },
+  }
+}
+
+/** The intake event as the answering relay can tell it: no body digest, no latency. */
+function intakeRecordedAtAnswer(request: RequestContext): AuditRecord {
+  return {
+    step: 'request',
+    stage: COMPONENT,
+    verdict: 'accept',
+    request,
+    reason: INTAKE_RECORDED_AT_ANSWER,
   }
 }
 
@@ -108,6 +130,7 @@ export async function startRelay(
   options: RelayRunOptions = {},
 ): Promise<Running> {
   const relay = createRelay({ publishTimeoutMs: PUBLISH_TIMEOUT_MS })
+  const ledger = new IntakeLedger()
   return runStage(config, log, {
     identity: COMPONENT,
     buses: ['link', 'dreq', 'cresp'],
@@ -119,10 +142,20 @@ export async function startRelay(
         subject: subjects.linkRequestAll,
         queue: QUEUE,
         maxInFlight: MAX_IN_FLIGHT,
-        handle: (msg, now) => linkResultOf(relay, relay.linkRequest(msg, now), now),
+        handle: (msg, now) => {
+          const verdict = relay.linkRequest(msg, now)
+          if (verdict.kind === 'publish') {
+            ledger.hold(verdict.request.requestId, verdict.request.deadline, now)
+          }
+          return linkResultOf(relay, verdict, now)
+        },
         overloaded: (msg, now) => overloaded(relay, msg, now),
       },
-      handle: (msg, now) => responseResultOf(relay.cleanResponse(msg, now)),
+      handle: (msg, now) => {
+        const verdict = relay.cleanResponse(msg, now)
+        const heldHere = verdict.kind === 'answer' && ledger.release(verdict.requestId)
+        return responseResultOf(verdict, heldHere)
+      },
       deadLetter: {
         reads: 'response',
         to: (request) => {

@@ -22,8 +22,10 @@ import {
 import {
   MAX_CONNECT_MS,
   PING_INTERVAL_MS,
+  PROBE_TIMEOUT_MS,
   RECONNECT_GIVE_UP_MS,
   RECONNECT_WAIT_MS,
+  STALL_AFTER_MS,
 } from './constants.js'
 import { LinkDownError } from './outcome.js'
 import { Replies } from './replies.js'
@@ -66,6 +68,8 @@ export class LinkConnection {
   #replies: Replies | undefined
   #opening: Promise<NatsConnection> | undefined
   #up = false
+  /** The connection a probe is running on, if any. */
+  #probing: NatsConnection | undefined
 
   constructor(settings: LinkSettings, now: () => number = Date.now) {
     this.#settings = settings
@@ -79,12 +83,18 @@ export class LinkConnection {
     const left = Math.floor(deadline - this.#now())
     if (left < 1) throw timedOut('deadline passed while connecting')
     const { headers, data } = encodeRequest(envelope)
-    const msg = await this.#replies!.request(
-      subjects.linkRequest(this.#settings.edgeId),
-      data,
-      headers,
-      left,
-    )
+    let msg
+    try {
+      msg = await this.#replies!.request(
+        subjects.linkRequest(this.#settings.edgeId),
+        data,
+        headers,
+        left,
+      )
+    } catch (e) {
+      if (e instanceof GatewayError && e.code === 'GATEWAY_TIMEOUT') void this.#probe(nc)
+      throw e
+    }
     return decodeResponse(msg.headers, msg.data)
   }
 
@@ -140,37 +150,62 @@ export class LinkConnection {
       throw unavailable(`connect failed: ${e instanceof Error ? e.message : String(e)}`)
     }
     this.#nc = nc
-    this.#replies = new Replies(nc, subjects.linkInbox(edgeId))
+    this.#replies = new Replies(nc, subjects.linkInbox(edgeId), this.#now)
     this.#up = true
     void this.#watch(nc)
     return nc
   }
 
+  /** A PING on `nc`; without its PONG in time the connection is dropped. */
+  async #probe(nc: NatsConnection): Promise<void> {
+    if (this.#probing === nc || this.#nc !== nc) return
+    this.#probing = nc
+    try {
+      await within(nc.flush(), PROBE_TIMEOUT_MS, () => new Error('no PONG'))
+    } catch {
+      this.#drop(nc, 'the link node did not answer a PING')
+    } finally {
+      if (this.#probing === nc) this.#probing = undefined
+    }
+  }
+
+  /** Forgets `nc` (its waiting requests fail at once) and closes it without waiting. */
+  #drop(nc: NatsConnection, reason: string, close = true): void {
+    if (this.#nc === nc) {
+      this.#replies?.close(reason)
+      this.#nc = undefined
+      this.#replies = undefined
+      this.#up = false
+    }
+    if (close) void nc.close().catch(() => undefined)
+  }
+
   async #watch(nc: NatsConnection): Promise<void> {
-    const replies = this.#replies
-    const forget = () => {
-      replies?.close('connection closed')
-      if (this.#nc === nc) {
-        this.#nc = undefined
-        this.#replies = undefined
-        this.#up = false
-      }
-    }
+    const forget = () => this.#drop(nc, 'connection closed', false)
     void nc.closed().then(forget, forget)
+    const replies = this.#replies!
+    const stallCheck = setInterval(() => {
+      if (replies.stalled(STALL_AFTER_MS)) void this.#probe(nc)
+    }, STALL_AFTER_MS)
     let stuck: ReturnType<typeof setTimeout> | null = null
-    for await (const status of nc.status()) {
-      if (this.#nc !== nc) break
-      if (status.type === 'disconnect') {
-        this.#up = false
-        // The client's own reconnect can keep dialing a node that is gone and never move on:
-        // past this, the connection is dropped and the next request opens a fresh one.
-        stuck ??= setTimeout(() => void nc.close().catch(() => undefined), RECONNECT_GIVE_UP_MS)
-      } else if (status.type === 'reconnect') {
-        this.#up = true
-        if (stuck !== null) clearTimeout(stuck)
-        stuck = null
+    try {
+      for await (const status of nc.status()) {
+        if (this.#nc !== nc) break
+        if (status.type === 'disconnect') {
+          this.#up = false
+          stuck ??= setTimeout(
+            () => this.#drop(nc, 'reconnect took too long'),
+            RECONNECT_GIVE_UP_MS,
+          )
+        } else if (status.type === 'reconnect') {
+          this.#up = true
+          if (stuck !== null) clearTimeout(stuck)
+          stuck = null
+        }
       }
+    } finally {
+      clearInterval(stallCheck)
+      if (stuck !== null) clearTimeout(stuck)
     }
-    if (stuck !== null) clearTimeout(stuck)
   }
 }

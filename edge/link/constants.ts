@@ -15,3 +15,10 @@ export const MAX_SHARD_ATTEMPTS = 3
 export const MAX_LINK_URLS = 16
 /** A connection still reconnecting after this long is dropped; the next request opens a new one. */
 export const RECONNECT_GIVE_UP_MS = 3_000
+/**
+ * A request unanswered this long with no answer on its connection since it was sent has the
+ * connection probed (a PING); a socket can die without saying so.
+ */
+export const STALL_AFTER_MS = 1_000
+/** A probe's PONG must come back within this, or the connection is dropped. */
+export const PROBE_TIMEOUT_MS = 1_500

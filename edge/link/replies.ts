@@ -15,6 +15,7 @@ interface Pending {
   resolve(msg: Msg): void
   reject(error: GatewayError): void
   timer: ReturnType<typeof setTimeout>
+  sentAt: number
 }
 
 export class Replies {
@@ -22,11 +23,16 @@ export class Replies {
   readonly #prefix: string
   readonly #pending = new Map<string, Pending>()
   readonly #sub: Subscription
+  readonly #now: () => number
   #next = 0
+  /** When the last answer arrived (or the object was made). */
+  #lastAnswerAt: number
 
   /** `inboxPrefix` must be a subject the connection may subscribe below. */
-  constructor(nc: NatsConnection, inboxPrefix: string) {
+  constructor(nc: NatsConnection, inboxPrefix: string, now: () => number = Date.now) {
     this.#nc = nc
+    this.#now = now
+    this.#lastAnswerAt = now()
     this.#prefix = `${inboxPrefix}.${randomToken()}`
     this.#sub = nc.subscribe(`${this.#prefix}.*`, {
       callback: (_err, msg) => this.#settle(msg),
@@ -41,7 +47,7 @@ export class Replies {
         this.#pending.delete(token)
         reject(new GatewayError('GATEWAY_TIMEOUT', { reason: 'link: no answer in time' }))
       }, timeoutMs)
-      this.#pending.set(token, { resolve, reject, timer })
+      this.#pending.set(token, { resolve, reject, timer, sentAt: this.#now() })
       this.#nc.publish(subject, data, { headers, reply })
     })
   }
@@ -51,6 +57,7 @@ export class Replies {
     const token = msg.subject.slice(this.#prefix.length + 1)
     const pending = this.#pending.get(token)
     if (!pending) return
+    this.#lastAnswerAt = this.#now()
     this.#pending.delete(token)
     clearTimeout(pending.timer)
     if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS) {
@@ -58,6 +65,16 @@ export class Replies {
     } else {
       pending.resolve(msg)
     }
+  }
+
+  /**
+   * True when a request has waited longer than `ms` and nothing was answered since it was
+   * sent: the connection may be dead without the socket having said so.
+   */
+  stalled(ms: number): boolean {
+    const oldest = this.#pending.values().next().value
+    if (!oldest) return false
+    return this.#now() - oldest.sentAt > ms && this.#lastAnswerAt < oldest.sentAt
   }
 
   /** Fails every waiting request: the connection is gone for good. */

@@ -213,54 +213,24 @@ export interface AuditCheck {
   missingCount: number
 }
 
-/**
- * The requests a relay killed with SIGKILL may have forwarded without its own `request` event:
- * those it had in hand at that moment (started within `windowMs` before the kill). A link
- * request is a core message nothing hands back, so an event still in the relay's 5 ms audit
- * batch dies with it; every other stage acks its input only once its events are safe.
- */
-export function inFlightAtRelayKills(outcomes: Outcome[], faults: Fault[], windowMs = 1_000) {
-  const kills = faults.filter((f) => f.name.startsWith('relay')).map((f) => f.atMs)
-  return new Set(
-    outcomes
-      .filter((o) => kills.some((k) => o.startMs >= k - windowMs && o.startMs <= k + 50))
-      .map((o) => o.requestId),
-  )
-}
-
-/**
- * Waits until every normally answered request's events are in the store, or `waitMs` passed.
- * `excused` names requests whose relay `request` event may be missing (inFlightAtRelayKills);
- * every other event of theirs must be there.
- */
+/** Waits until every normally answered request's events are in the store, or `waitMs` passed. */
 export async function checkAudit(
   ha: HaStack,
   outcomes: Outcome[],
   waitMs: number,
-  excused: ReadonlySet<string> = new Set(),
-): Promise<AuditCheck & { excused: number }> {
+): Promise<AuditCheck> {
   const ids = outcomes.filter((o) => verdictOf(o) === 'normal').map((o) => o.requestId)
   const deadline = Date.now() + waitMs
-  let excusedCount = 0
   for (;;) {
     const events = await ha.auditEvents(ids)
-    excusedCount = 0
     const missingOf = (id: string) => {
       const have = new Set((events.get(id) ?? []).map((e) => e.slice(id.length + 1)))
-      const lacking = AUDITED_STEPS.filter((step) => !have.has(step))
-      if (!excused.has(id) || !lacking.includes('relay/request')) return lacking
-      excusedCount++
-      return lacking.filter((step) => step !== 'relay/request')
+      return AUDITED_STEPS.filter((step) => !have.has(step))
     }
     const missing = ids.filter((id) => missingOf(id).length > 0)
     if (missing.length === 0 || Date.now() > deadline) {
       const shown = missing.slice(0, 20).map((id) => `${id} lacks ${missingOf(id).join(', ')}`)
-      return {
-        checked: ids.length,
-        missing: shown,
-        missingCount: missing.length,
-        excused: excusedCount,
-      }
+      return { checked: ids.length, missing: shown, missingCount: missing.length }
     }
     await sleep(1000)
   }

@@ -62,53 +62,102 @@ describe('edge on a clustered link', () => {
   })
 
   it('EDGE-312 a link node killed under load: every request is answered, 200 or a retriable 503/504, and all are 200 again after', async () => {
-    // Kill a node the test's relay is not on: what is measured is the edge's side.
-    const relayNode = relay.info?.server_name ?? ''
-    const victim = ['link.1', 'link.2', 'link.3'].find(
-      (n) => relayNode !== `portcullis-${n.replace('.', '-')}`,
-    )!
-    const results: number[] = []
-    let stop = false
-    const load = (async () => {
-      let i = 0
-      while (!stop) {
-        results.push(...(await statuses(4, 1000 + i)))
-        i += 4
-      }
-    })()
-    await new Promise((r) => setTimeout(r, 1_000))
-    const killedAt = results.length
-    await buses.killNode(victim)
-    await new Promise((r) => setTimeout(r, 3_000))
-    stop = true
-    await load
-    expect(results.length).toBeGreaterThan(killedAt)
-    // What the pool objects said about the link, for a failure's message.
-    const linkLog = () =>
-      edge.logs
-        .filter((l) => l.includes('link-failed') || l.includes('audit-failed'))
-        .slice(-12)
-        .join('\n')
-    expect(results.filter((s) => ![200, 503, 504].includes(s)), linkLog()).toEqual([])
+    const victim = nodesWithoutRelay()[0]!
+    const failed = answeredUnder(
+      'link-node-killed',
+      victim,
+      await underLoad(() => buses.killNode(victim)),
+    )
     // Only requests in flight on the dying node's connections may fail; new ones go to the
     // shards whose link is up, then to the reconnected ones.
-    const failed = results.filter((s) => s !== 200).length
-    console.info(
-      JSON.stringify({ event: 'link-node-killed', victim, requests: results.length, failed }),
-    )
     expect(failed, linkLog()).toBeLessThanOrEqual(8)
-    // The pool objects that were on the dead node reconnect to another one within a bounded
-    // time (a connection still reconnecting is dropped after RECONNECT_GIVE_UP_MS and the
-    // next request opens a new one); from then on, none fails.
-    const recoveredAt = Date.now()
-    let after: number[] = []
-    while (Date.now() - recoveredAt < RECOVERY_BOUND_MS) {
-      after = await statuses(60, 5000 + (Date.now() % 100_000))
-      if (after.every((s) => s === 200)) break
-      await new Promise((r) => setTimeout(r, 250))
-    }
-    console.info(JSON.stringify({ event: 'link-recovered', ms: Date.now() - recoveredAt }))
-    expect(after.filter((s) => s !== 200), linkLog()).toEqual([])
+    const after = await recovered('link-recovered')
+    expect(
+      after.filter((s) => s !== 200),
+      linkLog(),
+    ).toEqual([])
     await buses.startNode(victim)
   }, 90_000)
+
+  it('EDGE-313 link nodes that hang (SIGSTOP: their sockets stay open, nothing answers) under load: the edge probes, drops those connections and is all 200 again well before the client heartbeat would notice', async () => {
+    // Every node but the relay's hangs, so every pool object not on the relay's node is hit.
+    const pids = nodesWithoutRelay().map((n) => buses.node(n)!.pid)
+    try {
+      const hang = async () => pids.forEach((pid) => process.kill(pid, 'SIGSTOP'))
+      answeredUnder('link-nodes-hung', pids.join(','), await underLoad(hang))
+      // Without the probe, nothing tells a pool object its node hangs until nats' heartbeat
+      // misses two PONGs (PING_INTERVAL_MS 30 s each): every request of its shard is a 504.
+      const after = await recovered('link-hang-recovered')
+      expect(
+        after.filter((s) => s !== 200),
+        linkLog(),
+      ).toEqual([])
+    } finally {
+      pids.forEach((pid) => process.kill(pid, 'SIGCONT'))
+    }
+  }, 90_000)
 })
+
+/** The link nodes running that the test's relay is not on: what is measured is the edge's side. */
+function nodesWithoutRelay(): string[] {
+  const relayNode = relay.info?.server_name ?? ''
+  return ['link.1', 'link.2', 'link.3'].filter(
+    (n) => relayNode !== `portcullis-${n.replace('.', '-')}` && buses.node(n),
+  )
+}
+
+/** Statuses of a steady load (4 in flight) that runs 1 s, then `fault`, then 3 s more. */
+async function underLoad(fault: () => Promise<void>): Promise<number[]> {
+  const results: number[] = []
+  let stop = false
+  const load = (async () => {
+    let i = 0
+    while (!stop) {
+      results.push(...(await statuses(4, 1000 + i)))
+      i += 4
+    }
+  })()
+  await new Promise((r) => setTimeout(r, 1_000))
+  const faultAt = results.length
+  await fault()
+  await new Promise((r) => setTimeout(r, 3_000))
+  stop = true
+  await load
+  expect(results.length).toBeGreaterThan(faultAt)
+  return results
+}
+
+/** Checks every request was answered 200 or a retriable 503/504; how many were not 200. */
+function answeredUnder(event: string, victim: string, results: number[]): number {
+  const failed = results.filter((s) => s !== 200).length
+  console.info(JSON.stringify({ event, victim, requests: results.length, failed }))
+  expect(
+    results.filter((s) => ![200, 503, 504].includes(s)),
+    linkLog(),
+  ).toEqual([])
+  return failed
+}
+
+/**
+ * Sends rounds of 60 requests until one is all 200 or RECOVERY_BOUND_MS passed; the last
+ * round's statuses. The pool objects that were on the lost node reconnect to another one.
+ */
+async function recovered(event: string): Promise<number[]> {
+  const from = Date.now()
+  let after: number[] = []
+  while (Date.now() - from < RECOVERY_BOUND_MS) {
+    after = await statuses(60, 5000 + (Date.now() % 100_000))
+    if (after.every((s) => s === 200)) break
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  console.info(JSON.stringify({ event, ms: Date.now() - from }))
+  return after
+}
+
+/** What the pool objects said about the link, for a failure's message. */
+function linkLog(): string {
+  return edge.logs
+    .filter((l) => l.includes('link-failed') || l.includes('audit-failed'))
+    .slice(-12)
+    .join('\n')
+}
