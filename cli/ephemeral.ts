@@ -50,10 +50,10 @@ export async function freeBusPorts(
   return { bus, more: take(more) }
 }
 
-export async function startEphemeralStack(
+/** A temporary folder and the overrides that put a stack's ports and paths in it. */
+export async function ephemeralSetup(
   overrides: unknown = {},
-  options: Pick<StackOptions, 'onLine' | 'edge'> = {},
-): Promise<EphemeralStack> {
+): Promise<{ dir: string; overrides: unknown; demoUrl: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-stack-'))
   const { bus, more } = await freeBusPorts(nodesOf(overrides), 2)
   const [edge, demo] = more
@@ -64,16 +64,28 @@ export async function startEphemeralStack(
     bus,
     paths: { keys: join(dir, 'keys'), data: join(dir, 'data') },
   }
+  return { dir, overrides: mergeConfig(base, overrides), demoUrl: `http://127.0.0.1:${demo}` }
+}
+
+/** The repo's config file, which every ephemeral stack starts from. */
+export const BASE_CONFIG_FILE = join(REPO_ROOT, 'portcullis.config.json')
+
+export async function startEphemeralStack(
+  overrides: unknown = {},
+  options: Pick<StackOptions, 'onLine' | 'edge'> = {},
+): Promise<EphemeralStack> {
+  const setup = await ephemeralSetup(overrides)
+  const { dir, demoUrl } = setup
   try {
     const stack = await startStack({
-      configFile: join(REPO_ROOT, 'portcullis.config.json'),
-      overrides: mergeConfig(base, overrides),
+      configFile: BASE_CONFIG_FILE,
+      overrides: setup.overrides,
       ...options,
     })
     return {
       ...stack,
       dir,
-      demoUrl: `http://127.0.0.1:${demo}`,
+      demoUrl,
       async dispose() {
         await stack.stop()
         rmSync(dir, { recursive: true, force: true })

@@ -8,10 +8,10 @@
  * live process table is kept in `<paths.data>/stack.json` for `portcullis status`.
  */
 import { createServer } from 'node:net'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { loadConfig, type LoadedConfig } from '../config/index.js'
-import { OVERRIDES_ENV, READY_LINE } from '../runtime/index.js'
+import { OVERRIDES_ENV, READY_LINE, SUPERVISOR_PID_ENV } from '../runtime/index.js'
 import {
   ADMIN,
   describeTopology,
@@ -31,7 +31,7 @@ import { connectAs } from '../bus/index.js'
 import type { BusName } from '../core/index.js'
 import { spawnComponent, StartError } from './processes.js'
 import { Supervisor, type Backoff, type ProcessInfo, type ProcessSpec } from './supervisor.js'
-import { removeState, stateFileOf, writeState } from './state.js'
+import { reapEarlierStack, removeState, stateFileOf, writeState } from './state.js'
 import { startEdgeDev } from './edge-dev.js'
 import { ensureJwkKeys } from './jwk-keys.js'
 import { ensureAuditSigningKey } from '../audit/store/index.js'
@@ -142,6 +142,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const host = config.bus.host
   const natsServers = natsServersOf(topology)
 
+  const stateFile =
+    options.stateFile === false ? undefined : (options.stateFile ?? stateFileOf(config.paths.data))
+  if (stateFile) {
+    const earlier = await reapEarlierStack(stateFile, resolve(config.paths.data))
+    if (earlier.kind === 'running') {
+      throw new StartError(
+        'stack',
+        `another portcullis up (pid ${earlier.pid}) runs this stack (${stateFile}): stop it first; npx portcullis status shows it`,
+      )
+    }
+    if (earlier.kind === 'stale' && earlier.stopped.length > 0) {
+      onLine(
+        'supervisor',
+        `warn stopped-leftovers names=${earlier.stopped.join(',')} reason="the up that started them was gone"`,
+      )
+    }
+  }
+
   for (const server of natsServers) {
     await assertPortFree(host, server.port, `${server.name} nats-server`)
     if (server.websocketPort)
@@ -222,6 +240,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           cwd: REPO_ROOT,
           env: {
             ...process.env,
+            [SUPERVISOR_PID_ENV]: String(process.pid),
             [OVERRIDES_ENV]:
               options.overrides === undefined ? '' : JSON.stringify(options.overrides),
           },
@@ -270,8 +289,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const members = [...servers, ...stages, ...edges]
   const order = members.map((m) => m.name)
 
-  const stateFile =
-    options.stateFile === false ? undefined : (options.stateFile ?? stateFileOf(config.paths.data))
   const startedAt = new Date().toISOString()
   const url = `http://127.0.0.1:${config.edge.port}`
   let stateOn = true

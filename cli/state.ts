@@ -67,3 +67,59 @@ export function pidAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
+
+/** What a start found of an earlier stack's process table. */
+export type EarlierStack =
+  | { kind: 'none' }
+  /** Its `portcullis up` still runs: a second one would fight it for every port. */
+  | { kind: 'running'; pid: number }
+  /** Its `up` was killed without stopping: what it left running was stopped. */
+  | { kind: 'stale'; stopped: string[] }
+
+const REAP_WAIT_MS = 5_000
+
+/** A process's command line, or '' when it is gone or not readable. */
+export function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')
+  } catch {
+    return ''
+  }
+}
+
+/**
+ * Reads the table an earlier stack left in `file`. A stale one's processes that still run are
+ * stopped (SIGTERM to the process and its group, SIGKILL after 5 s) and the table removed;
+ * only processes whose command line names `dataDir` (their config, bundle or store), so a
+ * pid reused since by something else is left alone.
+ */
+export async function reapEarlierStack(file: string, dataDir: string): Promise<EarlierStack> {
+  const state = readState(file)
+  if (!state) return { kind: 'none' }
+  if (state.pid !== process.pid && pidAlive(state.pid)) return { kind: 'running', pid: state.pid }
+  // Pids are reused (Linux's pid_max is often 32768): a pid is ours only while its command
+  // line names our data folder, checked again before every signal.
+  const ours = (pid: number) => pidAlive(pid) && commandLineOf(pid).includes(dataDir)
+  const left = state.processes.filter((p) => ours(p.pid))
+  const signal = (pid: number, sig: NodeJS.Signals) => {
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, sig)
+      } catch {
+        // not a group leader, or gone already
+      }
+    }
+  }
+  for (const p of left) signal(p.pid, 'SIGTERM')
+  const until = Date.now() + REAP_WAIT_MS
+  while (left.some((p) => ours(p.pid)) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const stubborn = left.filter((p) => ours(p.pid))
+  for (const p of stubborn) signal(p.pid, 'SIGKILL')
+  while (stubborn.some((p) => ours(p.pid)) && Date.now() < until + REAP_WAIT_MS) {
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  removeState(file)
+  return { kind: 'stale', stopped: left.map((p) => p.name) }
+}

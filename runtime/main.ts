@@ -6,6 +6,13 @@ import { createLogger, type Logger } from './log.js'
 
 /** The line a process prints on stdout once it serves; `portcullis up` waits for it. */
 export const READY_LINE = 'portcullis:ready'
+/**
+ * Set by `portcullis up` to its own pid: a stage whose parent is no longer that process (its
+ * supervisor was killed and it was handed to init) stops, rather than hold its ports and
+ * consumer slot with nobody to stop it.
+ */
+export const SUPERVISOR_PID_ENV = 'PORTCULLIS_SUPERVISOR_PID'
+const SUPERVISOR_CHECK_MS = 1_000
 
 export interface Running {
   stop(): Promise<void>
@@ -40,4 +47,10 @@ export async function runMain(
   }
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
+  const supervisor = Number(process.env[SUPERVISOR_PID_ENV])
+  if (Number.isInteger(supervisor) && supervisor > 0) {
+    setInterval(() => {
+      if (process.ppid !== supervisor) void stop('supervisor-gone')
+    }, SUPERVISOR_CHECK_MS).unref()
+  }
 }

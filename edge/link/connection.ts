@@ -26,9 +26,11 @@ import {
   RECONNECT_GIVE_UP_MS,
   RECONNECT_WAIT_MS,
   STALL_AFTER_MS,
+  SUSPECT_MS,
 } from './constants.js'
 import { LinkDownError } from './outcome.js'
 import { Replies } from './replies.js'
+import { serverOrder } from './urls.js'
 
 export interface LinkSettings {
   /** Every link node's websocket URL: a lost node's connection moves to another. */
@@ -70,6 +72,8 @@ export class LinkConnection {
   #up = false
   /** The connection a probe is running on, if any. */
   #probing: NatsConnection | undefined
+  /** Nodes (`host:port`) a connection was dropped from, and until when to try them last. */
+  readonly #suspects = new Map<string, number>()
 
   constructor(settings: LinkSettings, now: () => number = Date.now) {
     this.#settings = settings
@@ -131,8 +135,8 @@ export class LinkConnection {
     let nc: NatsConnection
     try {
       nc = await wsconnect({
-        // In random order (nats' default), so the shards spread over the nodes.
-        servers: urls,
+        servers: serverOrder(urls, this.#suspects, this.#now()),
+        noRandomize: true,
         name,
         authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
         inboxPrefix: subjects.linkInbox(edgeId),
@@ -177,7 +181,10 @@ export class LinkConnection {
       this.#replies = undefined
       this.#up = false
     }
-    if (close) void nc.close().catch(() => undefined)
+    if (!close) return
+    const at = nc.getServer()
+    if (at) this.#suspects.set(at, this.#now() + SUSPECT_MS)
+    void nc.close().catch(() => undefined)
   }
 
   async #watch(nc: NatsConnection): Promise<void> {

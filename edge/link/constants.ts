@@ -22,3 +22,5 @@ export const RECONNECT_GIVE_UP_MS = 3_000
 export const STALL_AFTER_MS = 1_000
 /** A probe's PONG must come back within this, or the connection is dropped. */
 export const PROBE_TIMEOUT_MS = 1_500
+/** A node a connection was dropped from is tried last by this object's next connects for this long. */
+export const SUSPECT_MS = 30_000

@@ -46,10 +46,13 @@ afterAll(async () => {
 async function statuses(n: number, from = 0): Promise<number[]> {
   return Promise.all(
     Array.from({ length: n }, (_, i) =>
-      fetch(`${edge.url}/demo/orders/${from + i}`).then(async (r) => {
-        await r.arrayBuffer()
-        return r.status
-      }),
+      // Status 0: no answer at all within twice the edge's deadline, which the edge must never do.
+      fetch(`${edge.url}/demo/orders/${from + i}`, { signal: AbortSignal.timeout(2 * DEADLINE_MS) })
+        .then(async (r) => {
+          await r.arrayBuffer()
+          return r.status
+        })
+        .catch(() => 0),
     ),
   )
 }
