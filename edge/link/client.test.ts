@@ -11,7 +11,7 @@ import {
   type PoolNamespace,
   type PoolObject,
 } from './client.js'
-import { LINK_DOWN_SKIP_MS, MAX_SHARD_ATTEMPTS } from './constants.js'
+import { LINK_DOWN_SKIP_MS, MAX_SHARD_ATTEMPTS, UNSENT_RETRY_PAUSE_MS } from './constants.js'
 import type { LinkOutcome } from './outcome.js'
 
 /** A request with a fresh id, as the ingress makes them (32 random hex digits). */
@@ -145,10 +145,10 @@ describe('link pool client', () => {
     expect(calls.filter((c) => c.name === 'link-fra-1')).toHaveLength(2)
   })
 
-  it('EDGE-302 a request another shard may not repeat (sent, then no answer or no relay) is never sent twice', async () => {
+  it('EDGE-302 a request another shard may not repeat (sent, then no answer, or a closed connection) is never sent twice', async () => {
     for (const outcome of [
       { ok: false, code: 'GATEWAY_TIMEOUT', reason: 'link: no answer in time' },
-      { ok: false, code: 'BUS_UNAVAILABLE', reason: 'link: no relay listens' },
+      { ok: false, code: 'BUS_UNAVAILABLE', reason: 'link: connection closed' },
     ] as LinkOutcome[]) {
       const { ns, calls } = namespace(async () => outcome)
       const link = poolLink(shards(ns, 4))
@@ -159,15 +159,41 @@ describe('link pool client', () => {
   })
 
   it('EDGE-303 with every link down a request fails 503 BUS_UNAVAILABLE after a bounded number of shards', async () => {
+    // A deadline too short to pause in: the shards in a row, then the answer.
+    const short = 2 * UNSENT_RETRY_PAUSE_MS - 100
     const { ns, calls } = namespace(async () => down())
     const link = poolLink(shards(ns, 8))
-    expect(await codeOf(link.send(request(), 1000))).toBe('BUS_UNAVAILABLE')
+    expect(await codeOf(link.send(request(), short))).toBe('BUS_UNAVAILABLE')
     expect(calls).toHaveLength(MAX_SHARD_ATTEMPTS)
     // The shards it tried are skipped now; every request still gets an answer at once.
     const before = calls.length
     for (let i = 0; i < 10; i++)
-      expect(await codeOf(link.send(request(), 1000))).toBe('BUS_UNAVAILABLE')
+      expect(await codeOf(link.send(request(), short))).toBe('BUS_UNAVAILABLE')
     expect(calls.length - before).toBeLessThanOrEqual(10 * MAX_SHARD_ATTEMPTS)
+  })
+
+  it('EDGE-307 every link down for a moment (a link node restarting): the request waits for it in the first half of its deadline and is answered', async () => {
+    const backAt = Date.now() + 2 * UNSENT_RETRY_PAUSE_MS
+    const { ns, calls } = namespace(async (_name, req) =>
+      Date.now() < backAt ? down() : answer(req),
+    )
+    const link = poolLink(shards(ns, 4))
+    expect((await link.send(request(), 4 * UNSENT_RETRY_PAUSE_MS + 1_000)).status).toBe(200)
+    expect(calls.length).toBeGreaterThan(MAX_SHARD_ATTEMPTS)
+    expect(calls.length).toBeLessThanOrEqual(MAX_SHARD_ATTEMPTS + 6)
+  })
+
+  it('EDGE-308 a link that stays down costs a request at most the first half of its deadline, in a bounded number of tries', async () => {
+    const { ns, calls } = namespace(async () => down())
+    const link = poolLink(shards(ns, 4))
+    const timeout = 8 * UNSENT_RETRY_PAUSE_MS
+    const started = Date.now()
+    expect(await codeOf(link.send(request(), timeout))).toBe('BUS_UNAVAILABLE')
+    const took = Date.now() - started
+    expect(took).toBeLessThanOrEqual(timeout / 2 + 100)
+    expect(calls.length).toBeLessThanOrEqual(
+      MAX_SHARD_ATTEMPTS + timeout / 2 / UNSENT_RETRY_PAUSE_MS,
+    )
   })
 
   it('EDGE-304 audit events share RPCs: a burst goes out in full batches, each event exactly once', async () => {

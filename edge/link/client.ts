@@ -4,8 +4,10 @@
  * shard its request id hashes to (a stable, even spread: ids are random), or, while that
  * shard's link is known to be down, to the next shard whose link is not. A request the
  * shard's object could not send (its link down: it never left the object) is tried on the
- * next shard (3 shards at most, in the first half of its deadline); any other failure is the
- * request's answer: a request that was sent is never sent again.
+ * next shard (3 shards at once at most), and when every link is down, again every
+ * UNSENT_RETRY_PAUSE_MS, within the first half of its deadline (3 s at most): a restart costs
+ * latency, not answers. Any other failure is the request's answer: a request that was sent
+ * is never sent again.
  * Outcomes turn back into a response or a GatewayError.
  */
 import { GatewayError, type RequestEnvelope, type ResponseEnvelope } from '../../core/index.js'
@@ -16,6 +18,8 @@ import {
   MAX_SHARD_ATTEMPTS,
   POOL_NAME_PREFIX,
   RPC_GRACE_MS,
+  UNSENT_RETRY_PAUSE_MS,
+  UNSENT_RETRY_WINDOW_MS,
 } from './constants.js'
 import { unwrap, type LinkOutcome } from './outcome.js'
 
@@ -134,24 +138,35 @@ async function attempt(
 export function poolLink(shards: Shards, now: () => number = Date.now): Link {
   return {
     async send(request: RequestEnvelope, timeoutMs: number): Promise<ResponseEnvelope> {
+      // Tries of a request not sent yet end here: the first half of its deadline, at most
+      // UNSENT_RETRY_WINDOW_MS, so a slow failure leaves the answer (503) for the client.
+      const retryUntil = now() + Math.min(timeoutMs / 2, UNSENT_RETRY_WINDOW_MS)
       const deadline = now() + timeoutMs
-      let index = shards.pick(shardOf(request.requestId, shards.size))
+      const home = shardOf(request.requestId, shards.size)
+      let index = shards.pick(home)
       let outcome = await attempt(shards, index, request, timeoutMs)
-      for (let tries = 1; !outcome.ok && outcome.unsent && tries < MAX_SHARD_ATTEMPTS; tries++) {
+      let tried = 1
+      while (!outcome.ok && outcome.unsent) {
         shards.markDown(index)
+        if (now() > retryUntil) break
         const next = shards.pick(index, index)
-        const left = deadline - now()
-        // Another shard only in the first half of the deadline: a slow failure leaves the
-        // answer (503) for the client, never a retry that runs past its deadline.
-        if (next === index || left < timeoutMs / 2) break
-        index = next
-        outcome = await attempt(shards, index, request, left)
+        if (next !== index && tried < MAX_SHARD_ATTEMPTS) {
+          index = next
+        } else {
+          // Every link this isolate can reach is down: a node restarting is back in well
+          // under a second, so wait a moment and try the home shard again.
+          if (now() + UNSENT_RETRY_PAUSE_MS > retryUntil) break
+          await new Promise((r) => setTimeout(r, UNSENT_RETRY_PAUSE_MS))
+          index = home
+        }
+        tried++
+        outcome = await attempt(shards, index, request, deadline - now())
       }
-      if (!outcome.ok && outcome.unsent) shards.markDown(index)
-      else shards.markUp(index)
       if (!outcome.ok && outcome.unsent) {
+        shards.markDown(index)
         throw new GatewayError(outcome.code, { reason: `${shards.name(index)}: ${outcome.reason}` })
       }
+      shards.markUp(index)
       return unwrap(outcome)
     },
   }

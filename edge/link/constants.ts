@@ -9,8 +9,16 @@ export const POOL_NAME_PREFIX = 'link-'
 export const MAX_POOL_SIZE = 64
 /** A shard whose link is down is skipped this long before a request tries it again. */
 export const LINK_DOWN_SKIP_MS = 1_000
-/** Shards one request may try when the ones before could not send it. */
+/** Shards one request tries in a row when the ones before could not send it. */
 export const MAX_SHARD_ATTEMPTS = 3
+/** With every link down, a request not sent yet is tried again after this pause. */
+export const UNSENT_RETRY_PAUSE_MS = 250
+/**
+ * A request not sent yet is tried for at most this long (and the first half of its
+ * deadline): long enough to ride over a link node or relay restarting, short enough that a
+ * link that is down for good answers 503 soon.
+ */
+export const UNSENT_RETRY_WINDOW_MS = 3_000
 /** Nodes a link may have: a cluster of 3, with room for a larger one. */
 export const MAX_LINK_URLS = 16
 /** A connection still reconnecting after this long is dropped; the next request opens a new one. */

@@ -7,6 +7,7 @@
  */
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/nats-core'
 import { GatewayError } from '../../core/index.js'
+import { LinkDownError } from './outcome.js'
 
 /** The status nats-server sends to a reply subject when nobody listens on the request subject. */
 const NO_RESPONDERS = 503
@@ -61,7 +62,8 @@ export class Replies {
     this.#pending.delete(token)
     clearTimeout(pending.timer)
     if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS) {
-      pending.reject(new GatewayError('BUS_UNAVAILABLE', { reason: 'link: no relay listens' }))
+      // Nobody received it: as unsent as a request that never left, and as safe to try again.
+      pending.reject(new LinkDownError('no relay listens'))
     } else {
       pending.resolve(msg)
     }

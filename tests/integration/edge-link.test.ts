@@ -209,13 +209,51 @@ describe('edge link under wrangler dev', () => {
     expect(elapsed).toBeLessThan(DEADLINE_MS + 2_000)
   })
 
-  it('LINK-505 with nobody serving the link subject the edge answers 503 BUS_UNAVAILABLE at once', async () => {
+  it('LINK-505 with nobody serving the link subject the edge answers 503 BUS_UNAVAILABLE once the first half of the deadline is spent trying again', async () => {
     const started = Date.now()
     const res = await fetch(`${edge.url}/demo/orders`)
     expect(res.status).toBe(503)
     expect((await problem(res)).code).toBe('BUS_UNAVAILABLE')
     expect(Date.now() - started).toBeLessThan(DEADLINE_MS)
   })
+
+  it('LINK-507 the link server restarted under load: requests that arrive while it is away wait for it (first half of their deadline) and are answered 200', async () => {
+    await serve(() => ({}))
+    const results: number[] = []
+    let stop = false
+    const load = (async () => {
+      for (let i = 0; !stop; i += 4) {
+        const batch = Array.from({ length: 4 }, (_, k) =>
+          fetch(`${edge.url}/demo/orders/${i + k}`, {
+            signal: AbortSignal.timeout(2 * DEADLINE_MS),
+          })
+            .then(async (r) => {
+              await r.arrayBuffer()
+              return r.status
+            })
+            .catch(() => 0),
+        )
+        results.push(...(await Promise.all(batch)))
+      }
+    })()
+    await new Promise((r) => setTimeout(r, 500))
+    const before = results.length
+    await buses.stopServer('link')
+    const downAt = Date.now()
+    await buses.startServer('link')
+    const awayMs = Date.now() - downAt
+    await new Promise((r) => setTimeout(r, 1_500))
+    stop = true
+    await load
+    const failed = results.filter((s) => s !== 200)
+    console.info(
+      JSON.stringify({ event: 'link-restarted', awayMs, requests: results.length, failed }),
+    )
+    expect(results.length).toBeGreaterThan(before + 8)
+    // Only a request in flight when the server went (its answer had nowhere to go) may fail;
+    // without the wait, every request of the restart's window was a 503 at once.
+    expect(failed.length).toBeLessThanOrEqual(4)
+  }, 60_000)
 
   it('LINK-506 with the link server stopped the edge answers 503 BUS_UNAVAILABLE within the deadline, and recovers', async () => {
     await serve(() => ({}))
