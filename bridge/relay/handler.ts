@@ -124,7 +124,12 @@ export function createRelay(options: RelayOptions): RelayHandler {
         subject: subjects.dirtyRequest(edgeId, request.host),
         wire: encodeRequest(request),
         request,
-        timeoutMs: Math.max(1, Math.min(options.publishTimeoutMs, request.deadline - now)),
+        // NATS-1 electing a leader takes seconds on a loaded host: wait for its ack up to half
+        // the time left, so the other half still carries the request through the pipeline.
+        timeoutMs: Math.max(
+          1,
+          Math.min(options.publishTimeoutMs, Math.floor((request.deadline - now) / 2)),
+        ),
       }
     },
 

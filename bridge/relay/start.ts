@@ -8,7 +8,7 @@ import type { Msg } from '@nats-io/nats-core'
 import { subjects, type RequestContext } from '../../core/index.js'
 import type { AuditRecord } from '../../bus/audit.js'
 import type { LoadedConfig } from '../../config/index.js'
-import { asGatewayError, PUBLISH_TIMEOUT_MS } from '../../bus/stage.js'
+import { asGatewayError } from '../../bus/stage.js'
 import { runStage, type Send, type StageResult } from '../../bus/runner.js'
 import type { Logger, Running } from '../../runtime/index.js'
 import {
@@ -24,6 +24,8 @@ export const QUEUE = 'relay'
 /** The reason an intake event recorded by the answering relay carries. */
 export const INTAKE_RECORDED_AT_ANSWER =
   'recorded at the answer: the relay that took the request in was another process'
+/** Longest the relay waits for NATS-1's ack of a link request (and half its time left). */
+export const RELAY_PUBLISH_TIMEOUT_MS = 5_000
 /** Link requests in work at once; beyond this the relay answers BUS_UNAVAILABLE at once. */
 export const MAX_IN_FLIGHT = 4_096
 
@@ -129,7 +131,7 @@ export async function startRelay(
   log: Logger,
   options: RelayRunOptions = {},
 ): Promise<Running> {
-  const relay = createRelay({ publishTimeoutMs: PUBLISH_TIMEOUT_MS })
+  const relay = createRelay({ publishTimeoutMs: RELAY_PUBLISH_TIMEOUT_MS })
   const ledger = new IntakeLedger()
   return runStage(config, log, {
     identity: COMPONENT,
