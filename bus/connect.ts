@@ -4,9 +4,9 @@
  * allows, and reconnecting for as long as it runs.
  */
 import { credsAuthenticator, type NatsConnection } from '@nats-io/nats-core'
-import { connect } from '@nats-io/transport-node'
 import type { BusName } from '../core/index.js'
 import { inboxPrefixOf, readCreds, serverUrls, type Topology } from '../topology/index.js'
+import { connectCoalescing } from './transport.js'
 
 const PING_INTERVAL_MS = 30_000
 const RECONNECT_WAIT_MS = 250
@@ -30,7 +30,7 @@ export async function connectAs(opts: ConnectAsOptions): Promise<NatsConnection>
   // Read once now, so a missing or unreadable file fails here naming its path; and again on
   // every (re)connect, so credentials renewed or rotated on disk are used without a restart.
   readCreds(opts.keysDir, identity, server)
-  return connect({
+  return connectCoalescing({
     // Every node of the bus (one, or three): the client fails over to a live one by itself.
     servers: serverUrls(topology, server),
     name: opts.name ?? `${identity}@${server}`,
