@@ -26,6 +26,7 @@ import { haproxyAvailable, startHaproxy } from './haproxy.js'
 import { peakResidentMb } from './memory.js'
 import { mintBearerTokens, verifyCostMicros } from './tokens.js'
 import { benchRequestValidator, type ValidatorResult } from './validator.js'
+import { benchFloor, type FloorResult } from './floor.js'
 import { benchAuditStore, printAuditBench } from './audit.js'
 import { cpuMicrosPerRequest, partsMicrosPerRequest, sampleCpu } from './cpu.js'
 import { judgeGoals } from './goals.js'
@@ -48,6 +49,7 @@ const IDLE_SECONDS = 3
 export const ROWS = [
   'validator',
   'audit',
+  'floor',
   'direct',
   'haproxy',
   'pipeline',
@@ -201,6 +203,12 @@ export async function bench(args: string[]): Promise<number> {
     const audit = await benchAuditStore(Math.min(seconds, 3))
     printAuditBench(audit, log)
     report.audit = audit
+  }
+  if (only.has('floor')) {
+    log('measuring the floor of the four-bus shape (one nats-server, forwarders only)...')
+    const floor = await benchFloor(Math.min(seconds, 4), concurrency)
+    printFloor(floor, log)
+    report.floor = floor
   }
   // Per-request info lines (the demo logs each request) would be measured as gateway cost.
   process.env.PORTCULLIS_LOG_LEVEL ??= 'warn'
@@ -421,6 +429,17 @@ function printValidator(results: ValidatorResult[], log: (line: string) => void)
     cells.map((c, i) => (i === 0 ? String(c).padEnd(30) : String(c).padStart(9))).join(' ')
   log(line(['request validator, one process', 'verdict', 'msg/s', 'p50 µs', 'p99 µs']))
   for (const r of results) log(line([r.message, r.verdict, r.perSecond, r.p50Us, r.p99Us]))
+  log('')
+}
+
+function printFloor(results: FloorResult[], log: (line: string) => void): void {
+  log('')
+  const line = (cells: Array<string | number>) =>
+    cells.map((c, i) => (i === 0 ? String(c).padEnd(30) : String(c).padStart(10))).join(' ')
+  log(line(['four-bus floor, in flight', 'requests', 'p50 ms', 'p99 ms', 'CPU µs/req']))
+  for (const r of results) {
+    log(line([r.inFlight, r.requests, r.p50Ms, r.p99Ms, r.cpuMicrosPerRequest]))
+  }
   log('')
 }
 
