@@ -31,6 +31,7 @@ import {
   RETRY_MS,
 } from './constants.js'
 import { createAuditReader } from './handler.js'
+import { startAuditReaderServer, type AuditReaderServer } from './reader-server.js'
 
 interface Pending {
   msg: JsMsg
@@ -75,6 +76,19 @@ export async function startAuditSink(
     onError: (e) => log.error('audit-store', { reason: e.message }),
   })
   log.info('audit-store', { backend: store.backend, location: store.location })
+  // PGlite serves this process alone: `portcullis audit show | verify` read through here.
+  let readerServer: AuditReaderServer | undefined
+  if (store.backend === 'pglite') {
+    try {
+      readerServer = await startAuditReaderServer(store, config.paths.data, (e) =>
+        log.error('audit-reader', { reason: e.message }),
+      )
+      log.info('audit-reader', { socket: readerServer.path })
+    } catch (e) {
+      // Writing the trail matters more; the CLI then says the store is busy, as before.
+      log.error('audit-reader', { reason: reasonOf(e) })
+    }
+  }
 
   const buses = topology.servers.filter((s) =>
     topology.streams.some((st) => st.server === s.name && st.name === AUDIT_STREAM),
@@ -93,6 +107,7 @@ export async function startAuditSink(
     }
   } catch (e) {
     await closeAll(connections)
+    await readerServer?.close()
     await store.close()
     throw e
   }
@@ -155,6 +170,7 @@ export async function startAuditSink(
       for (const messages of fetches) messages.stop()
       await Promise.allSettled(loops)
       await batch.close()
+      await readerServer?.close()
       // Closing the store signs its head; that checkpoint goes out with the mirrors' flush.
       await store.close()
       await mirrors.flush(MIRROR_FLUSH_MS)

@@ -6,6 +6,8 @@ export const AUDIT_DATABASE_URL_ENV = 'PORTCULLIS_AUDIT_DATABASE_URL'
 /** Under the config's `paths.data`: the embedded store's folder and its lock file. */
 export const EMBEDDED_DIR = 'audit'
 export const EMBEDDED_LOCK = 'audit.lock'
+/** Under `paths.data`: the running sink's read-only socket onto the embedded store (mode 0600). */
+export const EMBEDDED_SOCKET = 'audit.sock'
 
 /** Under the config's `paths.keys`: the checkpoint signing key pair. */
 export const KEY_DIR = 'audit'
@@ -38,3 +40,9 @@ export const QUERY_MAX_LIMIT = 10_000
 export const VERIFY_PAGE_ROWS = 5_000
 /** How far verify looks ahead for the row that belongs where a broken one stands. */
 export const VERIFY_LOOKAHEAD = 100
+/** Rows or checkpoints per answer of the sink's reader socket, at most. */
+export const READER_MAX_ROWS = 5_000
+/** An answer of rows stops short of this many bytes of JSON (at least one row goes). */
+export const READER_PAGE_BYTES = 16 * 1024 * 1024
+/** How long the CLI waits for one answer from the sink's reader socket. */
+export const READER_TIMEOUT_MS = 60_000

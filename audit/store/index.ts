@@ -4,8 +4,17 @@
  */
 export { openAuditStore } from './store.js'
 export type { AppendResult, AuditStore, OpenAuditStoreOptions, RejectedEvent } from './store.js'
-export { verifyAudit } from './verify.js'
-export type { AuditProblem, AuditProblemKind, AuditVerification, VerifyOptions } from './verify.js'
+export { sqlTrailReader, verifyAudit, verifyAuditTrail } from './verify.js'
+export type {
+  AuditProblem,
+  AuditProblemKind,
+  AuditTrailReader,
+  AuditVerification,
+  VerifyOptions,
+} from './verify.js'
+export { openAuditReader } from './remote.js'
+export type { RemoteAuditReader, RemoteHead } from './remote.js'
+export { lastCheckpointSeq, readCheckpoints, readHead, readRows } from './rows.js'
 export { queryAudit, eventOfRow } from './query.js'
 export type { AuditQuery, StoredAuditEvent } from './query.js'
 export { openAuditDatabase } from './database.js'
@@ -32,4 +41,11 @@ export {
 } from './settings.js'
 export { AuditStoreError, AUDIT_STORE_ERROR_CODES } from './errors.js'
 export type { AuditStoreErrorCode } from './errors.js'
-export { AUDIT_DATABASE_URL_ENV, GENESIS_HASH, WRITER_ROLE } from './constants.js'
+export {
+  AUDIT_DATABASE_URL_ENV,
+  EMBEDDED_SOCKET,
+  GENESIS_HASH,
+  READER_MAX_ROWS,
+  READER_PAGE_BYTES,
+  WRITER_ROLE,
+} from './constants.js'

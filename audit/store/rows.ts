@@ -146,3 +146,34 @@ export async function lastCheckpointSeq(sql: AuditSql): Promise<number> {
   )
   return row ? Number(row.seq) : 0
 }
+
+/** `seq > after`, and `seq <= upTo` when given, in seq order. */
+const range = (upTo: number | undefined) =>
+  `WHERE seq > $1${upTo === undefined ? '' : ' AND seq <= $3'} ORDER BY seq LIMIT $2`
+
+/** The stored rows after `after` (up to `upTo`), at most `limit`: what verify walks. */
+export async function readRows(
+  sql: AuditSql,
+  after: number,
+  limit: number,
+  upTo?: number,
+): Promise<AuditRow[]> {
+  const records = await sql.query<RowRecord>(
+    `SELECT ${ROW_COLUMNS} FROM audit_events ${range(upTo)}`,
+    upTo === undefined ? [after, limit] : [after, limit, upTo],
+  )
+  return records.map(rowOfRecord)
+}
+
+export async function readCheckpoints(
+  sql: AuditSql,
+  after: number,
+  limit: number,
+  upTo?: number,
+): Promise<AuditCheckpoint[]> {
+  const records = await sql.query<CheckpointRecord>(
+    `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints ${range(upTo)}`,
+    upTo === undefined ? [after, limit] : [after, limit, upTo],
+  )
+  return records.map(checkpointOfRecord)
+}

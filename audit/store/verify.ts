@@ -13,20 +13,16 @@
  *
  * Rows after the last checkpoint can be cut off without a trace here: the checkpoints
  * mirrored off the machine (syslog, OTLP) are the witness for those.
+ *
+ * The walk reads through an `AuditTrailReader`: SQL inside the snapshot (`verifyAudit`), or
+ * the running sink's reader socket (`openAuditReader` in remote.ts, `verifyAuditTrail`).
  */
 import type { KeyObject } from 'node:crypto'
 import { hashOfRow, type AuditRow } from './canonical.js'
 import { checkpointProblem, type AuditCheckpoint } from './checkpoint.js'
 import { GENESIS_HASH, VERIFY_LOOKAHEAD, VERIFY_PAGE_ROWS } from './constants.js'
 import type { AuditDatabase, AuditSql } from './database.js'
-import {
-  CHECKPOINT_COLUMNS,
-  ROW_COLUMNS,
-  checkpointOfRecord,
-  rowOfRecord,
-  type CheckpointRecord,
-  type RowRecord,
-} from './rows.js'
+import { readCheckpoints, readRows } from './rows.js'
 import type { AuditStore } from './store.js'
 
 export type AuditProblemKind = 'edited' | 'deleted' | 'reordered' | 'truncated' | 'bad-checkpoint'
@@ -56,12 +52,19 @@ export interface VerifyOptions {
 
 const short = (hash: string) => `${hash.slice(0, 12)}…`
 
-async function rowsAfter(sql: AuditSql, seq: number, limit: number): Promise<AuditRow[]> {
-  const records = await sql.query<RowRecord>(
-    `SELECT ${ROW_COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
-    [seq, limit],
-  )
-  return records.map(rowOfRecord)
+/** What the walk reads: one consistent view of the trail, in seq order. */
+export interface AuditTrailReader {
+  /** The rows with seq > after, in seq order; at most `limit`, fewer is fine. */
+  rowsAfter(after: number, limit: number): Promise<AuditRow[]>
+  /** Likewise for the checkpoints. */
+  checkpointsAfter(after: number, limit: number): Promise<AuditCheckpoint[]>
+}
+
+export function sqlTrailReader(sql: AuditSql): AuditTrailReader {
+  return {
+    rowsAfter: (after, limit) => readRows(sql, after, limit),
+    checkpointsAfter: (after, limit) => readCheckpoints(sql, after, limit),
+  }
 }
 
 /** One page at a time, in seq order. */
@@ -84,7 +87,7 @@ function pager<T extends { seq: number }>(fetch: (after: number) => Promise<T[]>
 
 /** Why the row at `row.seq` does not follow `prev`: which row is to blame, and how. */
 async function blame(
-  sql: AuditSql,
+  reader: AuditTrailReader,
   row: AuditRow,
   prev: string,
   before: AuditRow | undefined,
@@ -107,7 +110,7 @@ async function blame(
       detail: `row ${before.seq} was changed and its hash recomputed: row ${k} recorded its hash as ${short(row.prevHash)}, it is now ${short(prev)}`,
     }
   }
-  const ahead = await rowsAfter(sql, k, VERIFY_LOOKAHEAD)
+  const ahead = await reader.rowsAfter(k, VERIFY_LOOKAHEAD)
   for (const other of ahead) {
     const belongsHere = hashOfRow(other, prev, k)
     if (
@@ -148,82 +151,85 @@ export async function verifyAudit(
   options: VerifyOptions = {},
 ): Promise<AuditVerification> {
   const db = 'database' in source ? source.database : source
+  return db.transaction(
+    (sql) => verifyAuditTrail(sqlTrailReader(sql), publicKey, options),
+    'snapshot',
+  )
+}
+
+/** The walk over any reader; `verifyAudit` is this over SQL in one read-only snapshot. */
+export async function verifyAuditTrail(
+  reader: AuditTrailReader,
+  publicKey: KeyObject | readonly KeyObject[],
+  options: VerifyOptions = {},
+): Promise<AuditVerification> {
   const keys: readonly KeyObject[] = Array.isArray(publicKey) ? publicKey : [publicKey as KeyObject]
   const pageRows = options.pageRows ?? VERIFY_PAGE_ROWS
-  return db.transaction(async (sql) => {
-    const nextRow = pager((after) => rowsAfter(sql, after, pageRows))
-    const nextCheckpoint = pager(async (after) =>
-      (
-        await sql.query<CheckpointRecord>(
-          `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE seq > $1 ORDER BY seq LIMIT $2`,
-          [after, pageRows],
-        )
-      ).map(checkpointOfRecord),
-    )
-    let rows = 0
-    let checkpoints = 0
-    let prev = GENESIS_HASH
-    let before: AuditRow | undefined
-    /** The seq of the last checkpoint that matched its row: rows up to it are proven. */
-    let proven = 0
-    const result = (problem?: AuditProblem): AuditVerification => ({
-      ok: !problem,
-      rows,
-      checkpoints,
-      ...(before && { head: { seq: before.seq, hash: before.hash } }),
-      ...(problem && { problem }),
-    })
-    const badSignature = (c: AuditCheckpoint): AuditProblem | undefined => {
-      const why = checkpointProblem(c, keys)
-      return why
-        ? { seq: c.seq, kind: 'bad-checkpoint', detail: `the checkpoint at row ${c.seq}: ${why}` }
-        : undefined
-    }
+  const nextRow = pager((after) => reader.rowsAfter(after, pageRows))
+  const nextCheckpoint = pager((after) => reader.checkpointsAfter(after, pageRows))
+  let rows = 0
+  let checkpoints = 0
+  let prev = GENESIS_HASH
+  let before: AuditRow | undefined
+  /** The seq of the last checkpoint that matched its row: rows up to it are proven. */
+  let proven = 0
+  const result = (problem?: AuditProblem): AuditVerification => ({
+    ok: !problem,
+    rows,
+    checkpoints,
+    ...(before && { head: { seq: before.seq, hash: before.hash } }),
+    ...(problem && { problem }),
+  })
+  const badSignature = (c: AuditCheckpoint): AuditProblem | undefined => {
+    const why = checkpointProblem(c, keys)
+    return why
+      ? { seq: c.seq, kind: 'bad-checkpoint', detail: `the checkpoint at row ${c.seq}: ${why}` }
+      : undefined
+  }
 
-    let checkpoint = await nextCheckpoint()
-    for (let row = await nextRow(); row; row = await nextRow()) {
-      const expected = rows + 1
-      if (row.seq !== expected) {
-        return result({
-          seq: expected,
-          kind: 'deleted',
-          detail:
-            expected === row.seq - 1
-              ? `row ${expected} is missing: the row after row ${expected - 1} is row ${row.seq}`
-              : `rows ${expected} to ${row.seq - 1} are missing: the row after row ${expected - 1} is row ${row.seq}`,
-        })
-      }
-      if (row.prevHash !== prev || hashOfRow(row, prev) !== row.hash)
-        return result(await blame(sql, row, prev, before))
-      prev = row.hash
-      before = row
-      rows++
-      while (checkpoint && checkpoint.seq <= row.seq) {
-        const bad = badSignature(checkpoint)
-        if (bad) return result(bad)
-        if (checkpoint.headHash !== row.hash) {
-          // The rows link up, so they were rewritten and rehashed since this was signed:
-          // somewhere after the last checkpoint that still matched.
-          return result({
-            seq: proven + 1,
-            kind: 'edited',
-            detail: `rows ${proven + 1} to ${row.seq} were rewritten and rehashed: row ${row.seq}'s hash ${short(row.hash)} is not the ${short(checkpoint.headHash)} signed at ${checkpoint.time}`,
-          })
-        }
-        proven = checkpoint.seq
-        checkpoints++
-        checkpoint = await nextCheckpoint()
-      }
-    }
-    if (checkpoint) {
-      const bad = badSignature(checkpoint)
-      if (bad) return result(bad)
+  let checkpoint = await nextCheckpoint()
+  for (let row = await nextRow(); row; row = await nextRow()) {
+    const expected = rows + 1
+    if (row.seq !== expected) {
       return result({
-        seq: rows + 1,
-        kind: 'truncated',
-        detail: `the checkpoint signed at ${checkpoint.time} covers ${checkpoint.seq} rows, but the trail ends at row ${rows}: rows from ${rows + 1} on were cut off`,
+        seq: expected,
+        kind: 'deleted',
+        detail:
+          expected === row.seq - 1
+            ? `row ${expected} is missing: the row after row ${expected - 1} is row ${row.seq}`
+            : `rows ${expected} to ${row.seq - 1} are missing: the row after row ${expected - 1} is row ${row.seq}`,
       })
     }
-    return result()
-  }, 'snapshot')
+    if (row.prevHash !== prev || hashOfRow(row, prev) !== row.hash)
+      return result(await blame(reader, row, prev, before))
+    prev = row.hash
+    before = row
+    rows++
+    while (checkpoint && checkpoint.seq <= row.seq) {
+      const bad = badSignature(checkpoint)
+      if (bad) return result(bad)
+      if (checkpoint.headHash !== row.hash) {
+        // The rows link up, so they were rewritten and rehashed since this was signed:
+        // somewhere after the last checkpoint that still matched.
+        return result({
+          seq: proven + 1,
+          kind: 'edited',
+          detail: `rows ${proven + 1} to ${row.seq} were rewritten and rehashed: row ${row.seq}'s hash ${short(row.hash)} is not the ${short(checkpoint.headHash)} signed at ${checkpoint.time}`,
+        })
+      }
+      proven = checkpoint.seq
+      checkpoints++
+      checkpoint = await nextCheckpoint()
+    }
+  }
+  if (checkpoint) {
+    const bad = badSignature(checkpoint)
+    if (bad) return result(bad)
+    return result({
+      seq: rows + 1,
+      kind: 'truncated',
+      detail: `the checkpoint signed at ${checkpoint.time} covers ${checkpoint.seq} rows, but the trail ends at row ${rows}: rows from ${rows + 1} on were cut off`,
+    })
+  }
+  return result()
 }

@@ -10,21 +10,28 @@
  *            the INSERT-only writer role then)
  *
  * Bad arguments exit 2 with the usage. The embedded store serves one process: with the sink
- * running on it, stop the sink first (or use PostgreSQL).
+ * running on it, `show` and `verify` read through the sink's read-only socket
+ * (`<paths.data>/audit.sock`, `audit/sink/reader-server.ts`) with the same output;
+ * `migrate` is refused until the sink stops (or use PostgreSQL).
  */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { loadConfig } from '../../config/index.js'
 import { AUDIT_VERDICTS, type AuditVerdict } from '../../core/index.js'
 import {
   AuditStoreError,
+  EMBEDDED_SOCKET,
   auditKeyPaths,
   migrateAuditDatabase,
   openAuditDatabase,
+  openAuditReader,
   queryAudit,
   readAuditPublicKey,
   resolveAuditDatabaseUrl,
   verifyAudit,
   type AuditDatabase,
   type AuditQuery,
+  type RemoteAuditReader,
   type StoredAuditEvent,
 } from '../../audit/store/index.js'
 import { configFile } from '../args.js'
@@ -160,6 +167,7 @@ export async function audit(
 
   const config = loadConfig(configFile(rest))
   let db: AuditDatabase | undefined
+  let remote: RemoteAuditReader | undefined
   try {
     const publicKey =
       sub === 'verify'
@@ -169,29 +177,38 @@ export async function audit(
           )
         : undefined
     const databaseUrl = resolveAuditDatabaseUrl(config, env)
-    db = await openAuditDatabase({
-      ...(databaseUrl && { databaseUrl }),
-      dataDir: config.paths.data,
-      create: sub === 'migrate',
-    })
+    try {
+      db = await openAuditDatabase({
+        ...(databaseUrl && { databaseUrl }),
+        dataDir: config.paths.data,
+        create: sub === 'migrate',
+      })
+    } catch (e) {
+      // The sink holds the embedded store: read through its socket instead.
+      const busy = e instanceof AuditStoreError && e.code === 'AUDIT_STORE_BUSY'
+      if (!busy || sub === 'migrate' || !existsSync(join(config.paths.data, EMBEDDED_SOCKET)))
+        throw e
+      remote = openAuditReader(config.paths.data)
+    }
+    const location = remote?.location ?? db!.location
     if (sub === 'migrate') {
-      const report = await migrateAuditDatabase(db)
+      const report = await migrateAuditDatabase(db!)
       for (const m of report.applied) io.out.write(`applied ${m.version} ${m.name}\n`)
-      io.out.write(`audit schema at version ${report.version} on ${db.location}\n`)
+      io.out.write(`audit schema at version ${report.version} on ${location}\n`)
       return 0
     }
     if (sub === 'show') {
-      const events = await queryAudit(db, query!)
+      const events = remote ? await remote.query(query!) : await queryAudit(db!, query!)
       if (flags.has('json')) io.out.write(`${JSON.stringify(events, null, 2)}\n`)
       else for (const e of events) io.out.write(`${line(e)}\n`)
       if (!flags.has('json') && events.length === 0) io.err.write('no matching events\n')
       return 0
     }
-    const result = await verifyAudit(db, publicKey!)
+    const result = remote ? await remote.verify(publicKey!) : await verifyAudit(db!, publicKey!)
     if (result.ok) {
       const head = result.head ? `, head row ${result.head.seq} ${result.head.hash}` : ''
       io.out.write(
-        `audit trail verified: ${result.rows} rows, ${result.checkpoints} checkpoints${head} (${db.location})\n`,
+        `audit trail verified: ${result.rows} rows, ${result.checkpoints} checkpoints${head} (${location})\n`,
       )
       return 0
     }
@@ -206,7 +223,8 @@ export async function audit(
   } catch (e) {
     if (!(e instanceof AuditStoreError) && !(e instanceof Error && 'severity' in e)) throw e
     // A database error (`severity` is set by pg and PGlite) names a table or role, no secret.
-    const where = db ? ` (${db.location})` : ''
+    const location = remote?.location ?? db?.location
+    const where = location ? ` (${location})` : ''
     io.err.write(`portcullis audit ${sub}: ${printable(e.message)}${where}\n`)
     return 1
   } finally {

@@ -1,6 +1,7 @@
 /**
  * `npm start` as a user runs it: `portcullis up` in the foreground, a real request through
- * it, then SIGTERM, after which nothing it started may be left running.
+ * it, `portcullis audit show | verify` in a second terminal while it runs, then SIGTERM,
+ * after which nothing it started may be left running.
  */
 import { spawn, execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -19,7 +20,7 @@ function processesMentioning(text: string): string[] {
   return out.split('\n').filter((l) => l.includes(text) && !l.includes('ps -e'))
 }
 
-it('CLI-001 up serves the demo, prints the ingress, and SIGTERM leaves no process behind', async () => {
+it('CLI-001 up serves the demo, prints the ingress, its audit trail reads while it runs, and SIGTERM leaves no process behind', async () => {
   const [link, linkWebsocket, dreq, creq, dresp, cresp, edge, demo] = await freePorts(8)
   const config = JSON.parse(readFileSync(join(REPO_ROOT, 'portcullis.config.json'), 'utf8'))
   config.edge.port = edge
@@ -53,6 +54,34 @@ it('CLI-001 up serves the demo, prints the ingress, and SIGTERM leaves no proces
     expect(output).toMatch(/^edge\s+\| /m)
     const res = await fetch(`http://127.0.0.1:${edge}/demo/orders`)
     expect(res.status).toBe(200)
+    // The trail, read while the sink holds the embedded store (through its reader socket).
+    const requestId = res.headers.get('x-request-id')!
+    const cli = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [join(REPO_ROOT, 'cli', 'portcullis.mjs'), 'audit', ...args, '--config', file],
+        { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
+      )
+    let stages: string[] = []
+    for (const until = Date.now() + 30_000; Date.now() < until;) {
+      const shown = cli('show', '--request', requestId, '--json')
+      expect(shown.status, shown.stderr).toBe(0)
+      stages = (JSON.parse(shown.stdout) as Array<{ stage: string }>).map((e) => e.stage)
+      if (stages.includes('response-validator') && stages.includes('backend')) break
+      await new Promise((r) => setTimeout(r, 500))
+    }
+    expect(stages).toEqual(
+      expect.arrayContaining([
+        'edge',
+        'relay',
+        'request-validator',
+        'backend',
+        'response-validator',
+      ]),
+    )
+    const verified = cli('verify')
+    expect(verified.status, verified.stderr).toBe(0)
+    expect(verified.stdout).toContain('read through the running audit sink')
     expect(processesMentioning(dir).length).toBeGreaterThan(5)
     // The live process table: every process with a live pid, its ports answering.
     const status = spawnSync(
