@@ -4,14 +4,13 @@
  * gives; it refuses writes and bad input.
  */
 import type { KeyObject } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuditEvent } from '../../core/index.js'
-import { audit } from '../../cli/commands/audit.js'
+import { runAudit, writeAuditConfig } from '../../tests/harness/audit-cli.js'
 import {
   auditKeyPaths,
   ensureAuditSigningKey,
@@ -24,8 +23,6 @@ import {
   type AuditStore,
 } from '../store/index.js'
 import { startAuditReaderServer, type AuditReaderServer } from './reader-server.js'
-
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 function events(from: number, to: number): AuditEvent[] {
   return Array.from({ length: to - from + 1 }, (_, i) => {
@@ -45,31 +42,6 @@ function events(from: number, to: number): AuditEvent[] {
       latencyMs: 1.5,
     }
   })
-}
-
-/** The repo's config with its folders moved into `dir`. */
-function writeConfig(dir: string): string {
-  const raw = JSON.parse(readFileSync(join(REPO_ROOT, 'portcullis.config.json'), 'utf8')) as {
-    upstreams: Record<string, { openapi: string }>
-    paths?: unknown
-  }
-  for (const u of Object.values(raw.upstreams)) u.openapi = resolve(REPO_ROOT, u.openapi)
-  raw.paths = { keys: join(dir, 'keys'), data: join(dir, 'data') }
-  const file = join(dir, 'portcullis.config.json')
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(file, JSON.stringify(raw, null, 2))
-  return file
-}
-
-async function run(args: string[]) {
-  let out = ''
-  let err = ''
-  const code = await audit(
-    args,
-    { out: { write: (t: string) => (out += t) }, err: { write: (t: string) => (err += t) } },
-    {},
-  )
-  return { code, out, err }
 }
 
 function http(socketPath: string, method: string, path: string, body?: string) {
@@ -97,7 +69,7 @@ describe('the audit sink reader socket', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'pc-reader-'))
-    config = writeConfig(root)
+    config = writeAuditConfig(root)
     dataDir = join(root, 'data')
     const keysDir = join(root, 'keys')
     store = await openAuditStore({
@@ -122,7 +94,7 @@ describe('the audit sink reader socket', () => {
     await expect(openAuditDatabase({ dataDir, create: false })).rejects.toMatchObject({
       code: 'AUDIT_STORE_BUSY',
     })
-    const verified = await run(['verify', '--config', config])
+    const verified = await runAudit(['verify', '--config', config])
     expect(verified).toMatchObject({ code: 0, err: '' })
     expect(verified.out).toMatch(
       /^audit trail verified: 20 rows, 2 checkpoints, head row 20 [0-9a-f]{64} \(.*audit \(read through the running audit sink\)\)\n$/,
@@ -132,13 +104,13 @@ describe('the audit sink reader socket', () => {
     expect(await remote.verify(publicKey)).toEqual(local)
     expect(await remote.verify(publicKey, { pageRows: 3 })).toEqual(local)
 
-    const shown = await run(['show', '--request', 'req-3', '--config', config])
+    const shown = await runAudit(['show', '--request', 'req-3', '--config', config])
     expect(shown.code).toBe(0)
     expect(shown.out.trim().split('\n')).toEqual([
       expect.stringMatching(/^#5 2024-05-01T12:00:05.000Z req-3 request-validator .* reject /),
       expect.stringMatching(/^#6 .* accept POST demo:443\/orders 200 1.5ms$/),
     ])
-    const json = await run([
+    const json = await runAudit([
       'show',
       '--verdict',
       'reject',
@@ -221,7 +193,7 @@ describe('the audit sink reader socket', () => {
     const local = await verifyAudit(store, publicKey)
     expect(local.problem).toMatchObject({ seq: 26, kind: 'truncated' })
     expect(await openAuditReader(dataDir).verify(publicKey)).toEqual(local)
-    const r = await run(['verify', '--config', config])
+    const r = await runAudit(['verify', '--config', config])
     expect(r.code).toBe(1)
     expect(r.out).toMatch(/^audit trail broken at row 26: truncated: .* covers 30 rows/)
   })
@@ -232,18 +204,18 @@ describe('the audit sink reader socket', () => {
     expect(local.problem).toMatchObject({ seq: 5, kind: 'edited', eventId: 'evt-5' })
     expect(await openAuditReader(dataDir).verify(publicKey)).toEqual(local)
     expect(await openAuditReader(dataDir).verify(publicKey, { pageRows: 2 })).toEqual(local)
-    const r = await run(['verify', '--config', config])
+    const r = await runAudit(['verify', '--config', config])
     expect(r.code).toBe(1)
     expect(r.out).toMatch(/^audit trail broken at row 5: edited \(event evt-5\): /)
     expect(r.out).toContain('checked 4 rows and 0 checkpoints before it')
   })
 
   it('without the socket the CLI says the store is busy, as before; migrate never reads through it', async () => {
-    const migrate = await run(['migrate', '--config', config])
+    const migrate = await runAudit(['migrate', '--config', config])
     expect(migrate.code).toBe(1)
     expect(migrate.err).toMatch(/is open in process \d+ \(the audit sink\?\)/)
     await server.close()
-    const r = await run(['verify', '--config', config])
+    const r = await runAudit(['verify', '--config', config])
     expect(r.code).toBe(1)
     expect(r.err).toMatch(/is open in process \d+ \(the audit sink\?\)/)
   })

@@ -4,9 +4,9 @@
  * `PORTCULLIS_AUDIT_DATABASE_URL`.
  */
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuditEvent } from '../../core/index.js'
@@ -15,7 +15,7 @@ import {
   openAuditDatabase,
   openAuditStore,
 } from '../../audit/store/index.js'
-import { audit } from '../../cli/commands/audit.js'
+import { runAudit, writeAuditConfig } from '../harness/audit-cli.js'
 import { startPostgres, type PostgresHarness } from '../harness/postgres.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -37,31 +37,6 @@ function events(count: number): AuditEvent[] {
   }))
 }
 
-/** The repo's config with its folders moved into `dir`, written as `dir/portcullis.config.json`. */
-function writeConfig(dir: string): string {
-  const raw = JSON.parse(readFileSync(join(REPO_ROOT, 'portcullis.config.json'), 'utf8')) as {
-    upstreams: Record<string, { openapi: string }>
-    paths?: unknown
-  }
-  for (const u of Object.values(raw.upstreams)) u.openapi = resolve(REPO_ROOT, u.openapi)
-  raw.paths = { keys: join(dir, 'keys'), data: join(dir, 'data') }
-  const file = join(dir, 'portcullis.config.json')
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(file, JSON.stringify(raw, null, 2))
-  return file
-}
-
-async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  let out = ''
-  let err = ''
-  const code = await audit(
-    args,
-    { out: { write: (t: string) => (out += t) }, err: { write: (t: string) => (err += t) } },
-    env,
-  )
-  return { code, out, err }
-}
-
 describe('portcullis audit', () => {
   let root: string
   let clean: string
@@ -71,7 +46,7 @@ describe('portcullis audit', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'portcullis-audit-cli-'))
-    clean = writeConfig(join(root, 'clean'))
+    clean = writeAuditConfig(join(root, 'clean'))
     const keysDir = join(root, 'clean', 'keys')
     const store = await openAuditStore({
       dataDir: join(root, 'clean', 'data'),
@@ -90,7 +65,7 @@ describe('portcullis audit', () => {
     ])
     await store.close()
 
-    tampered = writeConfig(join(root, 'tampered'))
+    tampered = writeAuditConfig(join(root, 'tampered'))
     cpSync(join(root, 'clean', 'keys'), join(root, 'tampered', 'keys'), { recursive: true })
     cpSync(join(root, 'clean', 'data'), join(root, 'tampered', 'data'), { recursive: true })
     const db = await openAuditDatabase({ dataDir: join(root, 'tampered', 'data') })
@@ -101,7 +76,7 @@ describe('portcullis audit', () => {
     )
     await db.close()
 
-    empty = writeConfig(join(root, 'empty'))
+    empty = writeAuditConfig(join(root, 'empty'))
     cpSync(join(root, 'clean', 'keys'), join(root, 'empty', 'keys'), { recursive: true })
   })
 
@@ -111,7 +86,7 @@ describe('portcullis audit', () => {
   })
 
   it('verify checks every row and checkpoint and exits 0', async () => {
-    const r = await run(['verify', '--config', clean])
+    const r = await runAudit(['verify', '--config', clean])
     expect(r.code).toBe(0)
     expect(r.out).toMatch(
       /^audit trail verified: 21 rows, 2 checkpoints, head row 21 [0-9a-f]{64} /,
@@ -119,7 +94,7 @@ describe('portcullis audit', () => {
   })
 
   it('AUD-019 verify exits 1 and names the first row that does not fit', async () => {
-    const r = await run(['verify', '--config', tampered])
+    const r = await runAudit(['verify', '--config', tampered])
     expect(r.code).toBe(1)
     expect(r.out).toMatch(/^audit trail broken at row 5: edited \(event evt-5\): /)
     expect(r.out).toContain('checked 4 rows and 0 checkpoints before it')
@@ -128,7 +103,7 @@ describe('portcullis audit', () => {
   it('verify against another public key fails on the first checkpoint', async () => {
     const other = join(root, 'other-keys')
     ensureAuditSigningKey(other)
-    const r = await run([
+    const r = await runAudit([
       'verify',
       '--config',
       clean,
@@ -140,7 +115,7 @@ describe('portcullis audit', () => {
   })
 
   it('show finds a request, a time range, a verdict; --json for scripts', async () => {
-    const byRequest = await run(['show', '--request', 'req-3', '--config', clean])
+    const byRequest = await runAudit(['show', '--request', 'req-3', '--config', clean])
     expect(byRequest.code).toBe(0)
     expect(byRequest.out.trim().split('\n')).toEqual([
       expect.stringMatching(/^#5 2024-05-01T12:00:05.000Z req-3 request-validator .* reject /),
@@ -148,7 +123,7 @@ describe('portcullis audit', () => {
         /^#6 2024-05-01T12:00:06.000Z req-3 .* accept POST demo:443\/orders 200 1.5ms$/,
       ),
     ])
-    const json = await run([
+    const json = await runAudit([
       'show',
       '--since',
       '2024-05-01T12:00:03Z',
@@ -165,12 +140,12 @@ describe('portcullis audit', () => {
     expect(json.code).toBe(0)
     const rows = JSON.parse(json.out) as Array<{ id: string; seq: number }>
     expect(rows.map((r) => r.id)).toEqual(['evt-5', 'evt-10'])
-    const none = await run(['show', '--request', 'nobody', '--config', clean])
+    const none = await runAudit(['show', '--request', 'nobody', '--config', clean])
     expect(none).toMatchObject({ code: 0, out: '', err: 'no matching events\n' })
   })
 
   it('AUD-020 show escapes control characters in stored values: no forged line, no terminal codes', async () => {
-    const r = await run(['show', '--request', 'req-escape', '--config', clean])
+    const r = await runAudit(['show', '--request', 'req-escape', '--config', clean])
     expect(r.code).toBe(0)
     expect(r.out.split('\n')).toHaveLength(2)
     expect(r.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/)
@@ -190,14 +165,14 @@ describe('portcullis audit', () => {
     [['verify', '--json'], /unknown argument --json/],
     [['verify', 'extra'], /unknown argument extra/],
   ])('bad arguments %j exit 2 with a clear message', async (args, message) => {
-    const r = await run(args)
+    const r = await runAudit(args)
     expect(r.code).toBe(2)
     expect(r.err).toMatch(message)
     expect(r.out).toBe('')
   })
 
   it('exits 1 with a clear message when there is no store to read', async () => {
-    const r = await run(['verify', '--config', empty])
+    const r = await runAudit(['verify', '--config', empty])
     expect(r.code).toBe(1)
     expect(r.err).toMatch(/no audit store at .*audit \(the audit sink creates it/)
   })
@@ -205,7 +180,7 @@ describe('portcullis audit', () => {
   it('reads PostgreSQL named by PORTCULLIS_AUDIT_DATABASE_URL, never printing its password', async () => {
     postgres = await startPostgres()
     const dir = join(root, 'pg')
-    const config = writeConfig(dir)
+    const config = writeAuditConfig(dir)
     const store = await openAuditStore({
       databaseUrl: postgres.url,
       dataDir: join(dir, 'data'),
@@ -216,13 +191,13 @@ describe('portcullis audit', () => {
     await store.append(events(5))
     await store.close()
     const env = { PORTCULLIS_AUDIT_DATABASE_URL: postgres.url }
-    const r = await run(['verify', '--config', config], env)
+    const r = await runAudit(['verify', '--config', config], env)
     expect(r.code).toBe(0)
     expect(r.out).toMatch(
       /verified: 5 rows, 1 checkpoints.*\(postgresql:\/\/portcullis:\*\*\*@127\.0\.0\.1/,
     )
     expect(r.out).not.toContain(new URL(postgres.url).password)
-    const migrate = await run(['migrate', '--config', config], env)
+    const migrate = await runAudit(['migrate', '--config', config], env)
     expect(migrate).toMatchObject({ code: 0 })
     expect(migrate.out).toMatch(/audit schema at version 2/)
   })
