@@ -10,6 +10,8 @@ export interface LinkAnswer {
   /** 0: no answer in time, or the connection failed (`error` says which). */
   status: number
   error?: string
+  /** The error code a stage set on the answer (what the edge renders as its problem). */
+  code?: string
 }
 
 export async function getThroughLink(
@@ -35,7 +37,12 @@ export async function getThroughLink(
       headers: wire.headers,
       timeout: timeoutMs + 5_000,
     })
-    return { requestId, status: decodeResponse(reply.headers, reply.data).status }
+    const response = decodeResponse(reply.headers, reply.data)
+    return {
+      requestId,
+      status: response.status,
+      ...(response.error && { code: response.error }),
+    }
   } catch (e) {
     return { requestId, status: 0, error: e instanceof Error ? e.message : String(e) }
   }

@@ -37,6 +37,7 @@ afterAll(async () => {
 async function get(): Promise<number> {
   const answer = await getThroughLink(link, stack.config.edge.id, { timeoutMs: 20_000 })
   if (answer.error) errors.push(answer.error)
+  if (answer.code) errors.push(`${answer.status} ${answer.code}`)
   return answer.status
 }
 
