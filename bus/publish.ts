@@ -8,7 +8,10 @@
  *
  * A publish still waiting when the connection drops is sent again once it is back (on another
  * node of a cluster, say): the one it sent may never have reached a server, and the stream
- * stores a message id once, so a second copy is harmless.
+ * stores a message id once, so a second copy is harmless. For the same reason a publish left
+ * unanswered for `RESEND_AFTER_MS` is sent again (then after twice as long, and so on) until
+ * its bound: a clustered stream whose leader moves while the message is on its way drops the
+ * proposal without a word, and the first copy would otherwise wait out the whole bound.
  */
 import { nuid, type Msg, type NatsConnection } from '@nats-io/nats-core'
 import type { WireMessage } from '../core/index.js'
@@ -17,6 +20,9 @@ const EXPECTED_STREAM = 'Nats-Expected-Stream'
 const MSG_ID = 'Nats-Msg-Id'
 /** How often late publishes are expired: a timeout fires at most this much after its time. */
 const SWEEP_MS = 100
+/** Silence after which a publish is sent again; doubles per copy, up to `RESEND_MAX_MS`. */
+export const RESEND_AFTER_MS = 1_000
+const RESEND_MAX_MS = 4_000
 const decoder = new TextDecoder()
 
 export interface PublishAck {
@@ -38,6 +44,9 @@ interface Waiting {
   resolve(ack: PublishAck): void
   reject(e: Error): void
   expires: number
+  /** When it is sent again if still unanswered, and the wait after that. */
+  resendAt: number
+  resendAfter: number
   /** Writes the publish (again). */
   send(): void
 }
@@ -100,9 +109,19 @@ export function createEnvelopePublisher(
   const sweep = (): void => {
     const now = Date.now()
     for (const [token, w] of waiting) {
-      if (w.expires > now) continue
-      waiting.delete(token)
-      w.reject(new Error('timeout'))
+      if (w.expires <= now) {
+        waiting.delete(token)
+        w.reject(new Error('timeout'))
+        continue
+      }
+      if (w.resendAt > now) continue
+      w.resendAfter = Math.min(w.resendAfter * 2, RESEND_MAX_MS)
+      w.resendAt = now + w.resendAfter
+      try {
+        w.send()
+      } catch {
+        // Disconnected: the reconnect sends it again.
+      }
     }
     if (waiting.size === 0 && timer) {
       clearInterval(timer)
@@ -118,7 +137,15 @@ export function createEnvelopePublisher(
       h.set(EXPECTED_STREAM, opts.stream)
       const send = () => nc.publish(subject, wire.data, { headers: h, reply: prefix + token })
       return new Promise<PublishAck>((resolve, reject) => {
-        waiting.set(token, { resolve, reject, expires: Date.now() + opts.timeoutMs, send })
+        const now = Date.now()
+        waiting.set(token, {
+          resolve,
+          reject,
+          expires: now + opts.timeoutMs,
+          resendAt: now + RESEND_AFTER_MS,
+          resendAfter: RESEND_AFTER_MS,
+          send,
+        })
         if (!timer) {
           timer = setInterval(sweep, SWEEP_MS)
           timer.unref()

@@ -3,16 +3,30 @@
  * a rolling restart never leaves a stream or a consumer without a leader or a quorum:
  * - before: every stream and consumer the node leads steps down, and another node leads at
  *   once, instead of after an election timeout once the node is gone;
- * - after: waits until every stream and consumer on the bus lists the node as a current
- *   replica again (caught up). Only then may the next node go: two nodes of three behind at
+ * - after: waits until every stream and consumer on the bus lists the node as a replica that
+ *   is caught up again (current, or a few entries behind and answering). Only then may the next node go: two nodes of three behind at
  *   once is no quorum, and every publish waits.
  * Through a connection as the admin identity, whose grant is the JetStream API.
  */
 import type { NatsConnection } from '@nats-io/nats-core'
-import { jetstreamManager, type ClusterInfo, type JetStreamManager } from '@nats-io/jetstream'
+import {
+  jetstreamManager,
+  type ClusterInfo,
+  type JetStreamManager,
+  type PeerInfo,
+} from '@nats-io/jetstream'
 
 const POLL_MS = 200
 const REQUEST_TIMEOUT_MS = 2_000
+/**
+ * A follower counts as caught up when the leader has heard from it lately and it trails the
+ * commit by no more than this many entries. `current` alone is stricter than quorum needs:
+ * nats-server sets it only when the follower has acknowledged everything the leader applied,
+ * and under steady load the slowest of three (the one just restarted, on a busy machine) can
+ * stay an entry or two behind at every look while it acknowledges every append.
+ */
+const LAG_SLACK = 64
+const SEEN_WITHIN_NS = 2_000 * 1e6
 
 interface Led {
   stream: string
@@ -51,17 +65,31 @@ export async function stepDownLeaders(nc: NatsConnection, server: string): Promi
   return moved
 }
 
+/** Whether a follower may count toward quorum while the next node restarts. */
+export function isCaughtUp(p: PeerInfo): boolean {
+  if (p.offline) return false
+  return p.current || ((p.lag ?? Infinity) <= LAG_SLACK && (p.active ?? Infinity) <= SEEN_WITHIN_NS)
+}
+
 /** What is not yet back on `server`: leaderless, or the node not a current replica. */
 function behind(all: Led[], server: string): string[] {
-  return all
-    .filter((l) => {
-      const c = l.cluster
-      if (!c?.leader) return true
-      if (c.leader === server) return false
-      const replica = c.replicas?.find((r) => r.name === server)
-      return !replica || !replica.current || replica.offline === true
-    })
-    .map(nameOf)
+  const out: string[] = []
+  for (const l of all) {
+    const c = l.cluster
+    if (!c?.leader) {
+      out.push(`${nameOf(l)} (no leader)`)
+      continue
+    }
+    if (c.leader === server) continue
+    const replica = c.replicas?.find((r) => r.name === server)
+    if (!replica) out.push(`${nameOf(l)} (not a replica)`)
+    else if (!isCaughtUp(replica)) {
+      const seen = Math.round((replica.active ?? 0) / 1e6)
+      const state = replica.offline ? 'offline' : 'not current'
+      out.push(`${nameOf(l)} (${state}, lag ${replica.lag ?? '?'}, seen ${seen} ms ago)`)
+    }
+  }
+  return out
 }
 
 /**
