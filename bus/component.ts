@@ -1,6 +1,13 @@
 /**
  * A component's connections: one per server it has a grant on, all as its own identity,
  * with the JetStream publish of an envelope to the stream that server keeps.
+ *
+ * A connection to a bus that keeps no request-path stream (the link: only core subscriptions
+ * on it) moves when its node enters lame duck mode (a planned restart): a new connection is
+ * opened (the node in lame duck takes no new clients, so it lands on another), the
+ * `onMoved` listeners subscribe again on it, and only then is the old one drained, so the
+ * messages it already took are handled and nothing routed to it is cut off when the node
+ * closes its clients.
  */
 import type { NatsConnection } from '@nats-io/nats-core'
 import { GatewayError, type BusName, type WireMessage } from '../core/index.js'
@@ -28,6 +35,11 @@ export interface ComponentBuses {
     requestId: string,
     timeoutMs?: number,
   ): Promise<PublishAck>
+  /**
+   * Lets the connection to `server` move (see above): `resubscribe` is called, and awaited,
+   * once `on(server)` is the new connection. A connection nobody resubscribes on stays.
+   */
+  onMoved(server: BusName, resubscribe: () => Promise<void>): void
   close(): Promise<void>
 }
 
@@ -48,6 +60,36 @@ export async function connectComponent(
   }
   const byServer = new Map(servers.map((server, i) => [server, connections[i]!]))
   const publishers = new Map<BusName, EnvelopePublisher & { stream: string }>()
+  const resubscribers = new Map<BusName, () => Promise<void>>()
+  let closing = false
+  const streamed = new Set(topology.streams.filter((s) => s.kind === 'data').map((s) => s.server))
+
+  const move = async (server: BusName, old: NatsConnection): Promise<void> => {
+    const resubscribe = resubscribers.get(server)
+    if (!resubscribe || closing || byServer.get(server) !== old) return
+    const fresh = await connectAs({ topology, keysDir: config.paths.keys, identity, server })
+    if (closing) {
+      await fresh.close()
+      return
+    }
+    connections.push(fresh)
+    byServer.set(server, fresh)
+    watch(server, fresh)
+    await resubscribe()
+    await old.drain().catch(() => old.close())
+    connections.splice(connections.indexOf(old), 1)
+  }
+  const watch = (server: BusName, nc: NatsConnection): void => {
+    if (streamed.has(server)) return
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type !== 'ldm') continue
+        await move(server, nc).catch(() => undefined)
+        return
+      }
+    })()
+  }
+  for (const [server, nc] of byServer) watch(server, nc)
   const on = (server: BusName) => {
     const nc = byServer.get(server)
     if (!nc) throw new Error(`${identity} is not connected to the ${server} bus`)
@@ -89,7 +131,13 @@ export async function connectComponent(
         }
       }
     },
+    onMoved(server, resubscribe) {
+      if (streamed.has(server))
+        throw new Error(`the ${server} connection carries a stream: it cannot move`)
+      resubscribers.set(server, resubscribe)
+    },
     async close() {
+      closing = true
       await closeAll(connections)
       for (const p of publishers.values()) p.close()
     },

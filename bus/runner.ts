@@ -193,10 +193,21 @@ export async function runStage(
   }
 
   let sub: Subscription | undefined
+  let stopping = false
   let stage: Stage | undefined
   const inFlight = new Set<Promise<void>>()
   try {
-    if (def.intake) sub = await subscribe(def.intake)
+    const { intake } = def
+    if (intake) {
+      sub = await subscribe(intake)
+      // The intake's connection moved off a node going away: subscribe on the new one first;
+      // the old connection is drained after this, with the subscription on it.
+      buses.onMoved(intake.bus, async () => {
+        if (stopping) return
+        sub = await subscribe(intake)
+        log.info('moved', { bus: intake.bus, reason: 'its node went lame duck' })
+      })
+    }
     stage = await startStage({
       name: identity,
       nc: buses.on(input),
@@ -289,6 +300,7 @@ export async function runStage(
     buses,
     audit,
     async stop() {
+      stopping = true
       await sub?.drain().catch(() => undefined)
       await Promise.all(inFlight)
       await consuming.stop()

@@ -26,6 +26,7 @@ import {
   writeServerConfig,
   type NatsServerSpec,
   type Topology,
+  LAME_DUCK_DURATION_MS,
 } from '../topology/index.js'
 import { connectAs } from '../bus/index.js'
 import type { BusName } from '../core/index.js'
@@ -95,6 +96,8 @@ const NODE_ARGS = (process.env.PORTCULLIS_NODE_ARGS ?? '').split(' ').filter(Boo
 
 /** How long a restarted bus node may take to catch up on every stream and consumer. */
 const NODE_CATCH_UP_MS = 60_000
+/** Beyond the lame duck duration, before a node that has not exited is stopped outright. */
+const LAME_DUCK_SLACK_MS = 5_000
 
 /** How long a stage process may take to print its ready line. */
 const STAGE_READY_TIMEOUT_MS = 90_000
@@ -375,7 +378,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     } finally {
       await before.close().catch(() => undefined)
     }
-    await supervisor.restart(name)
+    // A link node goes in lame duck mode: its clients (the edge, the relays) are told first
+    // and move to the other nodes while their requests in flight finish on this one. A bus
+    // node's clients only consume and publish, which a reconnect resumes: stopped at once.
+    await supervisor.restart(
+      name,
+      node.buses.includes('link')
+        ? { signal: 'SIGUSR2', exitWithinMs: LAME_DUCK_DURATION_MS + LAME_DUCK_SLACK_MS }
+        : undefined,
+    )
     const after = await admin()
     try {
       await waitCaughtUp(after, peer, NODE_CATCH_UP_MS)

@@ -142,3 +142,39 @@ it(
   },
   SLOW,
 )
+
+it(
+  'SUP-021 a restart with a stop signal lets the process stop by itself on it (a nats-server in lame duck mode) before it is started again, without counting a crash',
+  async () => {
+    const { s } = supervisor()
+    const body =
+      "process.stdout.write('ready\\n'); setInterval(() => undefined, 1000);" +
+      "process.on('SIGUSR2', () => setTimeout(() => process.exit(0), 300));" +
+      "process.on('SIGTERM', () => process.exit(7))"
+    s.add({
+      name: 'node',
+      component: 'node',
+      ports: [],
+      start: () =>
+        spawnComponent({
+          name: 'node',
+          command: process.execPath,
+          args: ['-e', body],
+          readyLine: 'ready',
+          readyTimeoutMs: 60_000,
+          onLine: () => undefined,
+        }),
+    })
+    await s.start('node')
+    const [before] = s.processes()
+    const started = Date.now()
+    await s.restart('node', { signal: 'SIGUSR2', exitWithinMs: 10_000 })
+    // It waited for the process's own exit (300 ms after the signal), not the bound.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    const [after] = s.processes()
+    expect(after).toMatchObject({ state: 'running', restarts: 0 })
+    expect(after!.pid).not.toBe(before!.pid)
+  },
+  SLOW,
+)

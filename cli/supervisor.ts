@@ -44,6 +44,12 @@ export interface ProcessInfo {
   restarts: number
 }
 
+/** How `stop` asks a process to go: a signal it stops by itself on, and how long to wait. */
+export interface StopHow {
+  signal?: NodeJS.Signals
+  exitWithinMs?: number
+}
+
 export interface Backoff {
   initialMs: number
   maxMs: number
@@ -156,17 +162,21 @@ export class Supervisor {
     }
   }
 
-  /** Stops a process gracefully; it stays stopped (no restart) until started again. */
-  stop(name: string): Promise<void> {
-    return this.hold(name, false)
+  /**
+   * Stops a process gracefully; it stays stopped (no restart) until started again. With
+   * `signal`, that signal asks it to stop by itself (a nats-server's lame duck mode), and it
+   * is stopped the usual way only if it has not exited within `exitWithinMs`.
+   */
+  stop(name: string, how?: StopHow): Promise<void> {
+    return this.hold(name, how ?? {})
   }
 
   /** Kills a process outright (SIGKILL, no grace) and keeps it stopped until started again. */
   killAndHold(name: string): Promise<void> {
-    return this.hold(name, true)
+    return this.hold(name, { signal: 'SIGKILL', exitWithinMs: 0 })
   }
 
-  private async hold(name: string, kill: boolean): Promise<void> {
+  private async hold(name: string, how: StopHow): Promise<void> {
     const entry = this.entry(name)
     entry.wanted = false
     clearTimeout(entry.timer)
@@ -174,7 +184,15 @@ export class Supervisor {
     await entry.starting?.catch(() => undefined)
     const handle = entry.handle
     if (handle) {
-      if (kill) signalProcess(handle.pid, 'SIGKILL')
+      if (how.signal) {
+        signalProcess(handle.pid, how.signal)
+        let timer: ReturnType<typeof setTimeout> | undefined
+        await Promise.race([
+          handle.exit,
+          new Promise((r) => (timer = setTimeout(r, how.exitWithinMs ?? 0))),
+        ])
+        clearTimeout(timer)
+      }
       await handle.stop().catch(() => undefined)
     }
     entry.handle = undefined
@@ -192,9 +210,9 @@ export class Supervisor {
     await Promise.resolve()
   }
 
-  /** Graceful stop, then start; resolves once it is ready again. */
-  async restart(name: string): Promise<void> {
-    await this.stop(name)
+  /** Graceful stop (see `stop`), then start; resolves once it is ready again. */
+  async restart(name: string, how?: StopHow): Promise<void> {
+    await this.stop(name, how)
     await this.start(name)
   }
 

@@ -49,6 +49,16 @@ describe('the pod with three nodes per bus', () => {
     expect(waits.some((w) => w.startsWith('nats-link'))).toBe(false)
   })
 
+  it('stops a link node in lame duck mode, with time for its 30 s duration; other nodes as usual', () => {
+    for (const node of ['link.1', 'link.2', 'link.3']) {
+      expect(compose.services[natsService(node)], node).toMatchObject({
+        stop_signal: 'SIGUSR2',
+        stop_grace_period: '35s',
+      })
+    }
+    expect(compose.services[natsService('dreq.1')]?.stop_signal).toBeUndefined()
+  })
+
   it("publishes the link's WebSocket listener of each node, on loopback only", () => {
     const ports = compose.services[POD_SERVICE]!.ports!
     expect(ports.map((p) => [p.target, p.host_ip])).toEqual([

@@ -11,6 +11,7 @@ import { loadConfig, type LoadedConfig } from '../config/index.js'
 import { OVERRIDES_ENV } from '../runtime/index.js'
 import {
   describeTopology,
+  LAME_DUCK_DURATION_MS,
   natsNodesOf,
   natsServersOf,
   serverPaths,
@@ -71,6 +72,9 @@ export interface Service {
   ports?: Port[]
   volumes?: Mount[]
   depends_on?: Record<string, { condition: Condition }>
+  /** A clustered link node stops in lame duck mode, so its clients move first. */
+  stop_signal?: 'SIGUSR2'
+  stop_grace_period?: string
   init: true
   restart: 'unless-stopped' | 'no'
   read_only: true
@@ -198,6 +202,8 @@ export function podCompose(opts: PodOptions): ComposeFile {
     network_mode: `service:${POD_SERVICE}`,
     volumes: [...readOnly, ...(extra.volumes ?? [])],
     ...(extra.depends_on && { depends_on: extra.depends_on }),
+    ...(extra.stop_signal && { stop_signal: extra.stop_signal }),
+    ...(extra.stop_grace_period && { stop_grace_period: extra.stop_grace_period }),
     restart,
     ...hardened(),
   })
@@ -237,8 +243,15 @@ export function podCompose(opts: PodOptions): ComposeFile {
     // Its config, pid file and JetStream store: the only place a server writes.
     volumes[name] = {}
     const folder = posix.dirname(serverPaths(config.paths.data, server.name).confPath)
+    // A clustered link node stops in lame duck mode (`docker compose restart` or `stop`): the
+    // edge and the relays move to the other nodes before it closes them (bus/README.md).
+    const lameDuck = server.cluster !== undefined && server.buses.includes('link')
     services[name] = member(['sh', NATS_ENTRY, '--config', configTarget, '--server', server.name], {
       volumes: [{ type: 'volume', source: name, target: folder }],
+      ...(lameDuck && {
+        stop_signal: 'SIGUSR2' as const,
+        stop_grace_period: `${(LAME_DUCK_DURATION_MS + 5_000) / 1000}s`,
+      }),
     })
   }
   // Every node of every bus the identity uses (a client is given them all).

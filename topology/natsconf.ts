@@ -130,6 +130,10 @@ function renderCluster(
   ]
 }
 
+/** Lame duck mode (a node's planned stop): how long clients have to move before it closes them. */
+export const LAME_DUCK_GRACE_MS = 3_000
+export const LAME_DUCK_DURATION_MS = 30_000
+
 export function renderServerConfig(
   topology: Topology,
   server: NatsServerSpec,
@@ -145,6 +149,10 @@ export function renderServerConfig(
     `server_name: ${str(peerNameOf(server))}`,
     `listen: ${hostPort(server.port)}`,
     `max_payload: ${Math.trunc(opts.maxPayloadBytes)}`,
+    // A planned stop (SIGUSR2) tells the clients at once, closes them after the grace period,
+    // spread over the rest of the duration (at most 1 s apart); 30 s is the shortest allowed.
+    `lame_duck_grace_period: "${LAME_DUCK_GRACE_MS / 1000}s"`,
+    `lame_duck_duration: "${LAME_DUCK_DURATION_MS / 1000}s"`,
   ]
   if (server.jetstream) {
     const streams = topology.streams.filter((s) => server.buses.includes(s.server)).length

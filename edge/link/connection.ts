@@ -25,6 +25,8 @@ import {
   PROBE_TIMEOUT_MS,
   RECONNECT_GIVE_UP_MS,
   RECONNECT_WAIT_MS,
+  RETIRE_MAX_MS,
+  RETIRE_POLL_MS,
   STALL_AFTER_MS,
   SUSPECT_MS,
 } from './constants.js'
@@ -187,6 +189,35 @@ export class LinkConnection {
     void nc.close().catch(() => undefined)
   }
 
+  /**
+   * The node `nc` is on entered lame duck mode (a planned restart: it takes no new clients and
+   * closes its connections after a grace period). New requests go to a fresh connection on
+   * another node at once; the ones in flight get their answers on this one, which is closed
+   * once none waits.
+   */
+  #retire(nc: NatsConnection): void {
+    if (this.#nc !== nc) return
+    const replies = this.#replies!
+    const at = nc.getServer()
+    if (at) this.#suspects.set(at, this.#now() + SUSPECT_MS)
+    this.#nc = undefined
+    this.#replies = undefined
+    this.#up = false
+    const until = this.#now() + RETIRE_MAX_MS
+    let done = false
+    const finish = () => {
+      if (done) return
+      done = true
+      clearInterval(poll)
+      replies.close('the link node went away')
+      void nc.close().catch(() => undefined)
+    }
+    const poll = setInterval(() => {
+      if (replies.waiting === 0 || this.#now() > until) finish()
+    }, RETIRE_POLL_MS)
+    void nc.closed().then(finish, finish)
+  }
+
   async #watch(nc: NatsConnection): Promise<void> {
     const forget = () => this.#drop(nc, 'connection closed', false)
     void nc.closed().then(forget, forget)
@@ -208,6 +239,8 @@ export class LinkConnection {
           this.#up = true
           if (stuck !== null) clearTimeout(stuck)
           stuck = null
+        } else if (status.type === 'ldm') {
+          this.#retire(nc)
         }
       }
     } finally {

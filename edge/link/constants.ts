@@ -32,3 +32,9 @@ export const STALL_AFTER_MS = 1_000
 export const PROBE_TIMEOUT_MS = 1_500
 /** A node a connection was dropped from is tried last by this object's next connects for this long. */
 export const SUSPECT_MS = 30_000
+/**
+ * A connection whose node entered lame duck mode is closed once its requests in flight are
+ * answered (checked this often), or after `RETIRE_MAX_MS` at the latest.
+ */
+export const RETIRE_POLL_MS = 50
+export const RETIRE_MAX_MS = 30_000

@@ -79,6 +79,11 @@ export class Replies {
     return this.#now() - oldest.sentAt > ms && this.#lastAnswerAt < oldest.sentAt
   }
 
+  /** How many requests wait for their answer. */
+  get waiting(): number {
+    return this.#pending.size
+  }
+
   /** Fails every waiting request: the connection is gone for good. */
   close(reason: string): void {
     for (const [token, pending] of this.#pending) {

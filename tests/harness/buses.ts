@@ -67,6 +67,11 @@ export interface BusHarness {
   /** Kills a node with SIGKILL (no lame duck, nothing flushed) and waits until it is gone. */
   killNode(name: string): Promise<void>
   /**
+   * A node's planned stop: SIGUSR2 puts it in lame duck mode (it tells its clients, closes
+   * them after its grace period, then exits); resolves once it has exited.
+   */
+  lameDuckNode(name: string): Promise<void>
+  /**
    * `rotateIdentity`, then the new account JWTs written to the configs and pushed to the
    * running servers, as `portcullis keys rotate` does.
    */
@@ -167,6 +172,13 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
       process.kill(server.pid, 'SIGKILL')
       await server.stop()
     }
+    const lameDuckNode = async (name: string): Promise<void> => {
+      const server = servers.get(name)
+      if (!server) return
+      servers.delete(name)
+      process.kill(server.pid, 'SIGUSR2')
+      await server.exit
+    }
     const connect = async (identity: string, server: BusName): Promise<NatsConnection> => {
       const nc = await connectAs({
         topology,
@@ -196,6 +208,7 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
       node: (name) => servers.get(name),
       startNode,
       killNode,
+      lameDuckNode,
       async rotate(identity) {
         const rotation = await rotateIdentity(keysDir, topology, identity, credentialOptions)
         await applyAccountChanges(config, topology, rotation.result)

@@ -99,6 +99,37 @@ describe('edge on a clustered link', () => {
       pids.forEach((pid) => process.kill(pid, 'SIGCONT'))
     }
   }, 90_000)
+
+  it('EDGE-314 link nodes going away in lame duck mode under load (a planned restart): the edge moves its connections off each before it closes them and fails no request', async () => {
+    // The nodes the test's relay is not on: what is measured is the edge's side (CLUS-011
+    // restarts every link node of a whole stack, the relays' side too).
+    const victims = nodesWithoutRelay()
+    const results: number[] = []
+    let stop = false
+    const load = (async () => {
+      let i = 0
+      while (!stop) {
+        results.push(...(await statuses(4, 20_000 + i)))
+        i += 4
+      }
+    })()
+    try {
+      for (const node of victims) {
+        await buses.lameDuckNode(node)
+        await buses.startNode(node)
+        await new Promise((r) => setTimeout(r, 1_000))
+      }
+    } finally {
+      stop = true
+      await load
+    }
+    console.info(JSON.stringify({ event: 'link-lame-duck', victims, requests: results.length }))
+    expect(results.length).toBeGreaterThan(40)
+    expect(
+      results.filter((s) => s !== 200),
+      linkLog(),
+    ).toEqual([])
+  }, 150_000)
 })
 
 /** The link nodes running that the test's relay is not on: what is measured is the edge's side. */
