@@ -22,6 +22,7 @@
  * consumer is bound and the subscription is live on its server.
  */
 import type { Msg, Subscription } from '@nats-io/nats-core'
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream'
 import {
   decodeRequest,
   decodeResponse,
@@ -35,6 +36,7 @@ import type { LoadedConfig } from '../config/index.js'
 import type { Logger, Running } from '../runtime/index.js'
 import { createAuditPublisher, type AuditPublisher, type AuditRecord } from './audit.js'
 import { connectComponent, type ComponentBuses } from './component.js'
+import { stageMetrics, watchConsumer } from './metrics.js'
 import {
   asGatewayError,
   startStage,
@@ -101,6 +103,8 @@ export interface StageHandlers {
   /** Told once an answer for `requestId` is acknowledged downstream and its audit events are safe (dead letters too). */
   delivered?(requestId: string, now: number): void
   intake?: Intake
+  /** Told of every core message sent (not a stream publish): the relay counts its answers. */
+  sent?(send: Send, now: number): void
 }
 
 export interface StageDefinition {
@@ -118,6 +122,8 @@ export interface StageDefinition {
 }
 
 const SETTLED = Promise.resolve()
+/** Thrown (and caught) inside an intake message's handling: it was dropped, not failed. */
+const DROPPED = Symbol('dropped')
 
 export interface RunningStage extends Running {
   readonly buses: ComponentBuses
@@ -152,15 +158,19 @@ export async function runStage(
     buses.topology.streams.filter((s) => s.kind === 'data').map((s) => s.server),
   )
 
+  const metrics = stageMetrics()
   const send = async (s: Send): Promise<void> => {
     if (streamed.has(s.bus)) {
+      const started = performance.now()
       const ack = await buses.publish(s.bus, s.subject, s.wire, s.requestId, s.timeoutMs)
+      metrics.publish.observe({ stage: identity, bus: s.bus }, (performance.now() - started) / 1e3)
       if (ack.duplicate) log.info('duplicate', { stage: identity, requestId: s.requestId })
       return
     }
     const nc = buses.on(s.bus)
     if (nc.isClosed()) throw new Error(`the ${s.bus} connection is closed`)
     nc.publish(s.subject, s.wire.data, { headers: s.wire.headers })
+    def.sent?.(s, Date.now())
   }
 
   /**
@@ -170,6 +180,9 @@ export async function runStage(
    */
   const finish = (result: Exclude<StageResult, { drop: string }>): Promise<unknown> => {
     const records = result.audit
+    for (const r of Array.isArray(records) ? records : records ? [records] : []) {
+      if (r.verdict !== 'accept' && r.code) metrics.refusals.inc({ stage: identity, code: r.code })
+    }
     const safe = Array.isArray(records)
       ? Promise.all(records.map((r) => audit.record(r)))
       : records
@@ -216,8 +229,21 @@ export async function runStage(
       log,
       ...(concurrency ? { concurrency } : {}),
       handle: async (msg) => {
-        const now = Date.now()
-        return act(await def.handle(msg, now))
+        const started = performance.now()
+        if (msg.deliveryCount > 1) metrics.redeliveries.inc({ stage: identity })
+        try {
+          const outcome = await act(await def.handle(msg, Date.now()))
+          metrics.messages.inc({
+            stage: identity,
+            outcome: outcome && 'drop' in outcome ? 'dropped' : 'sent',
+          })
+          return outcome
+        } catch (e) {
+          metrics.messages.inc({ stage: identity, outcome: 'failed' })
+          throw e
+        } finally {
+          metrics.duration.observe({ stage: identity }, (performance.now() - started) / 1e3)
+        }
       },
       deadLetter: async (msg, error) => {
         const { reads, to, audit: step } = def.deadLetter
@@ -226,6 +252,7 @@ export async function runStage(
             ? decodeRequest(msg.headers, msg.data)
             : decodeResponse(msg.headers, msg.data).request
         const failure = asGatewayError(error)
+        metrics.messages.inc({ stage: identity, outcome: 'dead_letter' })
         const outcome = await act({
           send: {
             ...to(request),
@@ -252,19 +279,32 @@ export async function runStage(
 
   async function subscribe(intake: Intake): Promise<Subscription> {
     const nc = buses.on(intake.bus)
+    const stage = `${identity}:${intake.bus}`
     const one = async (msg: Msg): Promise<void> => {
+      const started = performance.now()
+      try {
+        await handleOne(msg)
+        metrics.messages.inc({ stage, outcome: 'sent' })
+      } catch (e) {
+        metrics.messages.inc({ stage, outcome: e === DROPPED ? 'dropped' : 'failed' })
+        if (e !== DROPPED) throw e
+      } finally {
+        metrics.duration.observe({ stage }, (performance.now() - started) / 1e3)
+      }
+    }
+    const handleOne = async (msg: Msg): Promise<void> => {
       const now = Date.now()
       let result = await intake.handle(msg, now)
       if ('drop' in result) {
         log.warn('dropped', { from: msg.subject, reason: result.drop, requestId: result.requestId })
-        return
+        throw DROPPED
       }
       try {
         await send(result.send)
       } catch (e) {
         if (!result.orElse) throw e
         result = result.orElse(e)
-        if ('drop' in result) return
+        if ('drop' in result) throw DROPPED
         await send(result.send)
       }
       // Nothing hands a core message back: an event given up is logged by the publisher.
@@ -296,6 +336,11 @@ export async function runStage(
   }
 
   const consuming = stage
+  let jsm: Promise<JetStreamManager> | undefined
+  watchConsumer(identity, buses.stream(input), () => {
+    jsm ??= jetstreamManager(buses.on(input), { checkAPI: false })
+    return jsm
+  })
   return {
     buses,
     audit,

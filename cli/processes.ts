@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { METRICS_LINE } from '../runtime/index.js'
 
 /** How a process ended: its exit code, or the signal that ended it. */
 export interface ExitInfo {
@@ -20,6 +21,8 @@ export interface ManagedProcess {
   /** Resolves with the exit code or the signal. */
   exit: Promise<ExitInfo>
   stop(): Promise<void>
+  /** The port its Prometheus metrics listen on, once it said so (`METRICS_LINE`). */
+  metricsPort?: number
 }
 
 export interface SpawnOptions {
@@ -85,10 +88,14 @@ export async function spawnComponent(opts: SpawnOptions): Promise<ManagedProcess
   })
   const exited = exit.then((e) => e.code)
   let sawReady = false
+  let metricsPort: number | undefined
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
       if (opts.readyLine && line.startsWith(opts.readyLine)) sawReady = true
-      else opts.onLine(opts.name, line)
+      else if (stream === child.stdout && line.startsWith(`${METRICS_LINE} `)) {
+        const port = Number(line.slice(METRICS_LINE.length + 1))
+        if (Number.isInteger(port) && port > 0 && port < 65536) metricsPort = port
+      } else opts.onLine(opts.name, line)
     })
   }
 
@@ -123,5 +130,14 @@ export async function spawnComponent(opts: SpawnOptions): Promise<ManagedProcess
     }
     await new Promise((r) => setTimeout(r, 50))
   }
-  return { name: opts.name, pid: child.pid!, exited, exit, stop }
+  return {
+    name: opts.name,
+    pid: child.pid!,
+    exited,
+    exit,
+    stop,
+    get metricsPort() {
+      return metricsPort
+    },
+  }
 }

@@ -11,7 +11,7 @@ import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { loadConfig, type LoadedConfig } from '../config/index.js'
-import { OVERRIDES_ENV, READY_LINE, SUPERVISOR_PID_ENV } from '../runtime/index.js'
+import { METRICS_ENV, OVERRIDES_ENV, READY_LINE, SUPERVISOR_PID_ENV } from '../runtime/index.js'
 import {
   ADMIN,
   describeTopology,
@@ -118,6 +118,9 @@ async function assertPortFree(host: string, port: number, component: string): Pr
     server.listen(port, host, () => server.close(() => resolve()))
   })
 }
+
+const hostPort = (host: string, port: number) =>
+  host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
 
 /** A process of the stack: its supervisor spec, and the address its ports listen on. */
 interface Member extends ProcessSpec {
@@ -244,6 +247,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           env: {
             ...process.env,
             [SUPERVISOR_PID_ENV]: String(process.pid),
+            ...(config.metrics.enabled && {
+              [METRICS_ENV]: hostPort(config.metrics.host, metricsPorts.get(name) ?? 0),
+            }),
             [OVERRIDES_ENV]:
               options.overrides === undefined ? '' : JSON.stringify(options.overrides),
           },
@@ -271,6 +277,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       : []),
     ...stage('audit-sink', 'audit/sink/main.ts'),
   ]
+  // Fixed metrics ports: the configured one plus each stage process's index (0: the kernel's).
+  const metricsPorts = new Map(
+    stages.map((m, i) => [m.name, config.metrics.port ? config.metrics.port + i : 0]),
+  )
+  if (config.metrics.enabled && config.metrics.port) {
+    for (const [name, port] of metricsPorts)
+      await assertPortFree(config.metrics.host, port, `${name} metrics`)
+  }
   const edges: Member[] =
     options.edge === false
       ? []

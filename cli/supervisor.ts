@@ -14,6 +14,8 @@ export interface Handle {
   exit: Promise<ExitInfo>
   /** Graceful stop (SIGTERM, then SIGKILL after a grace period); resolves once it exited. */
   stop(): Promise<void>
+  /** The port its Prometheus metrics listen on, when it serves them. */
+  readonly metricsPort?: number
 }
 
 export type ProcessState = 'starting' | 'running' | 'restarting' | 'stopped'
@@ -40,6 +42,8 @@ export interface ProcessInfo {
   node?: number
   pid: number
   ports: number[]
+  /** Its Prometheus `/metrics` port, while it runs and serves them. */
+  metricsPort?: number
   state: ProcessState
   restarts: number
 }
@@ -138,6 +142,7 @@ export class Supervisor {
       ...(spec.node === undefined ? {} : { node: spec.node }),
       pid: state === 'running' && handle ? handle.pid : 0,
       ports: spec.ports,
+      ...(state === 'running' && handle?.metricsPort ? { metricsPort: handle.metricsPort } : {}),
       state,
       restarts,
     }))

@@ -330,6 +330,16 @@ export const configSchema = {
       },
     },
     audit,
+    /**
+     * Prometheus `/metrics` of every on-prem process (runtime/README.md): on `host`, at `port`
+     * plus the process's index in the stack's order, or, with port 0, a port the kernel picks
+     * (listed by `portcullis status --json`).
+     */
+    metrics: section({
+      enabled: flag(true),
+      host: { type: 'string', enum: ['127.0.0.1', '::1', '0.0.0.0', '::'], default: '127.0.0.1' },
+      port: { type: 'integer', minimum: 0, maximum: 65535, default: 0 },
+    }),
     /** Processes per stage, all on the stage's one durable consumer (cli/README.md). */
     replicas: section({
       relay: { type: 'integer', minimum: 1, maximum: 16 },

@@ -113,6 +113,8 @@ export interface Config {
   demo: { port: number }
   paths: { keys: string; data: string }
   audit: AuditConfig
+  /** Prometheus `/metrics` of every on-prem process. */
+  metrics: { enabled: boolean; host: string; port: number }
   /**
    * Processes per stage, all sharing the stage's one durable consumer. The relay defaults to
    * 1, or 2 with `bus.nodes: 3` (a clustered link is only as available as its relays).

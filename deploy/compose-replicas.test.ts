@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
 import { REPO_ROOT } from '../cli/root.js'
+import { METRICS_ENV } from '../runtime/index.js'
 import { podCompose } from './compose.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-pod-'))
@@ -43,8 +44,17 @@ it('SUP-020 a stage with replicas runs as one pod service per replica, identical
   expect(names).not.toContain('request-validator')
   expect(names).not.toContain('backend-demo')
   expect(names).not.toContain('backend-demo.4')
-  expect(compose.services['request-validator.2']).toEqual(compose.services['request-validator.1'])
-  expect(compose.services['backend-demo.3']).toEqual(compose.services['backend-demo.1'])
+  // Identical but for the metrics port each process of the pod serves on.
+  const withoutMetrics = (name: string) => {
+    const { environment, ...rest } = compose.services[name]!
+    const { [METRICS_ENV]: metrics, ...env } = environment ?? {}
+    expect(metrics, name).toMatch(/^127\.0\.0\.1:\d+$/)
+    return { ...rest, environment: env }
+  }
+  expect(withoutMetrics('request-validator.2')).toEqual(withoutMetrics('request-validator.1'))
+  expect(withoutMetrics('backend-demo.3')).toEqual(withoutMetrics('backend-demo.1'))
+  const ports = Object.values(compose.services).flatMap((s) => s.environment?.[METRICS_ENV] ?? [])
+  expect(new Set(ports).size).toBe(ports.length)
   expect(compose.services['backend-demo.1']!.command).toContain('--host')
 })
 

@@ -9,7 +9,7 @@ import { build } from 'esbuild'
 import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../config/index.js'
-import { OVERRIDES_ENV } from '../runtime/index.js'
+import { METRICS_ENV, OVERRIDES_ENV } from '../runtime/index.js'
 import { describeTopology, natsServersOf } from '../topology/index.js'
 import { REPO_ROOT } from '../cli/root.js'
 import {
@@ -128,7 +128,10 @@ describe('the container pod (deploy/compose.yaml, deploy/Dockerfile)', () => {
     const configTarget = `${CONFIG_DIR}/portcullis.config.json`
     for (const [name, s] of members) {
       expect(s.command[s.command.indexOf('--config') + 1], name).toBe(configTarget)
-      expect(s.environment, name).toEqual({ [OVERRIDES_ENV]: JSON.stringify(POD_OVERRIDES) })
+      // The same overrides everywhere; besides them, each process's own metrics address only.
+      const { [METRICS_ENV]: metrics, ...rest } = s.environment ?? {}
+      expect(rest, name).toEqual({ [OVERRIDES_ENV]: JSON.stringify(POD_OVERRIDES) })
+      if (metrics !== undefined) expect(metrics, name).toMatch(/^127\.0\.0\.1:\d+$/)
       const configMount = s.volumes!.find((v) => v.target === configTarget)
       expect(configMount, name).toEqual({
         type: 'bind',

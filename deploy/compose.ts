@@ -8,7 +8,10 @@
 import { basename, dirname, relative, resolve, posix } from 'node:path'
 import { stringify } from 'yaml'
 import { loadConfig, type LoadedConfig } from '../config/index.js'
-import { OVERRIDES_ENV } from '../runtime/index.js'
+import { METRICS_ENV, OVERRIDES_ENV } from '../runtime/index.js'
+
+/** The first metrics port of the pod's processes when the config leaves it to the kernel. */
+export const POD_METRICS_PORT = 9464
 import {
   describeTopology,
   LAME_DUCK_DURATION_MS,
@@ -198,7 +201,7 @@ export function podCompose(opts: PodOptions): ComposeFile {
     image: IMAGE,
     pull_policy: 'never',
     command,
-    environment: { [OVERRIDES_ENV]: JSON.stringify(POD_OVERRIDES) },
+    environment: { [OVERRIDES_ENV]: JSON.stringify(POD_OVERRIDES), ...extra.environment },
     network_mode: `service:${POD_SERVICE}`,
     volumes: [...readOnly, ...(extra.volumes ?? [])],
     ...(extra.depends_on && { depends_on: extra.depends_on }),
@@ -274,7 +277,16 @@ export function podCompose(opts: PodOptions): ComposeFile {
       member(node(run.main, run.args), { depends_on: started(admin.id) }, 'no'),
     )
   }
-  if (servesDemo(host)) add(DEMO_SERVICE, member(node('demo/main.ts', [])))
+  // Each process of the pod serves /metrics on the pod's loopback, at the configured port
+  // (default POD_METRICS_PORT) plus its index in this order: the ports a scraper is given.
+  let metricsIndex = 0
+  const metricsBase = config.metrics.port || POD_METRICS_PORT
+  const metrics = (): Record<string, string> =>
+    config.metrics.enabled
+      ? { [METRICS_ENV]: `${config.metrics.host}:${metricsBase + metricsIndex++}` }
+      : {}
+  if (servesDemo(host))
+    add(DEMO_SERVICE, member(node('demo/main.ts', []), { environment: metrics() }))
   for (const identity of topology.identities) {
     const run = mainOf(identity)
     if (!run || identity.kind === 'admin') continue
@@ -285,6 +297,7 @@ export function podCompose(opts: PodOptions): ComposeFile {
       add(
         service,
         member(node(run.main, run.args), {
+          environment: metrics(),
           ...(store && {
             volumes: [{ type: 'volume' as const, source: identity.id, target: DATA_DIR }],
           }),

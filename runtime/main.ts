@@ -3,6 +3,14 @@
  * SIGINT/SIGTERM, and exit non-zero with one clear line when starting fails.
  */
 import { createLogger, type Logger } from './log.js'
+import {
+  METRICS_ENV,
+  METRICS_LINE,
+  metricsAddressOf,
+  serveMetrics,
+  setProcessLabels,
+  type MetricsServer,
+} from './metrics.js'
 
 /** The line a process prints on stdout once it serves; `portcullis up` waits for it. */
 export const READY_LINE = 'portcullis:ready'
@@ -24,7 +32,14 @@ export async function runMain(
 ): Promise<void> {
   const log = createLogger()
   let running: Running
+  let metrics: MetricsServer | undefined
   try {
+    const address = metricsAddressOf(process.env[METRICS_ENV])
+    if (address) {
+      setProcessLabels({ component })
+      metrics = await serveMetrics(address.host, address.port)
+      process.stdout.write(`${METRICS_LINE} ${metrics.port}\n`)
+    }
     running = await start(log)
   } catch (e) {
     log.error('start-failed', { component, reason: e instanceof Error ? e.message : String(e) })
@@ -40,6 +55,7 @@ export async function runMain(
     timer.unref()
     try {
       await running.stop()
+      await metrics?.close()
     } catch (e) {
       log.warn('stop-failed', { reason: e instanceof Error ? e.message : String(e) })
     }

@@ -32,6 +32,7 @@ import {
 } from './constants.js'
 import { createAuditReader } from './handler.js'
 import { startAuditReaderServer, type AuditReaderServer } from './reader-server.js'
+import { auditSinkMetrics } from './metrics.js'
 
 interface Pending {
   msg: JsMsg
@@ -76,6 +77,7 @@ export async function startAuditSink(
     onError: (e) => log.error('audit-store', { reason: e.message }),
   })
   log.info('audit-store', { backend: store.backend, location: store.location })
+  auditSinkMetrics().started((await store.head()).seq)
   // PGlite serves this process alone: `portcullis audit show | verify` read through here.
   let readerServer: AuditReaderServer | undefined
   if (store.backend === 'pglite') {
@@ -197,6 +199,7 @@ function createBatcher(opts: {
   ackWaitMs: number
 }) {
   const { store, mirrors, log } = opts
+  const metrics = auditSinkMetrics()
   let pending: Pending[] = []
   let pendingEvents = 0
   const held = new Set<Pending>()
@@ -219,6 +222,7 @@ function createBatcher(opts: {
   const commit = async (items: Pending[]): Promise<void> => {
     const result = await store.append(items.flatMap((p) => p.events))
     const rejected = new Map(result.rejected.map((r) => [r.index, r]))
+    const stored: AuditEvent[] = []
     let index = 0
     for (const p of items) {
       held.delete(p)
@@ -231,11 +235,13 @@ function createBatcher(opts: {
           continue
         }
         kept++
+        stored.push(event)
         mirrors.send({ kind: 'event', event })
       }
       if (kept === 0) p.msg.term()
       else p.msg.ack()
     }
+    metrics.committed(stored, result)
     log.debug('audit-written', { written: result.written, skipped: result.skipped })
   }
 

@@ -115,9 +115,10 @@ export function createRelay(options: RelayOptions): RelayHandler {
       if (hasExpired(request, now)) {
         return { kind: 'drop', reason: 'deadline passed', requestId: request.requestId }
       }
-      // Whatever the edge claimed, these two come from the broker.
+      // Whatever the edge claimed, these two come from the broker, the time from this clock.
       request.edgeId = edgeId
       request.replyTo = msg.reply
+      request.receivedAt = now
       delete request.operation
       return {
         kind: 'publish',

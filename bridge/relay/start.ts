@@ -18,6 +18,7 @@ import {
   type ResponseVerdict,
 } from './handler.js'
 import { IntakeLedger } from './intake-ledger.js'
+import { relayMetrics } from './metrics.js'
 
 export const COMPONENT = 'relay'
 export const QUEUE = 'relay'
@@ -133,6 +134,7 @@ export async function startRelay(
 ): Promise<Running> {
   const relay = createRelay({ publishTimeoutMs: RELAY_PUBLISH_TIMEOUT_MS })
   const ledger = new IntakeLedger()
+  const metrics = relayMetrics()
   return runStage(config, log, {
     identity: COMPONENT,
     buses: ['link', 'dreq', 'cresp'],
@@ -157,6 +159,9 @@ export async function startRelay(
         const verdict = relay.cleanResponse(msg, now)
         const heldHere = verdict.kind === 'answer' && ledger.release(verdict.requestId)
         return responseResultOf(verdict, heldHere)
+      },
+      sent: (send, now) => {
+        if (send.bus === 'link') metrics.answered(send.wire, now)
       },
       deadLetter: {
         reads: 'response',

@@ -68,7 +68,9 @@ export async function statusReport(stateFile: string): Promise<StatusReport> {
 }
 
 function table(report: StatusReport): string {
-  const rows = [['NAME', 'COMPONENT', 'REPLICA', 'PID', 'STATE', 'RESTARTS', 'PORTS', 'HEALTH']]
+  const rows = [
+    ['NAME', 'COMPONENT', 'REPLICA', 'PID', 'STATE', 'RESTARTS', 'PORTS', 'METRICS', 'HEALTH'],
+  ]
   for (const p of report.processes) {
     const ports = p.ports.map((port) => `${port}${p.answering[String(port)] ? '' : '!'}`)
     rows.push([
@@ -79,6 +81,7 @@ function table(report: StatusReport): string {
       p.state,
       String(p.restarts),
       ports.join(',') || '-',
+      p.metricsPort ? String(p.metricsPort) : '-',
       p.health,
     ])
   }

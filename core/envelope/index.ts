@@ -46,6 +46,8 @@ export interface RequestContext {
   replyTo?: string
   /** The route's operation, stamped by the request validator. */
   operation?: string
+  /** When the relay took the request in, epoch milliseconds: stamped by the relay (metrics). */
+  receivedAt?: number
 }
 
 export interface RequestEnvelope extends RequestContext {
@@ -91,6 +93,7 @@ const H = {
   edgeId: 'Portcullis-Edge',
   replyTo: 'Portcullis-Reply',
   operation: 'Portcullis-Operation',
+  receivedAt: 'Portcullis-Received',
   actor: 'Portcullis-Actor',
   status: 'Portcullis-Status',
   error: 'Portcullis-Error',
@@ -136,6 +139,7 @@ function putContext(h: MsgHdrs, ctx: RequestContext, kind: 'request' | 'response
   if (ctx.edgeId) h.set(H.edgeId, ctx.edgeId)
   if (ctx.replyTo) h.set(H.replyTo, ctx.replyTo)
   if (ctx.operation) h.set(H.operation, ctx.operation)
+  if (ctx.receivedAt !== undefined) h.set(H.receivedAt, String(ctx.receivedAt))
 }
 
 function putHttpHeaders(h: MsgHdrs, list: HeaderList): void {
@@ -230,6 +234,10 @@ function readContext(h: Fields, kind: 'request' | 'response'): RequestContext {
     if (!OPERATION.test(operation)) throw invalid('bad operation')
     ctx.operation = operation
   }
+  const receivedAt = one(h, H.receivedAt, false)
+  if (receivedAt !== undefined) {
+    ctx.receivedAt = integer(receivedAt, H.receivedAt, 1, Number.MAX_SAFE_INTEGER)
+  }
   return ctx
 }
 
@@ -279,6 +287,30 @@ export function decodeResponse(headers: MsgHdrs | undefined, data: Uint8Array): 
 }
 
 /** An error answer for a request: no body, the code tells the edge what to render. */
+/** What a response's headers say of its outcome, read without decoding it (metrics). */
+export interface ResponseSummary {
+  host: string
+  operation?: string
+  status: number
+  error?: string
+  receivedAt?: number
+}
+
+/** The outcome an encoded response carries; undefined when its headers do not say. */
+export function responseSummaryOf(headers: MsgHdrs): ResponseSummary | undefined {
+  const status = Number(headers.get(H.status))
+  const host = headers.get(H.host)
+  if (!Number.isInteger(status) || !host) return undefined
+  const summary: ResponseSummary = { host, status }
+  const operation = headers.get(H.operation)
+  if (operation) summary.operation = operation
+  const error = headers.get(H.error)
+  if (error) summary.error = error
+  const receivedAt = Number(headers.get(H.receivedAt))
+  if (Number.isSafeInteger(receivedAt) && receivedAt > 0) summary.receivedAt = receivedAt
+  return summary
+}
+
 export function errorResponse(request: RequestContext, error: GatewayError): ResponseEnvelope {
   const env: ResponseEnvelope = {
     request,
