@@ -23,6 +23,9 @@ const NOT_FORWARDED = new Set([
   'idempotency-key',
   // set by this hop: the answer must be one the validators can read (identity)
   'accept-encoding',
+  // set by this hop from the envelope's trace, this call as the parent (core/trace)
+  'traceparent',
+  'tracestate',
 ])
 
 export const UPSTREAM_HEADERS = {
@@ -30,6 +33,8 @@ export const UPSTREAM_HEADERS = {
   idempotencyKey: 'idempotency-key',
   actor: 'portcullis-actor',
   acceptEncoding: 'accept-encoding',
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
 } as const
 
 /**

@@ -36,6 +36,37 @@ function request(overrides: Partial<RequestEnvelope> = {}): RequestEnvelope {
 }
 
 describe('toUpstreamRequest', () => {
+  it("TRACE-020 the upstream gets the request's trace with this call as its parent, never a traceparent from the envelope's headers", () => {
+    const trace = {
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      parentId: '00f067aa0ba902b7',
+      flags: '01',
+      state: 'rojo=1',
+    }
+    const forged = request({
+      trace,
+      headers: [
+        ['traceparent', `00-${'f'.repeat(32)}-${'e'.repeat(16)}-01`],
+        ['tracestate', 'evil=1'],
+      ],
+    })
+    const req = toUpstreamRequest(
+      forged,
+      { baseUrl: 'http://u', timeoutMs: 1_000 },
+      NOW,
+      'a'.repeat(16),
+    )
+    expect(req.headers.traceparent).toBe(`00-${trace.traceId}-${'a'.repeat(16)}-01`)
+    expect(req.headers.tracestate).toBe('rojo=1')
+    const untraced = toUpstreamRequest(
+      request({ headers: forged.headers }),
+      { baseUrl: 'http://u', timeoutMs: 1_000 },
+      NOW,
+    )
+    expect(untraced.headers.traceparent).toBeUndefined()
+    expect(untraced.headers.tracestate).toBeUndefined()
+  })
+
   it('sends the path and query exactly as validated, under the base URL path', () => {
     const req = toUpstreamRequest(
       request(),

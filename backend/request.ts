@@ -1,6 +1,12 @@
 /** The HTTP request the connector sends upstream for an envelope. Pure. */
 import type { OutgoingHttpHeaders } from 'node:http'
-import { GatewayError, type RequestEnvelope } from '../core/index.js'
+import {
+  childOf,
+  formatTraceparent,
+  GatewayError,
+  newSpanId,
+  type RequestEnvelope,
+} from '../core/index.js'
 import { isConditionalRequest } from '../validators/lib/response/conditional.js'
 import { ACCEPT_ENCODING, forwardableRequestHeaders, UPSTREAM_HEADERS } from './headers.js'
 
@@ -22,12 +28,14 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH'])
 
 /**
  * `baseUrl + path + ?query`, the forwarded headers plus the request id (also as the
- * idempotency key) and the actor, and a timeout that never outlives the request's deadline.
+ * idempotency key), the actor and the trace (with `spanId`, this call's span, as the parent),
+ * and a timeout that never outlives the request's deadline.
  */
 export function toUpstreamRequest(
   env: RequestEnvelope,
   upstream: { baseUrl: string; timeoutMs: number },
   now: number,
+  spanId: string = newSpanId(),
 ): UpstreamRequest {
   // The request validator refuses these; a URL is built only from a path that stays a path.
   if (env.path.includes('?') || env.path.includes('#')) {
@@ -48,6 +56,12 @@ export function toUpstreamRequest(
   headers[UPSTREAM_HEADERS.requestId] = env.requestId
   headers[UPSTREAM_HEADERS.idempotencyKey] = env.requestId
   if (env.actor) headers[UPSTREAM_HEADERS.actor] = env.actor
+  if (env.trace) {
+    // The upstream call is a span of its own: its id is the parent the upstream sees.
+    const call = childOf(env.trace, spanId)
+    headers[UPSTREAM_HEADERS.traceparent] = formatTraceparent(call)
+    if (call.state) headers[UPSTREAM_HEADERS.tracestate] = call.state
+  }
   if (env.body.length > 0 || BODY_METHODS.has(env.method))
     headers['content-length'] = String(env.body.length)
   return {

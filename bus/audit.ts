@@ -52,7 +52,7 @@ export interface AuditRecord {
   step: string
   stage: AuditStage
   verdict: AuditVerdict
-  request: Pick<RequestContext, 'requestId' | 'method' | 'host' | 'port' | 'path'>
+  request: Pick<RequestContext, 'requestId' | 'method' | 'host' | 'port' | 'path' | 'trace'>
   code?: string
   reason?: string
   status?: number

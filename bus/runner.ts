@@ -188,7 +188,12 @@ export async function runStage(
       : records
         ? audit.record(records)
         : SETTLED
-    if (result.log) log[result.log.level](result.log.event, result.log.fields)
+    if (result.log) {
+      // The request's trace id beside its request id, so a log line leads to its trace.
+      const traceId = (Array.isArray(records) ? records[0] : records)?.request.trace?.traceId
+      const { level, event, fields } = result.log
+      log[level](event, traceId ? { ...fields, traceId } : fields)
+    }
     const { delivered } = def
     if (!delivered) return safe
     const { requestId } = result.send

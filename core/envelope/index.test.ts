@@ -157,6 +157,37 @@ describe('envelope', () => {
     ])
   })
 
+  it('carries the trace, its tracestate and the relay intake time through a round trip', () => {
+    const trace = {
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      parentId: '00f067aa0ba902b7',
+      flags: '01',
+      state: 'rojo=1',
+    }
+    const wire = encodeRequest(request({ trace, receivedAt: 1_700_000_000_123 }))
+    const back = decodeRequest(wire.headers, wire.data)
+    expect(back.trace).toEqual(trace)
+    expect(back.receivedAt).toBe(1_700_000_000_123)
+    const answer = encodeResponse(errorResponse(back, new GatewayError('BAD_REQUEST')))
+    expect(decodeResponse(answer.headers, answer.data).request.trace).toEqual(trace)
+  })
+
+  it.each([
+    ['ENV-008 a malformed traceparent', 'Portcullis-Traceparent', '00-xyz'],
+    [
+      'ENV-009 a traceparent of a later version',
+      'Portcullis-Traceparent',
+      `01-${'a'.repeat(32)}-${'b'.repeat(16)}-01`,
+    ],
+    ['ENV-010 a tracestate that is not one', 'Portcullis-Tracestate', 'A=B=C'],
+  ])('%s on the bus is an envelope error (only the gateway writes them)', (_, name, value) => {
+    const wire = encodeRequest(
+      request({ trace: { traceId: 'a'.repeat(32), parentId: 'b'.repeat(16), flags: '01' } }),
+    )
+    wire.headers.set(name, value)
+    expect(codeOf(() => decodeRequest(wire.headers, body))).toMatch(/^ENVELOPE_INVALID.*trace/)
+  })
+
   it('makes distinct 32-character request ids', () => {
     const ids = new Set(Array.from({ length: 1000 }, newRequestId))
     expect(ids.size).toBe(1000)

@@ -9,6 +9,12 @@ import type { MsgHdrs } from '@nats-io/nats-core'
 import { GatewayError, isErrorCode, type ErrorCode } from '../errors/index.js'
 import { isInboxOf, isSubjectToken } from '../subjects/index.js'
 import { WireHeaders } from './wire-headers.js'
+import {
+  formatTraceparent,
+  parseTraceparent,
+  parseTracestate,
+  type TraceContext,
+} from '../trace/index.js'
 
 export { WireHeaders } from './wire-headers.js'
 
@@ -48,6 +54,8 @@ export interface RequestContext {
   operation?: string
   /** When the relay took the request in, epoch milliseconds: stamped by the relay (metrics). */
   receivedAt?: number
+  /** The W3C trace the request belongs to; its parent is the hop that sent it on. */
+  trace?: TraceContext
 }
 
 export interface RequestEnvelope extends RequestContext {
@@ -94,6 +102,8 @@ const H = {
   replyTo: 'Portcullis-Reply',
   operation: 'Portcullis-Operation',
   receivedAt: 'Portcullis-Received',
+  traceparent: 'Portcullis-Traceparent',
+  tracestate: 'Portcullis-Tracestate',
   actor: 'Portcullis-Actor',
   status: 'Portcullis-Status',
   error: 'Portcullis-Error',
@@ -140,6 +150,10 @@ function putContext(h: MsgHdrs, ctx: RequestContext, kind: 'request' | 'response
   if (ctx.replyTo) h.set(H.replyTo, ctx.replyTo)
   if (ctx.operation) h.set(H.operation, ctx.operation)
   if (ctx.receivedAt !== undefined) h.set(H.receivedAt, String(ctx.receivedAt))
+  if (ctx.trace) {
+    h.set(H.traceparent, formatTraceparent(ctx.trace))
+    if (ctx.trace.state) h.set(H.tracestate, ctx.trace.state)
+  }
 }
 
 function putHttpHeaders(h: MsgHdrs, list: HeaderList): void {
@@ -237,6 +251,17 @@ function readContext(h: Fields, kind: 'request' | 'response'): RequestContext {
   const receivedAt = one(h, H.receivedAt, false)
   if (receivedAt !== undefined) {
     ctx.receivedAt = integer(receivedAt, H.receivedAt, 1, Number.MAX_SAFE_INTEGER)
+  }
+  const traceparent = one(h, H.traceparent, false)
+  if (traceparent !== undefined) {
+    const parsed = traceparent.startsWith('00-') ? parseTraceparent(traceparent) : undefined
+    if (!parsed) throw invalid('bad traceparent')
+    const state = one(h, H.tracestate, false)
+    let ok: string | undefined
+    if (state !== undefined && (ok = parseTracestate(state)) !== state) {
+      throw invalid('bad tracestate')
+    }
+    ctx.trace = { ...parsed, ...(ok && { state: ok }) }
   }
   return ctx
 }

@@ -11,6 +11,9 @@ export const DROPPED_REQUEST_HEADERS = new Set([
   'content-length',
   'x-real-ip',
   'x-request-id',
+  // The trace travels in the envelope (trace.ts); the backend sends the upstream its own.
+  'traceparent',
+  'tracestate',
 ])
 
 export const DROPPED_REQUEST_PREFIXES = ['cf-', 'x-forwarded-']

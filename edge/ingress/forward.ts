@@ -47,6 +47,7 @@ export function buildEnvelope(c: Context<IngressEnv>, deadline: number): Request
     query: target.query,
     headers,
     ...(actor === undefined ? {} : { actor }),
+    trace: c.get('trace'),
     body: c.get('body'),
   }
 }

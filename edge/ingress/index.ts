@@ -23,6 +23,7 @@ import { rateLimit, tokenEndpointRateLimit } from './rate-limit.js'
 import { onError } from './problem.js'
 import { jwks, JWKS_PATH } from './jwks.js'
 import { requestId } from './request-id.js'
+import { trace } from './trace.js'
 import { requiredClaims } from './required-claims.js'
 import { methodNotAllowed, route } from './route.js'
 import { tokenExchange } from './token-exchange.js'
@@ -59,6 +60,7 @@ export function createIngress(options: IngressOptions): Hono<IngressEnv> {
   const app = new Hono<IngressEnv>()
   app.onError(onError)
   app.use(requestId(options.newRequestId ?? coreRequestId))
+  app.use(trace())
   app.use(auditTrail(options.audit, now))
   app.use(urlLength(policy))
   app.get(JWKS_PATH, jwks(tokens.access))

@@ -3,6 +3,7 @@ import type {
   EdgePolicy,
   RequestEnvelope,
   ResponseEnvelope,
+  TraceContext,
 } from '../../core/index.js'
 import type { RateLimits } from './rate-limit.js'
 import type { ClientAddressSource } from './client-address.js'
@@ -77,6 +78,8 @@ export interface Caller {
 export interface IngressEnv {
   Variables: {
     requestId: string
+    /** The W3C trace the request belongs to, the edge's span as its parent (trace.ts). */
+    trace: TraceContext
     /** The request's URL, parsed once (by the URL length check) for the checks after it. */
     url: URL
     target: Target

@@ -82,6 +82,45 @@ export function requestPathSuite(mode: TopologyMode, options: { nodes?: 1 | 3 } 
       expect(seen.path).toBe('/orders')
     })
 
+    it("TRACE-030 the client's traceparent reaches the upstream as the same trace, each hop its own parent; none, or one that does not parse, starts a new trace and is never refused", async () => {
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+      const upstreamTrace = async (headers: Record<string, string>) => {
+        const res = await fetch(`${stack.url}/demo/orders`, { headers })
+        expect(res.status).toBe(200)
+        await res.arrayBuffer()
+        const seen = (await stack.received()).find(
+          (r) => r.requestId === res.headers.get('x-request-id'),
+        )!
+        return { parent: seen.headers.traceparent, state: seen.headers.tracestate }
+      }
+      const continued = await upstreamTrace({
+        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+        tracestate: 'rojo=00f067aa0ba902b7',
+      })
+      expect(continued.parent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`))
+      expect(continued.parent).not.toContain('00f067aa0ba902b7')
+      expect(continued.state).toBe('rojo=00f067aa0ba902b7')
+      const fresh = await upstreamTrace({})
+      expect(fresh.parent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
+      const restarted = await upstreamTrace({
+        traceparent: `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`,
+        tracestate: 'evil=1',
+      })
+      expect(restarted.parent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
+      expect(restarted.parent).not.toContain('0'.repeat(32))
+      expect(restarted.state).toBeUndefined()
+      // A refused request's log lines name its trace beside its request id.
+      const refusedTrace = '5cf92f3577b34da6a3ce929d0e0e4737'
+      const refused = await fetch(`${stack.url}/demo/orders?no_such_parameter=1`, {
+        headers: { traceparent: `00-${refusedTrace}-00f067aa0ba902b7-01` },
+      })
+      expect(refused.status).toBe(400)
+      const id = refused.headers.get('x-request-id')!
+      await expect
+        .poll(() => stack.logs.filter((l) => l.includes(id)).join('\n'), { timeout: 5_000 })
+        .toContain(`traceId=${refusedTrace}`)
+    })
+
     it('E2E-002 POST a valid order: 201 with the created order', async () => {
       const res = await fetch(`${stack.url}/demo/orders`, {
         method: 'POST',
