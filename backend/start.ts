@@ -16,6 +16,7 @@ import { createBackendHandler, type Answer, type BackendVerdict } from './handle
 import { createIdempotencyStore } from './idempotency-store.js'
 import { MAX_DELIVERED_IDS, MAX_PENDING_ANSWERS } from './limits.js'
 import { OnceMemory } from './once.js'
+import { tracedCall } from './traced-call.js'
 import { createUpstreamClient, type UpstreamClient } from './upstream.js'
 
 export { MAX_DELIVERED_IDS, MAX_PENDING_ANSWERS } from './limits.js'
@@ -86,7 +87,7 @@ export async function startBackend(
       const handle = createBackendHandler({
         host,
         upstream,
-        call: client.call,
+        call: tracedCall(client.call),
         memory,
         idempotency,
       })

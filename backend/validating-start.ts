@@ -19,6 +19,7 @@ import {
 } from '../validators/lib/index.js'
 import { requestContractOf } from '../validators/request/contract.js'
 import { connectorOf, type BackendRunOptions } from './start.js'
+import { tracedCall } from './traced-call.js'
 import { createIdempotencyStore } from './idempotency-store.js'
 import {
   createValidatingBackend,
@@ -106,7 +107,7 @@ export async function startValidatingBackend(
         host,
         requestContract,
         upstream,
-        call: client.call,
+        call: tracedCall(client.call),
         memory,
         responseContract,
       })

@@ -28,12 +28,22 @@ import {
   decodeResponse,
   encodeResponse,
   errorResponse,
+  setTraceOf,
+  traceOf,
   type BusName,
   type RequestContext,
   type WireMessage,
 } from '../core/index.js'
 import type { LoadedConfig } from '../config/index.js'
-import type { Logger, Running } from '../runtime/index.js'
+import {
+  stageSpan,
+  startTracing,
+  stopTracing,
+  tracingOn,
+  type Logger,
+  type Running,
+  type StageSpan,
+} from '../runtime/index.js'
 import { createAuditPublisher, type AuditPublisher, type AuditRecord } from './audit.js'
 import { connectComponent, type ComponentBuses } from './component.js'
 import { stageMetrics, watchConsumer } from './metrics.js'
@@ -122,6 +132,35 @@ export interface StageDefinition {
 }
 
 const SETTLED = Promise.resolve()
+
+/**
+ * A stage's span around one result: what it sends carries the span as the next hop's parent,
+ * and the span closes with the outcome its audit event tells (status, problem code).
+ */
+function traced(result: StageResult, span: StageSpan): StageResult {
+  if ('drop' in result) {
+    span.span.setAttribute('portcullis.dropped', result.drop)
+    span.end({})
+    return result
+  }
+  const wire = result.send.wire.headers
+  if (traceOf(wire)) setTraceOf(wire, span.next)
+  const record = Array.isArray(result.audit) ? result.audit[0] : result.audit
+  if (record) {
+    const r = record.request
+    span.span.setAttributes({
+      'portcullis.request_id': r.requestId,
+      'http.request.method': r.method,
+      'server.address': r.host,
+      'url.path': r.path,
+    })
+  }
+  span.end({
+    ...(record?.status !== undefined && { status: record.status }),
+    ...(record && record.verdict !== 'accept' && record.code && { code: record.code }),
+  })
+  return result
+}
 /** Thrown (and caught) inside an intake message's handling: it was dropped, not failed. */
 const DROPPED = Symbol('dropped')
 
@@ -138,6 +177,8 @@ export async function runStage(
 ): Promise<RunningStage> {
   const { identity, input, concurrency } = definition
   let buses: ComponentBuses
+  const { otlpUrl } = config.tracing
+  if (otlpUrl) startTracing(`portcullis-${identity}`, otlpUrl)
   try {
     buses = await connectComponent(config, identity, definition.buses)
   } catch (e) {
@@ -236,14 +277,21 @@ export async function runStage(
       handle: async (msg) => {
         const started = performance.now()
         if (msg.deliveryCount > 1) metrics.redeliveries.inc({ stage: identity })
+        const span = tracingOn()
+          ? stageSpan(identity, traceOf(msg.headers), { 'portcullis.stage': identity })
+          : undefined
         try {
-          const outcome = await act(await def.handle(msg, Date.now()))
+          const result = span
+            ? traced(await span.run(() => def.handle(msg, Date.now())), span)
+            : await def.handle(msg, Date.now())
+          const outcome = await act(result)
           metrics.messages.inc({
             stage: identity,
             outcome: outcome && 'drop' in outcome ? 'dropped' : 'sent',
           })
           return outcome
         } catch (e) {
+          span?.end({ failed: true })
           metrics.messages.inc({ stage: identity, outcome: 'failed' })
           throw e
         } finally {
@@ -299,7 +347,12 @@ export async function runStage(
     }
     const handleOne = async (msg: Msg): Promise<void> => {
       const now = Date.now()
-      let result = await intake.handle(msg, now)
+      const span = tracingOn()
+        ? stageSpan(stage, traceOf(msg.headers), { 'portcullis.stage': stage })
+        : undefined
+      let result = span
+        ? traced(await span.run(() => intake.handle(msg, now)), span)
+        : await intake.handle(msg, now)
       if ('drop' in result) {
         log.warn('dropped', { from: msg.subject, reason: result.drop, requestId: result.requestId })
         throw DROPPED
@@ -310,6 +363,8 @@ export async function runStage(
         if (!result.orElse) throw e
         result = result.orElse(e)
         if ('drop' in result) throw DROPPED
+        if (span && traceOf(result.send.wire.headers))
+          setTraceOf(result.send.wire.headers, span.next)
         await send(result.send)
       }
       // Nothing hands a core message back: an event given up is logged by the publisher.
@@ -358,6 +413,7 @@ export async function runStage(
       await consuming.acked()
       definition.close?.()
       await buses.close()
+      await stopTracing()
     },
   }
 }

@@ -103,6 +103,7 @@ export function edgeDevConfig(config: LoadedConfig, linkUrl: string): Record<str
       EDGE_ID: config.edge.id,
       LINK_POOL_SIZE: String(config.edge.linkPoolSize),
       LINK_URL: linkUrl,
+      ...(config.tracing.otlpUrl && { OTLP_TRACES_URL: config.tracing.otlpUrl }),
     },
   }
 }

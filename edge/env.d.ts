@@ -21,5 +21,7 @@ declare namespace Cloudflare {
      * (the default) under `wrangler dev`, where a client can send that header itself.
      */
     CLIENT_ADDRESS?: string
+    /** The collector's OTLP/HTTP traces URL (`.../v1/traces`): the edge posts its spans there. */
+    OTLP_TRACES_URL?: string
   }
 }

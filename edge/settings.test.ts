@@ -30,6 +30,8 @@ describe('worker settings', () => {
       [{ LINK_CREDS: undefined }, /LINK_CREDS/],
       [{ RATE_LIMIT_5_PER_10: undefined }, /RATE_LIMIT_5_PER_10/],
       [{ RATE_QUOTA: undefined }, /RATE_QUOTA/],
+      [{ OTLP_TRACES_URL: 'ftp://collector/v1/traces' }, /OTLP_TRACES_URL/],
+      [{ OTLP_TRACES_URL: 'http://collector /v1/traces' }, /OTLP_TRACES_URL/],
     ]
     for (const [patch, message] of cases) {
       let error: unknown

@@ -23,6 +23,8 @@ export interface EdgeSettings {
   linkUrls: string[]
   /** Where the rate limits' client address comes from (`CLIENT_ADDRESS`, default `local`). */
   clientAddress: ClientAddressSource
+  /** The collector the edge posts its spans to (`OTLP_TRACES_URL`), when set. */
+  otlpTracesUrl?: string
 }
 
 function fail(binding: string, what: string): never {
@@ -67,7 +69,16 @@ export function readSettings(env: Env): EdgeSettings {
   if (!(CLIENT_ADDRESS_SOURCES as readonly string[]).includes(clientAddress)) {
     fail('CLIENT_ADDRESS', `must be one of ${CLIENT_ADDRESS_SOURCES.join(', ')}`)
   }
+  const otlpTracesUrl = env.OTLP_TRACES_URL
+  if (
+    otlpTracesUrl !== undefined &&
+    otlpTracesUrl !== '' &&
+    !/^https?:\/\/\S+$/.test(otlpTracesUrl)
+  ) {
+    fail('OTLP_TRACES_URL', 'must be an http(s) URL')
+  }
   return {
+    ...(otlpTracesUrl && { otlpTracesUrl }),
     policy,
     edgeId: env.EDGE_ID,
     poolSize,

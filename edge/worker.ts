@@ -17,6 +17,7 @@ import { poolAudit, poolLink, Shards, type PoolNamespace } from './link/client.j
 import { locationOf } from './link/location.js'
 import { quotaCounter, type QuotaNamespace } from './quota/client.js'
 import { readSettings } from './settings.js'
+import { otlpSpanExport } from './ingress/span.js'
 
 type Ingress = { app: Hono<IngressEnv> } | { error: GatewayError }
 
@@ -45,6 +46,9 @@ function build(env: Env, location: string): Ingress {
       rateLimits,
       clientAddress,
       audit,
+      ...(settings.otlpTracesUrl && {
+        spans: otlpSpanExport(settings.otlpTracesUrl, 'portcullis-edge'),
+      }),
     })
     return { app }
   } catch (e) {

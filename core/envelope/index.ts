@@ -312,6 +312,24 @@ export function decodeResponse(headers: MsgHdrs | undefined, data: Uint8Array): 
 }
 
 /** An error answer for a request: no body, the code tells the edge what to render. */
+/**
+ * The trace an encoded envelope carries, read without decoding it; undefined when it has
+ * none or it does not parse (the stage's decode refuses that envelope anyway).
+ */
+export function traceOf(headers: MsgHdrs | undefined): TraceContext | undefined {
+  const value = headers?.get(H.traceparent)
+  if (!value) return undefined
+  const parsed = parseTraceparent(value)
+  if (!parsed) return undefined
+  const state = headers!.get(H.tracestate)
+  return state ? { ...parsed, state } : parsed
+}
+
+/** Puts `trace` on an encoded envelope (a stage's span as the parent of the next hop). */
+export function setTraceOf(headers: MsgHdrs, trace: TraceContext): void {
+  headers.set(H.traceparent, formatTraceparent(trace))
+}
+
 /** What a response's headers say of its outcome, read without decoding it (metrics). */
 export interface ResponseSummary {
   host: string

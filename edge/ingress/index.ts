@@ -60,7 +60,7 @@ export function createIngress(options: IngressOptions): Hono<IngressEnv> {
   const app = new Hono<IngressEnv>()
   app.onError(onError)
   app.use(requestId(options.newRequestId ?? coreRequestId))
-  app.use(trace())
+  app.use(trace(options.spans, now))
   app.use(auditTrail(options.audit, now))
   app.use(urlLength(policy))
   app.get(JWKS_PATH, jwks(tokens.access))

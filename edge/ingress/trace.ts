@@ -5,13 +5,45 @@
  * client's headers themselves never travel: the envelope carries the trace (core/trace).
  */
 import { createMiddleware } from 'hono/factory'
-import { continueTrace, TRACEPARENT_HEADER, TRACESTATE_HEADER } from '../../core/index.js'
+import {
+  continueTrace,
+  parseTraceparent,
+  TRACEPARENT_HEADER,
+  TRACESTATE_HEADER,
+} from '../../core/index.js'
+import { asGatewayError } from './problem.js'
+import type { SpanExport } from './span.js'
 import type { IngressEnv } from './types.js'
 
-export function trace() {
+export function trace(exportSpan: SpanExport | undefined, now: () => number) {
   return createMiddleware<IngressEnv>(async (c, next) => {
+    const started = now()
     const headers = c.req.raw.headers
-    c.set('trace', continueTrace(headers.get(TRACEPARENT_HEADER), headers.get(TRACESTATE_HEADER)))
+    const sent = headers.get(TRACEPARENT_HEADER)
+    const t = continueTrace(sent, headers.get(TRACESTATE_HEADER))
+    c.set('trace', t)
     await next()
+    if (!exportSpan) return
+    const client = sent === null ? undefined : parseTraceparent(sent)
+    const target = c.get('target')
+    const exported = exportSpan({
+      traceId: t.traceId,
+      spanId: t.parentId,
+      ...(client?.traceId === t.traceId && { parentSpanId: client.parentId }),
+      startMs: started,
+      endMs: now(),
+      attributes: {
+        'portcullis.request_id': c.get('requestId'),
+        'http.request.method': c.req.method.slice(0, 16),
+        'http.response.status_code': c.res.status,
+        ...(target && { 'server.address': target.host, 'url.path': target.path }),
+      },
+      ...(c.error && { error: asGatewayError(c.error).code }),
+    })
+    try {
+      c.executionCtx.waitUntil(exported)
+    } catch {
+      // No execution context (a test calling the app directly): the export runs on its own.
+    }
   })
 }

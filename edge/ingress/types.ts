@@ -9,6 +9,7 @@ import type { RateLimits } from './rate-limit.js'
 import type { ClientAddressSource } from './client-address.js'
 import type { TokenServices } from './token-services.js'
 import type { EdgeAudit } from './audit-trail.js'
+import type { SpanExport } from './span.js'
 
 /**
  * The way to the bridge. `send` resolves with the final answer for the request (which may
@@ -45,6 +46,8 @@ export interface IngressOptions {
   fetchJwks?: (url: string) => Promise<string>
   /** Where the edge's audit events go (the worker: a link pool object). None: not recorded. */
   audit?: EdgeAudit
+  /** Where the edge's span of each request goes (OTLP), when traces are collected. */
+  spans?: SpanExport
   /** Clock in epoch milliseconds; the worker passes Date.now. */
   now?: () => number
   newRequestId?: () => string
