@@ -14,6 +14,7 @@ const onPrem = [
   'cli',
   'deploy',
   'bench',
+  'console',
 ]
 
 export default defineConfig({

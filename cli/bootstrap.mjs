@@ -2,7 +2,8 @@
 // First step of `npm start`, `npm test` and `npm run bench` on any machine, fresh clone
 // included: installs what is missing (npm packages, Debian's nats-server and modsecurity-crs
 // (the OWASP Core Rule Set the injection scan reads); for `test` also
-// Debian's postgresql and rsyslog, which the tests start, and the official JSON Schema test
+// Debian's postgresql and rsyslog, which the tests start, chromium, which the console's browser
+// test drives, and the official JSON Schema test
 // suite, unpacked from a Debian package; for `bench` Debian's haproxy, the baseline, when it
 // can), then runs the command. Plain
 // JavaScript on purpose: it must run before any package is installed.
@@ -96,6 +97,11 @@ function findHaproxy() {
   return false
 }
 
+/** The console's browser test drives Debian's chromium (tests/e2e/console.test.ts). */
+function findChromium() {
+  return existsSync('/usr/bin/chromium') || existsSync('/usr/bin/chromium-browser')
+}
+
 /** `optional`: when it cannot be installed, say so and go on without it. */
 function ensureDebianPackage(binaryFound, pkg, { optional = false } = {}) {
   if (binaryFound()) return
@@ -176,6 +182,7 @@ if (command === 'bench') ensureDebianPackage(findHaproxy, 'haproxy', { optional:
 if (command === 'test') {
   ensureDebianPackage(findPostgres, 'postgresql')
   ensureDebianPackage(findRsyslog, 'rsyslog')
+  ensureDebianPackage(findChromium, 'chromium')
   ensureJsonSchemaSuite()
 }
 

@@ -17,6 +17,7 @@ export const PROCESS_MAINS = [
   'backend/main.ts',
   'demo/main.ts',
   'audit/sink/main.ts',
+  'console/main.ts',
 ] as const
 export type ProcessMain = (typeof PROCESS_MAINS)[number]
 

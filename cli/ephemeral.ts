@@ -55,11 +55,12 @@ export async function ephemeralSetup(
   overrides: unknown = {},
 ): Promise<{ dir: string; overrides: unknown; demoUrl: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-stack-'))
-  const { bus, more } = await freeBusPorts(nodesOf(overrides), 2)
-  const [edge, demo] = more
+  const { bus, more } = await freeBusPorts(nodesOf(overrides), 3)
+  const [edge, demo, consolePort] = more
   const base = {
     edge: { port: edge },
     demo: { port: demo },
+    console: { port: consolePort },
     upstreams: { demo: { baseUrl: `http://127.0.0.1:${demo}` } },
     bus,
     paths: { keys: join(dir, 'keys'), data: join(dir, 'data') },

@@ -36,6 +36,7 @@ import { reapEarlierStack, removeState, stateFileOf, writeState } from './state.
 import { startEdgeDev } from './edge-dev.js'
 import { ensureJwkKeys } from './jwk-keys.js'
 import { ensureAuditSigningKey } from '../audit/store/index.js'
+import { CONSOLE_TOKEN_ENV, newConsoleToken } from '../console/auth.js'
 import { buildProcesses, type ProcessMain } from './build.js'
 import { REPO_ROOT } from './root.js'
 
@@ -64,6 +65,8 @@ export interface Stack {
   topology: Topology
   /** The ingress URL, e.g. http://127.0.0.1:8787 */
   url: string
+  /** The console's URL with its login token in the fragment, when the stack runs it. */
+  consoleUrl?: string
   /** Every process name, in start order. */
   components: string[]
   /** Where the live process table is written, if anywhere. */
@@ -172,6 +175,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await assertPortFree(host, server.websocketPort, `${server.name} nats-server`)
   }
   await assertPortFree('127.0.0.1', config.demo.port, 'demo')
+  if (config.console.enabled)
+    await assertPortFree(config.console.host, config.console.port, 'console')
+  const consoleToken = newConsoleToken()
   if (options.edge !== false) await assertPortFree('127.0.0.1', config.edge.port, 'edge')
 
   // The token services' signing keys first: the edge's workers and the request validator
@@ -225,6 +231,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     count = 1,
     extraArgs: string[] = [],
     ports: number[] = [],
+    extraEnv: Record<string, string> = {},
   ): Member[] =>
     replicated(component, count, (name) => ({
       host: '127.0.0.1',
@@ -252,6 +259,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             }),
             [OVERRIDES_ENV]:
               options.overrides === undefined ? '' : JSON.stringify(options.overrides),
+            ...extraEnv,
           },
           readyLine: READY_LINE,
           // Generous: every stage starts at once, on cores a benchmark or tests may share.
@@ -276,6 +284,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ? stage('response-validator', 'validators/response/main.ts', replicas.responseValidator)
       : []),
     ...stage('audit-sink', 'audit/sink/main.ts'),
+    // The console reads the process table: only a stack that writes one runs it.
+    ...(config.console.enabled && stateFile
+      ? stage('console', 'console/main.ts', 1, ['--state', stateFile], [config.console.port], {
+          [CONSOLE_TOKEN_ENV]: consoleToken,
+        })
+      : []),
   ]
   // Fixed metrics ports: the configured one plus each stage process's index (0: the kernel's).
   const metricsPorts = new Map(
@@ -413,6 +427,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     config,
     topology,
     url,
+    ...(config.console.enabled &&
+      stateFile && {
+        consoleUrl: `http://${hostPort(config.console.host, config.console.port)}/#token=${consoleToken}`,
+      }),
     components: order,
     ...(stateFile ? { stateFile } : {}),
     async stopComponent(name) {

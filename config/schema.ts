@@ -335,6 +335,12 @@ export const configSchema = {
      * plus the process's index in the stack's order, or, with port 0, a port the kernel picks
      * (listed by `portcullis status --json`).
      */
+    /** The live console `portcullis up` serves (console/README.md); loopback by default. */
+    console: section({
+      enabled: flag(true),
+      host: { type: 'string', enum: ['127.0.0.1', '::1', '0.0.0.0', '::'], default: '127.0.0.1' },
+      port: { ...port, default: 8791 },
+    }),
     /** Spans of every stage, exported over OTLP/HTTP when `otlpUrl` is set (README, Traces). */
     tracing: section({
       otlpUrl: { type: 'string', pattern: '^https?://[^\\s]+$' },

@@ -113,6 +113,8 @@ export interface Config {
   demo: { port: number }
   paths: { keys: string; data: string }
   audit: AuditConfig
+  /** The live console (console/README.md). */
+  console: { enabled: boolean; host: string; port: number }
   /** Spans of every stage, exported over OTLP/HTTP to `otlpUrl` (`.../v1/traces`) when set. */
   tracing: { otlpUrl?: string }
   /** Prometheus `/metrics` of every on-prem process. */

@@ -36,6 +36,9 @@ export async function up(args: string[]): Promise<number> {
     [
       '',
       `Portcullis is up. Ingress: ${stack.url}`,
+      ...(stack.consoleUrl
+        ? [`Console (its login token is in the link; keep it private): ${stack.consoleUrl}`]
+        : []),
       '',
       'Try:',
       `  curl -s ${demo}`,
