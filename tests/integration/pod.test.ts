@@ -101,7 +101,8 @@ async function start(service: string): Promise<void> {
       onLine: (name, line) => lines.push(`${name}| ${line}`),
       ...(server
         ? { readyCheck: () => listening(server.port), readyTimeoutMs: 10_000 }
-        : { readyLine: READY_LINE, readyTimeoutMs: 20_000 }),
+        : // As generous as `portcullis up` (its stages share the cores with the other tests).
+          { readyLine: READY_LINE, readyTimeoutMs: 90_000 }),
     }),
   )
 }
@@ -198,5 +199,5 @@ describe('the pod, run from its compose file', () => {
     const res: ResponseEnvelope = decodeResponse(reply.headers, reply.data)
     expect(res.status, lines.join('\n')).toBe(200)
     expect(JSON.parse(new TextDecoder().decode(res.body)).orders).toHaveLength(2)
-  })
+  }, 180_000)
 })
