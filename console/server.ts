@@ -14,6 +14,7 @@ import {
   type ErrorCode,
 } from '../core/index.js'
 import type { AuditQuery } from '../audit/store/index.js'
+import { closeServer } from '../runtime/index.js'
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from './page.js'
 
 export interface ConsoleApi {
@@ -160,10 +161,6 @@ export async function serveConsole(
   if (address === null || typeof address === 'string') throw new Error('console: no port')
   return {
     port: address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
+    close: () => closeServer(server),
   }
 }

@@ -20,7 +20,10 @@ export const DATA_DIR = '/var/lib/portcullis'
 
 /** The pod's own one-shot processes, bundled beside the stages. */
 export const POD_MAINS = ['deploy/pod/nats-config.ts', 'deploy/pod/provision.ts'] as const
-export const IMAGE_MAINS = [...PROCESS_MAINS, ...POD_MAINS] as const
+/** The console reads the process table of `portcullis up`, which the pod does not have. */
+type PodProcessMain = Exclude<(typeof PROCESS_MAINS)[number], 'console/main.ts'>
+const POD_PROCESS_MAINS = PROCESS_MAINS.filter((m): m is PodProcessMain => m !== 'console/main.ts')
+export const IMAGE_MAINS = [...POD_PROCESS_MAINS, ...POD_MAINS] as const
 export type ImageMain = (typeof IMAGE_MAINS)[number]
 
 export function bundlePath(main: ImageMain, dist = DIST): string {

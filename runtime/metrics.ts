@@ -9,6 +9,7 @@
  * as Kong's `kong_http_requests_total` does; everything of the gateway's own is `portcullis_`.
  */
 import { createServer, type Server } from 'node:http'
+import { closeServer } from './http.js'
 import {
   collectDefaultMetrics,
   Counter,
@@ -110,12 +111,7 @@ export async function serveMetrics(host: string, port: number): Promise<MetricsS
   server.unref()
   return {
     port: address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        // A scraper keeps its connection open: close would wait for it.
-        server.closeAllConnections()
-      }),
+    close: () => closeServer(server),
   }
 }
 

@@ -20,11 +20,13 @@ function processesMentioning(text: string): string[] {
   return out.split('\n').filter((l) => l.includes(text) && !l.includes('ps -e'))
 }
 
-it('CLI-001 up serves the demo, prints the ingress, its audit trail reads while it runs, and SIGTERM leaves no process behind', async () => {
-  const [link, linkWebsocket, dreq, creq, dresp, cresp, edge, demo] = await freePorts(8)
+it('CLI-001 up serves the demo, prints the ingress and the console (whose API answers only with its token), its audit trail reads while it runs, and SIGTERM leaves no process behind', async () => {
+  const [link, linkWebsocket, dreq, creq, dresp, cresp, edge, demo, consolePort] =
+    await freePorts(9)
   const config = JSON.parse(readFileSync(join(REPO_ROOT, 'portcullis.config.json'), 'utf8'))
   config.edge.port = edge
   config.demo = { port: demo }
+  config.console = { port: consolePort }
   config.upstreams.demo.baseUrl = `http://127.0.0.1:${demo}`
   config.upstreams.demo.openapi = join(REPO_ROOT, 'demo', 'openapi.json')
   config.bus = { ports: { link, linkWebsocket, dreq, creq, dresp, cresp } }
@@ -52,6 +54,17 @@ it('CLI-001 up serves the demo, prints the ingress, its audit trail reads while 
     }
     expect(output).toContain(`Ingress: http://127.0.0.1:${edge}`)
     expect(output).toMatch(/^edge\s+\| /m)
+    // The console's URL, its login token in the fragment: the API answers with it only.
+    const consoleUrl = new RegExp(
+      `Console .*: (http://127\\.0\\.0\\.1:${consolePort}/)#token=(\\S+)`,
+    ).exec(output)
+    expect(consoleUrl, output).not.toBeNull()
+    const [, consoleBase, consoleToken] = consoleUrl!
+    expect((await fetch(`${consoleBase}api/overview`)).status).toBe(401)
+    const overview = await fetch(`${consoleBase}api/overview`, {
+      headers: { authorization: `Bearer ${consoleToken}` },
+    })
+    expect(overview.status).toBe(200)
     const res = await fetch(`http://127.0.0.1:${edge}/demo/orders`)
     expect(res.status).toBe(200)
     // The trail, read while the sink holds the embedded store (through its reader socket).

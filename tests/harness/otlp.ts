@@ -3,6 +3,7 @@
  * a collector, keeps every span with the service that sent it.
  */
 import { createServer, type Server } from 'node:http'
+import { closeServer } from '../../runtime/index.js'
 
 export interface ReceivedSpan {
   service: string
@@ -68,10 +69,6 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     url: `http://127.0.0.1:${address.port}/v1/traces`,
     spans,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
+    close: () => closeServer(server),
   }
 }
