@@ -97,7 +97,7 @@ function findHaproxy() {
   return false
 }
 
-/** The console's browser test drives Debian's chromium (tests/e2e/console.test.ts). */
+/** The console's browser test drives Debian's chromium (tests/e2e/operations.test.ts). */
 function findChromium() {
   return existsSync('/usr/bin/chromium') || existsSync('/usr/bin/chromium-browser')
 }
