@@ -4,6 +4,7 @@ const onPrem = [
   'audit',
   'core',
   'config',
+  'openapi',
   'topology',
   'bus',
   'runtime',
@@ -26,6 +27,8 @@ export default defineConfig({
           environment: 'node',
           include: [...onPrem.map((dir) => `${dir}/**/*.test.ts`), 'tests/*.test.ts'],
           testTimeout: 10_000,
+          // Both cores: vitest's default leaves one idle on a two-core machine.
+          maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
       },
@@ -51,7 +54,8 @@ export default defineConfig({
           include: ['tests/e2e/**/*.test.ts'],
           testTimeout: 90_000,
           hookTimeout: 180_000,
-          fileParallelism: false,
+          // Two stacks at a time: a stack's start waits on processes more than it computes.
+          maxWorkers: 2,
           sequence: { groupOrder: 3 },
         },
       },

@@ -2,7 +2,7 @@
  * `tsx backend/main.ts --host <name> [--config file]`: the connector for one upstream host;
  * in the `single-validation` topology the validating connector (validating-start.ts).
  */
-import { configFromArgs, runMain } from '../runtime/index.js'
+import { liveConfigFromArgs, runMain } from '../runtime/index.js'
 import { backendIdentity } from '../topology/index.js'
 import { startBackend } from './start.js'
 import { startValidatingBackend } from './validating-start.js'
@@ -18,7 +18,8 @@ if (!host) {
 }
 
 await runMain(backendIdentity(host), (log) => {
-  const config = configFromArgs()
-  const start = config.topology === 'single-validation' ? startValidatingBackend : startBackend
-  return start(config, log, host)
+  const live = liveConfigFromArgs(log)
+  const start =
+    live.current().topology === 'single-validation' ? startValidatingBackend : startBackend
+  return start(live, log, host)
 })

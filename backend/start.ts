@@ -11,7 +11,13 @@ import type { LoadedConfig } from '../config/index.js'
 import { backendIdentity } from '../topology/index.js'
 import { runStage, type StageResult } from '../bus/runner.js'
 import { DEFAULT_CONCURRENCY } from '../bus/stage.js'
-import type { Logger, Running } from '../runtime/index.js'
+import {
+  closingWith,
+  liveOf,
+  type ConfigSource,
+  type Logger,
+  type Running,
+} from '../runtime/index.js'
 import { createBackendHandler, type Answer, type BackendVerdict } from './handler.js'
 import { createIdempotencyStore } from './idempotency-store.js'
 import { MAX_DELIVERED_IDS, MAX_PENDING_ANSWERS } from './limits.js'
@@ -66,17 +72,19 @@ export function resultOf(verdict: BackendVerdict, startedAt: number): StageResul
 
 /** The connector of the `isolated` and `single-nats` topologies (main.ts picks). */
 export async function startBackend(
-  config: LoadedConfig,
+  source: ConfigSource,
   log: Logger,
   host: string,
   options: BackendRunOptions = {},
 ): Promise<Running> {
+  const live = liveOf(source)
+  const config = live.current()
   if (config.topology === 'single-validation') {
     throw new Error('the single-validation topology runs the validating connector')
   }
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
   const { identity, upstream, client, memory } = connectorOf<Answer>(config, host, concurrency)
-  return runStage(config, log, {
+  const running = await runStage(config, log, {
     identity,
     buses: ['creq', 'dresp'],
     input: 'creq',
@@ -84,15 +92,18 @@ export async function startBackend(
     close: () => client.close(),
     stage: (buses) => {
       const idempotency = createIdempotencyStore(buses, upstream)
-      const handle = createBackendHandler({
-        host,
-        upstream,
-        call: tracedCall(client.call),
-        memory,
-        idempotency,
-      })
+      // Where and how long the upstream is called follow a reload; the rest of it needs a restart.
+      const handle = live.derive((c) =>
+        createBackendHandler({
+          host,
+          upstream: { ...upstream, ...reloadableUpstreamOf(c, host) },
+          call: tracedCall(client.call),
+          memory,
+          idempotency,
+        }),
+      )
       return {
-        handle: async (msg, now) => resultOf(await handle(msg, now), now),
+        handle: async (msg, now) => resultOf(await handle.current()(msg, now), now),
         delivered: (requestId, now) => memory.markDelivered(requestId, now),
         deadLetter: {
           reads: 'request',
@@ -102,4 +113,14 @@ export async function startBackend(
       }
     },
   })
+  return closingWith(live, running)
+}
+
+/** The keys of `host`'s upstream a reload applies (config/reloadable.ts). */
+export function reloadableUpstreamOf(
+  config: LoadedConfig,
+  host: string,
+): Pick<LoadedConfig['upstreams'][string], 'baseUrl' | 'timeoutMs'> {
+  const { baseUrl, timeoutMs } = config.upstreams[host]!
+  return { baseUrl, timeoutMs }
 }

@@ -11,14 +11,20 @@ import type { LoadedConfig } from '../config/index.js'
 import type { AuditRecord } from '../bus/audit.js'
 import { runStage, type StageResult } from '../bus/runner.js'
 import { DEFAULT_CONCURRENCY } from '../bus/stage.js'
-import type { Logger, Running } from '../runtime/index.js'
+import {
+  closingWith,
+  liveOf,
+  type ConfigSource,
+  type Logger,
+  type Running,
+} from '../runtime/index.js'
 import {
   compileHosts,
   compileResponseRulesFor,
   type ResponseContract,
 } from '../validators/lib/index.js'
 import { requestContractOf } from '../validators/request/contract.js'
-import { connectorOf, type BackendRunOptions } from './start.js'
+import { connectorOf, reloadableUpstreamOf, type BackendRunOptions } from './start.js'
 import { tracedCall } from './traced-call.js'
 import { createIdempotencyStore } from './idempotency-store.js'
 import {
@@ -84,35 +90,38 @@ export function resultOf(verdict: ValidatingVerdict, startedAt: number): StageRe
 }
 
 export async function startValidatingBackend(
-  config: LoadedConfig,
+  source: ConfigSource,
   log: Logger,
   host: string,
   options: BackendRunOptions = {},
 ): Promise<Running> {
+  const live = liveOf(source)
+  const config = live.current()
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
   const connector = connectorOf<ValidatedAnswer>(config, host, concurrency)
   const { identity, upstream, client, memory } = connector
-  const requestContract = requestContractOf(config, { [host]: config.openapi[host]! })
-  const responseContract = responseContractOf(config, host)
   const answerSubject = subjects.cleanResponse('backend', host)
-  return runStage(config, log, {
+  const running = await runStage(config, log, {
     identity,
     buses: ['dreq', 'cresp'],
     input: 'dreq',
     concurrency,
     close: () => client.close(),
     stage: (buses) => {
-      const handle = createValidatingBackend({
-        idempotency: createIdempotencyStore(buses, upstream),
-        host,
-        requestContract,
-        upstream,
-        call: tracedCall(client.call),
-        memory,
-        responseContract,
-      })
+      const idempotency = createIdempotencyStore(buses, upstream)
+      const handle = live.derive((c) =>
+        createValidatingBackend({
+          idempotency,
+          host,
+          requestContract: requestContractOf(c, { [host]: c.openapi[host]! }),
+          upstream: { ...upstream, ...reloadableUpstreamOf(c, host) },
+          call: tracedCall(client.call),
+          memory,
+          responseContract: responseContractOf(c, host),
+        }),
+      )
       return {
-        handle: async (msg, now) => resultOf(await handle(msg, now), now),
+        handle: async (msg, now) => resultOf(await handle.current()(msg, now), now),
         delivered: (requestId, now) => memory.markDelivered(requestId, now),
         deadLetter: {
           reads: 'request',
@@ -122,4 +131,5 @@ export async function startValidatingBackend(
       }
     },
   })
+  return closingWith(live, running)
 }

@@ -69,6 +69,46 @@ export function linkUrlOf(config: LoadedConfig): string {
   return linkWebsocketUrls(describeTopology(config)).join(',')
 }
 
+/** The PEM certificates of a file, nothing else (a key in it would stop workerd). */
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
+
+/**
+ * The CA the edge trusts for the link's certificate (`link.tls.caFile`), as wrangler takes it:
+ * `NODE_EXTRA_CA_CERTS` in wrangler's environment, whose certificates miniflare adds to the
+ * trust store of workerd's outbound network (on top of the public CAs workerd trusts anyway).
+ * Written to `<dir>/link-ca.pem` with the certificates of an `NODE_EXTRA_CA_CERTS` already set,
+ * so those stay trusted. Nothing when the config names no CA (a public certificate needs none).
+ */
+export function linkCaEnvOf(
+  config: Pick<LoadedConfig, 'link'>,
+  dir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { NODE_EXTRA_CA_CERTS?: string } {
+  const caFile = config.link.tls?.caFile
+  if (caFile === undefined) return {}
+  let text: string
+  try {
+    text = readFileSync(caFile, 'utf8')
+  } catch (e) {
+    throw new Error(`config link.tls.caFile: cannot read ${caFile}: ${(e as Error).message}`)
+  }
+  const certificates: string[] = [...(text.match(PEM_CERTIFICATE) ?? [])]
+  if (!certificates.length) {
+    throw new Error(`config link.tls.caFile: no PEM certificate in ${caFile}`)
+  }
+  const inherited = env.NODE_EXTRA_CA_CERTS
+  if (inherited) {
+    try {
+      certificates.push(...(readFileSync(inherited, 'utf8').match(PEM_CERTIFICATE) ?? []))
+    } catch {
+      // Unreadable: wrangler would have ignored it too.
+    }
+  }
+  const path = join(dir, 'link-ca.pem')
+  writeFileSync(path, certificates.join('\n') + '\n')
+  return { NODE_EXTRA_CA_CERTS: path }
+}
+
 /** wrangler.toml's worker with the bindings the config decides; the credentials are not in here. */
 export function edgeDevConfig(config: LoadedConfig, linkUrl: string): Record<string, unknown> {
   const policy = edgePolicyOf(config)
@@ -144,6 +184,21 @@ export function linkEnvOf(keysDir: string, edgeId: string): string {
   return `LINK_CREDS="${creds.replace(/\r?\n/g, '\\n')}"\n`
 }
 
+/**
+ * Writes the edge's policy from a reloaded config into the worker's generated config, which
+ * `wrangler dev` watches: it reloads the worker, holding new requests until the new version
+ * serves. The link's URL stays what the edge started with. Returns false when nothing changed.
+ */
+export function updateEdgePolicy(config: LoadedConfig, dir?: string): boolean {
+  const configPath = join(resolve(dir ?? config.paths.data, 'edge'), 'wrangler.json')
+  const before = readFileSync(configPath, 'utf8')
+  const running = JSON.parse(before) as { vars: { LINK_URL: string } }
+  const after = JSON.stringify(edgeDevConfig(config, running.vars.LINK_URL), null, 2) + '\n'
+  if (after === before) return false
+  writeFileSync(configPath, after)
+  return true
+}
+
 export async function startEdgeDev(opts: EdgeDevOptions): Promise<EdgeDev> {
   const dir = resolve(opts.dir ?? opts.config.paths.data, 'edge')
   mkdirSync(dir, { recursive: true, mode: 0o700 })
@@ -193,6 +248,7 @@ export async function startEdgeDev(opts: EdgeDevOptions): Promise<EdgeDev> {
       // Loopback only: no telemetry, no fetch of Cloudflare's request.cf data.
       WRANGLER_SEND_METRICS: 'false',
       CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      ...linkCaEnvOf(opts.config, dir),
     },
     // Any answer from the worker itself (its 404 for an unknown host) means it serves.
     readyCheck: () =>

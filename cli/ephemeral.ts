@@ -73,7 +73,7 @@ export const BASE_CONFIG_FILE = join(REPO_ROOT, 'portcullis.config.json')
 
 export async function startEphemeralStack(
   overrides: unknown = {},
-  options: Pick<StackOptions, 'onLine' | 'edge'> = {},
+  options: Pick<StackOptions, 'onLine' | 'edge'> & { configFile?: string } = {},
 ): Promise<EphemeralStack> {
   const setup = await ephemeralSetup(overrides)
   const { dir, demoUrl } = setup

@@ -10,6 +10,14 @@ const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise
     about: 'start the whole local stack (nats-servers, stages, demo upstream, edge)',
     run: async (a) => (await import('./commands/up.js')).up(a),
   },
+  init: {
+    about: 'write a config for your API: --openapi <file> --upstream <url> [--host name]',
+    run: async (a) => (await import('./commands/init.js')).init(a),
+  },
+  check: {
+    about: 'validate config, documents and keys; print what each route enforces (--json)',
+    run: async (a) => (await import('./commands/check.js')).check(a),
+  },
   keys: {
     about: 'generate every key and credential into the git-ignored key folder',
     run: async (a) => (await import('./commands/keys.js')).keys(a),
@@ -29,6 +37,10 @@ const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise
   audit: {
     about: 'check the audit trail (verify) or read it (show --request <id>, --since ...)',
     run: async (a) => (await import('./commands/audit.js')).audit(a),
+  },
+  deploy: {
+    about: 'check the workers for Cloudflare and print the deploy steps: --dry-run [--out dir]',
+    run: async (a) => (await import('./commands/deploy.js')).deploy(a),
   },
   bench: {
     about: 'measure the request path and write bench/results/*.json',

@@ -11,7 +11,14 @@ import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import type { NatsConnection } from '@nats-io/nats-core'
 import { loadConfig, type LoadedConfig } from '../config/index.js'
-import { METRICS_ENV, OVERRIDES_ENV, READY_LINE, SUPERVISOR_PID_ENV } from '../runtime/index.js'
+import {
+  createLogger,
+  METRICS_ENV,
+  OVERRIDES_ENV,
+  READY_LINE,
+  SUPERVISOR_PID_ENV,
+  watchedConfig,
+} from '../runtime/index.js'
 import {
   ADMIN,
   describeTopology,
@@ -31,9 +38,15 @@ import {
 import { connectAs } from '../bus/index.js'
 import type { BusName } from '../core/index.js'
 import { spawnComponent, StartError } from './processes.js'
-import { Supervisor, type Backoff, type ProcessInfo, type ProcessSpec } from './supervisor.js'
+import {
+  signalProcess,
+  Supervisor,
+  type Backoff,
+  type ProcessInfo,
+  type ProcessSpec,
+} from './supervisor.js'
 import { reapEarlierStack, removeState, stateFileOf, writeState } from './state.js'
-import { startEdgeDev } from './edge-dev.js'
+import { startEdgeDev, updateEdgePolicy } from './edge-dev.js'
 import { ensureJwkKeys } from './jwk-keys.js'
 import { ensureAuditSigningKey } from '../audit/store/index.js'
 import { CONSOLE_TOKEN_ENV, newConsoleToken } from '../console/auth.js'
@@ -85,6 +98,8 @@ export interface Stack {
   processes(): ProcessInfo[]
   /** Signals one process (SIGKILL by default) as a crash would: the supervisor restarts it. */
   kill(name: string, signal?: NodeJS.Signals): Promise<void>
+  /** Sends a signal to a running process and returns (SIGHUP: reload its config). */
+  signal(name: string, signal: NodeJS.Signals): void
   /** Graceful stop, start, and resolves once it is ready. */
   restart(name: string): Promise<void>
   /** Every process, one at a time, each ready before the next: nats nodes first. */
@@ -174,7 +189,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (server.websocketPort)
       await assertPortFree(host, server.websocketPort, `${server.name} nats-server`)
   }
-  await assertPortFree('127.0.0.1', config.demo.port, 'demo')
+  // The demo upstream runs only for a config that has it (`portcullis init` writes none).
+  const withDemo = Object.hasOwn(config.upstreams, 'demo')
+  if (withDemo) await assertPortFree('127.0.0.1', config.demo.port, 'demo')
   if (config.console.enabled)
     await assertPortFree(config.console.host, config.console.port, 'console')
   const consoleToken = newConsoleToken()
@@ -272,7 +289,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const has = (kind: string) => topology.identities.some((i) => i.kind === kind)
   const { replicas } = config
   const stages: Member[] = [
-    ...stage('demo', 'demo/main.ts', 1, [], [config.demo.port]),
+    ...(withDemo ? stage('demo', 'demo/main.ts', 1, [], [config.demo.port]) : []),
     ...stage('relay', 'bridge/relay/main.ts', replicas.relay),
     ...(has('request-validator')
       ? stage('request-validator', 'validators/request/main.ts', replicas.requestValidator)
@@ -348,7 +365,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   })
   for (const m of members) supervisor.add(m)
 
+  let stopFollowing = () => {}
   const stopAll = async () => {
+    stopFollowing()
     await supervisor.stopAll(order)
     stateOn = false
     if (stateFile) removeState(stateFile)
@@ -372,6 +391,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   } catch (e) {
     await stopAll()
     throw e
+  }
+  if (edges.length) {
+    const reloading = stages.filter((m) => m.component !== 'demo').map((m) => m.name)
+    stopFollowing = followConfig(options, config, supervisor, reloading, onLine)
   }
 
   /** A process name, or the processes of a component (all its replicas or nodes). */
@@ -449,6 +472,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     processes: () => supervisor.processes(),
     kill: (name, signal = 'SIGKILL') => supervisor.kill(name, signal),
+    signal(name, signal) {
+      const pid = supervisor.processes().find((p) => p.name === name)?.pid
+      if (!pid) throw new Error(`${name} is not running`)
+      signalProcess(pid, signal)
+    },
     restart: (name) => supervisor.restart(name),
     async rollingRestart(opts = {}) {
       const include =
@@ -469,6 +497,38 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     waitRunning: (name, timeoutMs) => supervisor.waitRunning(name, timeoutMs),
     stop: stopAll,
+  }
+}
+
+/**
+ * The edge follows the config's files as the stages do (runtime/live-config.ts): each stage
+ * reloads itself; here a reload rewrites the worker's policy, which wrangler dev reloads.
+ * SIGHUP to `portcullis up` reloads the edge and is passed on to every stage.
+ */
+function followConfig(
+  options: StackOptions,
+  config: LoadedConfig,
+  supervisor: Supervisor,
+  stages: readonly string[],
+  onLine: (component: string, line: string) => void,
+): () => void {
+  const log = createLogger(undefined, (line) => onLine('supervisor', line))
+  const live = watchedConfig(config, () => loadConfig(options.configFile, options.overrides), log, {
+    signal: false,
+  })
+  live.derive((c) => {
+    if (updateEdgePolicy(c)) onLine('supervisor', 'info edge-policy-updated')
+  })
+  const onHangup = () => {
+    live.reload('SIGHUP', true)
+    for (const p of supervisor.processes()) {
+      if (p.pid > 0 && stages.includes(p.name)) signalProcess(p.pid, 'SIGHUP')
+    }
+  }
+  process.on('SIGHUP', onHangup)
+  return () => {
+    process.off('SIGHUP', onHangup)
+    live.close()
   }
 }
 

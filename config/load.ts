@@ -12,6 +12,7 @@ import {
   type OpenApiDocument,
   type RouteTable,
 } from '../core/index.js'
+import { loadOpenApi, readSource, shownPath, SourceError } from '../openapi/index.js'
 import { configSchema } from './schema.js'
 import type { BusPorts, Config } from './types.js'
 
@@ -29,6 +30,8 @@ export interface LoadedConfig extends Config {
   file: string
   openapi: Record<string, OpenApiDocument>
   routes: Record<string, RouteTable>
+  /** Per upstream, the absolute path of every file its OpenAPI document was read from. */
+  openapiFiles: Record<string, string[]>
 }
 
 /** First path segments the edge answers itself (`POST /oauth2/token`). */
@@ -66,6 +69,7 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
   const config = candidate as unknown as Config
   const base = dirname(file)
   const openapi: Record<string, OpenApiDocument> = {}
+  const openapiFiles: Record<string, string[]> = {}
   const routes: Record<string, RouteTable> = {}
   for (const name of Object.keys(config.identityProviders)) {
     try {
@@ -91,17 +95,20 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
     const docPath = resolve(base, upstream.openapi)
     let doc: OpenApiDocument
     try {
-      doc = JSON.parse(readFileSync(docPath, 'utf8')) as OpenApiDocument
+      // YAML or JSON, one file or several: `OpenApiError` names the file and the pointer.
+      const loaded = loadOpenApi(docPath)
+      doc = loaded.document
+      openapiFiles[host] = loaded.files
     } catch (e) {
-      throw new ConfigError(
-        `upstreams.${host}.openapi`,
-        `cannot read ${docPath}: ${(e as Error).message}`,
-      )
+      throw new ConfigError(`upstreams.${host}.openapi`, (e as Error).message)
     }
     try {
       routes[host] = compileRoutes(host, doc)
     } catch (e) {
-      throw new ConfigError(`upstreams.${host}.openapi`, (e as Error).message)
+      throw new ConfigError(
+        `upstreams.${host}.openapi`,
+        `${shownPath(docPath)}: ${(e as Error).message}`,
+      )
     }
     openapi[host] = doc
   }
@@ -130,7 +137,13 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
   }
   config.paths.keys = resolve(base, config.paths.keys)
   config.paths.data = resolve(base, config.paths.data)
-  return { ...config, file, openapi, routes }
+  const tls = config.link.tls
+  if (tls) {
+    tls.certFile = resolve(base, tls.certFile)
+    tls.keyFile = resolve(base, tls.keyFile)
+    if (tls.caFile !== undefined) tls.caFile = resolve(base, tls.caFile)
+  }
+  return { ...config, file, openapi, routes, openapiFiles }
 }
 
 type ClusterPorts = Required<NonNullable<Config['bus']['cluster']>>
@@ -185,8 +198,10 @@ export function loadConfig(file: string, overrides?: unknown): LoadedConfig {
   const path = resolve(file)
   let raw: unknown
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'))
+    // `portcullis.config.yaml` or `.json`: one strict reader (a key given twice is refused).
+    raw = readSource(path, readFileSync(path, 'utf8'))
   } catch (e) {
+    if (e instanceof SourceError) throw new ConfigError('', e.message)
     throw new ConfigError('', `cannot read ${path}: ${(e as Error).message}`)
   }
   return parseConfig(mergeConfig(raw, overrides), path)

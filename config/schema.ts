@@ -248,6 +248,26 @@ export const configSchema = {
         },
       },
     },
+    /**
+     * The link's WebSocket listener as the edge reaches it (topology/README.md, TLS on the
+     * link): the host name in the edge's link URLs, and the listener's certificate (`wss://`).
+     * Paths are relative to the config file. In PROD the link refuses to run without `tls`
+     * unless `allowPlaintext` says so.
+     */
+    link: section({
+      publicHost: { type: 'string', pattern: '^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$' },
+      tls: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['certFile', 'keyFile'],
+        properties: {
+          certFile: { type: 'string', minLength: 1 },
+          keyFile: { type: 'string', minLength: 1 },
+          caFile: { type: 'string', minLength: 1 },
+        },
+      },
+      allowPlaintext: flag(false),
+    }),
     tokens: {
       type: 'object',
       additionalProperties: false,

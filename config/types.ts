@@ -52,6 +52,20 @@ export interface AuditConfig {
   mirrorQueue: number
 }
 
+/** The link's WebSocket listener as the edge reaches it (topology/README.md, TLS on the link). */
+export interface LinkConfig {
+  /** The host name in the edge's link URLs (`LINK_URL`), which the certificate names; default `bus.host`. */
+  publicHost?: string
+  /**
+   * The listener serves TLS (`wss://`) with this certificate chain and key (PEM; absolute
+   * once loaded). `caFile`: the CA the local edge (`wrangler dev`) trusts for it; on
+   * Cloudflare the certificate must chain to a public CA instead.
+   */
+  tls?: { certFile: string; keyFile: string; caFile?: string }
+  /** In PROD, run the link without `tls` anyway (`ws://`: the link's traffic readable on the way). */
+  allowPlaintext: boolean
+}
+
 export interface Config {
   deployment: DeploymentMode
   topology: TopologyMode
@@ -92,6 +106,7 @@ export interface Config {
     /** Lifetime of each component's bus credentials (user JWT); renewed by `portcullis keys`. */
     credentialsTtlSeconds: number
   }
+  link: LinkConfig
   tokens: {
     accessTtlSeconds: number
     /** Default lifetime of a bearer token minted by `portcullis token`. */

@@ -5,9 +5,9 @@
  * at it, and `pod`, which holds the network namespace they all share and publishes the link's
  * WebSocket port, the only port that leaves the pod.
  */
-import { basename, dirname, relative, resolve, posix } from 'node:path'
+import { basename, dirname, posix, relative, sep } from 'node:path'
 import { stringify } from 'yaml'
-import { loadConfig, type LoadedConfig } from '../config/index.js'
+import { loadConfig, watchedFilesOf, type LoadedConfig } from '../config/index.js'
 import { METRICS_ENV, OVERRIDES_ENV } from '../runtime/index.js'
 
 /** The first metrics port of the pod's processes when the config leaves it to the kernel. */
@@ -168,10 +168,20 @@ export function podCompose(opts: PodOptions): ComposeFile {
     return r.startsWith('.') || r.startsWith('/') ? r : `./${r}`
   }
   const configTarget = posix.join(CONFIG_DIR, basename(config.file))
+  // Every file the config reads besides itself (each file of each OpenAPI document, the link's
+  // certificate and key): the container resolves the same relative paths against its own
+  // config folder, so each is mounted where that lands.
   const documents = new Map<string, string>()
-  for (const u of Object.values(host.upstreams)) {
-    // The container resolves the same relative path against its own config folder.
-    documents.set(posix.resolve(CONFIG_DIR, u.openapi), resolve(dirname(host.file), u.openapi))
+  const read = [
+    ...watchedFilesOf(host).filter((f) => f !== host.file),
+    ...(host.link.tls ? [host.link.tls.certFile, host.link.tls.keyFile] : []),
+  ]
+  for (const file of read) {
+    const target = posix.resolve(
+      CONFIG_DIR,
+      relative(dirname(host.file), file).split(sep).join('/'),
+    )
+    documents.set(target, file)
   }
   const readOnly: Mount[] = [
     { type: 'bind', source: fromCompose(host.file), target: configTarget, read_only: true },

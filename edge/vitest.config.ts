@@ -56,6 +56,8 @@ export default defineConfig({
     name: 'edge',
     root: repo,
     include: ['edge/**/*.test.ts'],
+    // Both cores: vitest's default leaves one idle on a two-core machine.
+    maxWorkers: 2,
     globalSetup: ['edge/testing/blackhole.setup.ts', 'edge/testing/trap.setup.ts'],
   },
 })

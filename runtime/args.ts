@@ -4,6 +4,8 @@
  * `PORTCULLIS_CONFIG_OVERRIDES`, which `portcullis up` and the tests use to pick ports.
  */
 import { loadConfig, type LoadedConfig } from '../config/index.js'
+import { watchedConfig, type LiveConfig } from './live-config.js'
+import type { Logger } from './log.js'
 
 export const OVERRIDES_ENV = 'PORTCULLIS_CONFIG_OVERRIDES'
 
@@ -12,4 +14,16 @@ export function configFromArgs(argv: string[] = process.argv.slice(2)): LoadedCo
   const file = i >= 0 && argv[i + 1] ? argv[i + 1]! : 'portcullis.config.json'
   const raw = process.env[OVERRIDES_ENV]
   return loadConfig(file, raw ? JSON.parse(raw) : undefined)
+}
+
+/**
+ * The process's config, following its files: reloaded on SIGHUP and when the config file or an
+ * OpenAPI document it reads changes (live-config.ts).
+ */
+export function liveConfigFromArgs(
+  log: Logger,
+  argv: string[] = process.argv.slice(2),
+): LiveConfig {
+  const load = () => configFromArgs(argv)
+  return watchedConfig(load(), load, log)
 }

@@ -63,6 +63,13 @@ export async function runMain(
   }
   process.on('SIGINT', () => void stop('SIGINT'))
   process.on('SIGTERM', () => void stop('SIGTERM'))
+  // SIGHUP reloads a process that follows its config (live-config.ts); any other ignores it
+  // rather than die of it.
+  process.on('SIGHUP', () => {
+    if (process.listenerCount('SIGHUP') === 1) {
+      log.info('reload-ignored', { reason: 'this process holds no policy to reload' })
+    }
+  })
   const supervisor = Number(process.env[SUPERVISOR_PID_ENV])
   if (Number.isInteger(supervisor) && supervisor > 0) {
     setInterval(() => {

@@ -85,9 +85,22 @@ export interface StreamSpec {
   consumers: ConsumerSpec[]
 }
 
+/**
+ * The link's WebSocket listener as the edge reaches it (`link` in the config), when the config
+ * says more than the default (`ws://` on `host`).
+ */
+export interface LinkListener {
+  /** The host name in the edge's link URLs; the certificate names it. */
+  publicHost: string
+  /** The listener's certificate chain and key (PEM files): it serves `wss://` only. */
+  tls?: { certFile: string; keyFile: string }
+}
+
 export interface Topology {
   mode: TopologyMode
   host: string
+  /** Absent: the link listens for `ws://` and the edge dials `host`. */
+  link?: LinkListener
   /** nats-servers per bus (`bus.nodes`). */
   nodes: 1 | 3
   /** Every bus of this mode, in the order of the request path. */
@@ -132,7 +145,7 @@ export type TopologyConfig = Pick<Config, 'topology' | 'upstreams'> & {
   /** The bus keys the description reads; the rest may be given (tests build it by hand). */
   bus: Pick<Config['bus'], 'host' | 'nodes' | 'ports' | 'cluster'> & Partial<Config['bus']>
   edge: Pick<Config['edge'], 'id'> & Partial<Pick<Config['edge'], 'peers'>>
-}
+} & Partial<Pick<Config, 'deployment' | 'link'>>
 
 /** Who publishes and who reads on each bus of one mode: the design's table, as data. */
 interface Layout {
@@ -350,7 +363,28 @@ export function describeTopology(config: TopologyConfig): Topology {
   })
 
   assertTrustRootUngranted(servers)
-  return { mode, host: config.bus.host, nodes, servers, streams, identities }
+  const link = linkListenerOf(config)
+  return { mode, host: config.bus.host, ...(link && { link }), nodes, servers, streams, identities }
+}
+
+/**
+ * The link listener the config asks for. In PROD the link carries every request and answer
+ * between the internet's edge and the on-prem buses: without `link.tls` it is refused, unless
+ * `link.allowPlaintext` says so.
+ */
+function linkListenerOf(config: TopologyConfig): LinkListener | undefined {
+  const { tls, publicHost, allowPlaintext } = config.link ?? {}
+  if (config.deployment === 'PROD' && !tls && !allowPlaintext) {
+    throw new ConfigError(
+      'link.tls',
+      'PROD needs TLS on the link (link.tls: certFile, keyFile), or link.allowPlaintext: true',
+    )
+  }
+  if (!tls && publicHost === undefined) return undefined
+  return {
+    publicHost: publicHost ?? config.bus.host,
+    ...(tls && { tls: { certFile: tls.certFile, keyFile: tls.keyFile } }),
+  }
 }
 
 /** The cluster name of a clustered server (`cluster.name`, also JetStream's). */
@@ -461,11 +495,18 @@ export function serverUrls(topology: Topology, server: BusName): string[] {
   return spec.ports.map((p) => `nats://${topology.host}:${p}`)
 }
 
-/** The link's WebSocket URL on every node: what the edge dials. */
-export function linkWebsocketUrls(topology: Pick<Topology, 'servers' | 'host'>): string[] {
+/**
+ * The link's WebSocket URL on every node: what the edge dials. `wss://<link.publicHost>` when
+ * the link serves TLS, else `ws://` (on `bus.host` unless `link.publicHost` names another).
+ */
+export function linkWebsocketUrls(
+  topology: Pick<Topology, 'servers' | 'host'> & Pick<Partial<Topology>, 'link'>,
+): string[] {
   const link = topology.servers.find((s) => s.name === 'link')
   if (!link?.websocketPorts) throw new Error('the topology has no link WebSocket listener')
-  return link.websocketPorts.map((p) => `ws://${topology.host}:${p}`)
+  const scheme = topology.link?.tls ? 'wss' : 'ws'
+  const host = topology.link?.publicHost ?? topology.host
+  return link.websocketPorts.map((p) => `${scheme}://${host}:${p}`)
 }
 
 /** The one bus on which `identity` may publish its audit events (its grant says which). */

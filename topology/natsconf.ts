@@ -166,7 +166,22 @@ export function renderServerConfig(
     )
   }
   if (server.websocketPort !== undefined) {
-    out.push('websocket {', `  listen: ${hostPort(server.websocketPort)}`, '  no_tls: true', '}')
+    // TLS on the link (`link.tls`): the listener speaks wss:// only; a plain ws:// client fails
+    // its handshake. Without it, ws:// (LAB, or PROD with `link.allowPlaintext`).
+    const tls = topology.link?.tls
+    out.push(
+      'websocket {',
+      `  listen: ${hostPort(server.websocketPort)}`,
+      ...(tls
+        ? [
+            '  tls {',
+            `    cert_file: ${str(tls.certFile)}`,
+            `    key_file: ${str(tls.keyFile)}`,
+            '  }',
+          ]
+        : ['  no_tls: true']),
+      '}',
+    )
   }
   if (server.cluster)
     out.push(...renderCluster(server.cluster, hostPort(server.cluster.port), opts.routeSecret))

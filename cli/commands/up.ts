@@ -31,7 +31,6 @@ export async function up(args: string[]): Promise<number> {
     await stack.stop()
     return 0
   }
-  const demo = `${stack.url}/demo/orders`
   process.stdout.write(
     [
       '',
@@ -40,12 +39,7 @@ export async function up(args: string[]): Promise<number> {
         ? [`Console (its login token is in the link; keep it private): ${stack.consoleUrl}`]
         : []),
       '',
-      'Try:',
-      `  curl -s ${demo}`,
-      `  TOKEN=$(npx portcullis token --sub alice --roles orders)`,
-      `  curl -s -X POST ${demo} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"item":"tea","quantity":2}'`,
-      `  curl -s -X POST ${demo} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"item":"tea","quantity":0}'`,
-      `  curl -s ${stack.url}/demo/debug/leak`,
+      ...tryLines(stack),
       '',
       `Every process, its pid and health: npx portcullis status${stack.stateFile ? ` (${stack.stateFile})` : ''}`,
       'A process that exits unasked is restarted. Ctrl-C stops everything.',
@@ -54,4 +48,26 @@ export async function up(args: string[]): Promise<number> {
   )
   await done
   return 0
+}
+
+/** What to try first: the demo's requests, or where each of the config's own hosts is served. */
+function tryLines(stack: Stack): string[] {
+  const hosts = Object.keys(stack.config.upstreams)
+  if (!hosts.includes('demo')) {
+    return [
+      'Your API, one path per upstream host:',
+      ...hosts.map((h) => `  ${stack.url}/${h}/...  ->  ${stack.config.upstreams[h]!.baseUrl}`),
+      `Each route and what it enforces: npx portcullis check --config ${stack.config.file}`,
+      'Policy changes (the config, an OpenAPI document) apply without a restart.',
+    ]
+  }
+  const demo = `${stack.url}/demo/orders`
+  return [
+    'Try:',
+    `  curl -s ${demo}`,
+    `  TOKEN=$(npx portcullis token --sub alice --roles orders)`,
+    `  curl -s -X POST ${demo} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"item":"tea","quantity":2}'`,
+    `  curl -s -X POST ${demo} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"item":"tea","quantity":0}'`,
+    `  curl -s ${stack.url}/demo/debug/leak`,
+  ]
 }

@@ -20,6 +20,12 @@ import { readRateLimit } from './rate-limit.js'
 import { UNDECLARED_FIELDS_POLICIES } from './response-validation.js'
 import { LIST, MAP, ONE, isSchemaObject } from './schema-keywords.js'
 import type { JsonLimits } from './validation.js'
+import {
+  OPENAPI_CHILDREN as CHILDREN,
+  OPERATION_KEYS,
+  type OpenApiChild as Child,
+  type OpenApiKind as Kind,
+} from './openapi-structure.js'
 
 export const EXTENSIONS = {
   ports: 'x-portcullis-ports',
@@ -256,39 +262,6 @@ const MAX_PROBLEMS = 20
 /** A document nested deeper than this is refused (no legitimate one comes close). */
 const MAX_NESTING = 256
 
-/** The kinds of OpenAPI object the walk tells apart. */
-type Kind =
-  | ExtensionPlace
-  | 'paths'
-  | 'components'
-  | 'request body'
-  | 'media type'
-  | 'encoding'
-  | 'responses'
-  | 'response'
-  | 'header'
-  | 'callback'
-  | 'link'
-  | 'example'
-  | 'reference'
-  | 'security scheme'
-  | 'other object'
-
-type Child = Kind | { map: Kind } | { list: Kind }
-
-/** Operation keys of a path item (OpenAPI's, whether or not the gateway carries the method). */
-const OPERATION_KEYS = [
-  'get',
-  'put',
-  'post',
-  'delete',
-  'options',
-  'head',
-  'patch',
-  'trace',
-  'query',
-]
-
 /** Kinds a Reference object (`{ $ref }`) may stand for; its siblings are never read. */
 const REFERABLE: ReadonlySet<Kind> = new Set<Kind>([
   'parameter',
@@ -300,56 +273,6 @@ const REFERABLE: ReadonlySet<Kind> = new Set<Kind>([
   'callback',
   'security scheme',
 ])
-
-/** Where each kind holds further OpenAPI objects (everything else is data or plain fields). */
-const CHILDREN: Partial<Record<Kind, Record<string, Child>>> = {
-  document: {
-    info: 'other object',
-    servers: { list: 'other object' },
-    paths: 'paths',
-    webhooks: { map: 'path item' },
-    components: 'components',
-    tags: { list: 'other object' },
-    externalDocs: 'other object',
-  },
-  'path item': {
-    parameters: { list: 'parameter' },
-    servers: { list: 'other object' },
-  },
-  operation: {
-    parameters: { list: 'parameter' },
-    requestBody: 'request body',
-    responses: 'responses',
-    callbacks: { map: 'callback' },
-    servers: { list: 'other object' },
-    externalDocs: 'other object',
-  },
-  parameter: { schema: 'schema', content: { map: 'media type' }, examples: { map: 'example' } },
-  header: { schema: 'schema', content: { map: 'media type' }, examples: { map: 'example' } },
-  'request body': { content: { map: 'media type' } },
-  'media type': { schema: 'schema', encoding: { map: 'encoding' }, examples: { map: 'example' } },
-  encoding: { headers: { map: 'header' } },
-  response: {
-    headers: { map: 'header' },
-    content: { map: 'media type' },
-    links: { map: 'link' },
-  },
-  components: {
-    schemas: { map: 'schema' },
-    responses: { map: 'response' },
-    parameters: { map: 'parameter' },
-    examples: { map: 'example' },
-    requestBodies: { map: 'request body' },
-    headers: { map: 'header' },
-    securitySchemes: { map: 'security scheme' },
-    links: { map: 'link' },
-    callbacks: { map: 'callback' },
-    pathItems: { map: 'path item' },
-  },
-  'security scheme': { flows: 'other object' },
-  link: { server: 'other object' },
-  schema: { discriminator: 'other object', xml: 'other object', externalDocs: 'other object' },
-}
 
 function escapePointer(key: string): string {
   return key.replaceAll('~', '~0').replaceAll('/', '~1')

@@ -9,10 +9,13 @@
  *   backend and its upstream call, the response validator, the relay's answer; each span the
  *   child of the hop before, and a refused request's span naming its problem code.
  */
-import { existsSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../harness/otlp.js'
+import { REPO_ROOT } from '../../cli/root.js'
 import { startTestStack, type TestStack } from './test-stack.js'
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p))
@@ -20,11 +23,23 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
 let otlp: OtlpReceiver
 let stack: TestStack
 let browser: Browser
+/** The stack's own config file and OpenAPI document, which the reload tests edit. */
+let configDir: string
+let docFile: string
 
 beforeAll(async () => {
   if (!CHROMIUM) throw new Error("chromium is missing: npm test installs Debian's chromium")
+  configDir = mkdtempSync(join(tmpdir(), 'portcullis-operations-'))
+  docFile = join(configDir, 'openapi.json')
+  copyFileSync(join(REPO_ROOT, 'demo/openapi.json'), docFile)
+  const config = JSON.parse(readFileSync(join(REPO_ROOT, 'portcullis.config.json'), 'utf8'))
+  config.upstreams.demo.openapi = 'openapi.json'
+  writeFileSync(join(configDir, 'portcullis.config.json'), JSON.stringify(config, null, 2))
   otlp = await startOtlpReceiver()
-  stack = await startTestStack({ tracing: { otlpUrl: otlp.url } })
+  stack = await startTestStack(
+    { tracing: { otlpUrl: otlp.url } },
+    { configFile: join(configDir, 'portcullis.config.json') },
+  )
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true })
 }, 240_000)
 
@@ -32,6 +47,7 @@ afterAll(async () => {
   await browser?.close()
   await stack?.dispose()
   await otlp?.close()
+  if (configDir) rmSync(configDir, { recursive: true, force: true })
 })
 
 describe('the console', () => {
@@ -185,5 +201,113 @@ describe('traces', () => {
     const edge = spans.find((s) => s.name === 'edge')!
     expect(edge.attributes['error.type']).toBe(code)
     expect(spans.some((s) => s.name === 'backend-demo')).toBe(false)
+  })
+})
+
+describe('policy changes without a restart', () => {
+  type Doc = { paths: Record<string, Record<string, Record<string, unknown>>> }
+  const readDoc = (): Doc => JSON.parse(readFileSync(docFile, 'utf8'))
+  const writeDoc = (doc: Doc) => writeFileSync(docFile, JSON.stringify(doc, null, 2))
+  const logsSince = (mark: number) => stack.logs.slice(mark)
+  /** Waits until each of `components` logged `event` after `mark`. */
+  async function loggedBy(mark: number, event: string, components: string[]): Promise<void> {
+    await expect
+      .poll(
+        () =>
+          components.filter(
+            (c) => !logsSince(mark).some((l) => l.startsWith(`${c} | `) && l.includes(` ${event}`)),
+          ),
+        { timeout: 20_000, interval: 100 },
+      )
+      .toEqual([])
+  }
+  const ON_PREM = ['request-validator', 'backend-demo', 'response-validator']
+
+  /** A steady load of GET /demo/orders, which no change here touches: every answer must be 200. */
+  const load = { statuses: [] as number[], errors: [] as string[], running: true }
+  let loaders: Array<Promise<void>> = []
+  beforeAll(() => {
+    loaders = Array.from({ length: 4 }, async () => {
+      while (load.running) {
+        try {
+          const res = await fetch(`${stack.url}/demo/orders`)
+          await res.arrayBuffer()
+          load.statuses.push(res.status)
+        } catch (e) {
+          load.errors.push(String(e))
+        }
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    })
+  })
+
+  const search = (limit: number) =>
+    fetch(`${stack.url}/demo/search?q=x&limit=${limit}`).then(async (res) => {
+      await res.arrayBuffer()
+      return res.status
+    })
+
+  it('RELOAD-010 a tightened schema in the OpenAPI document applies to the next request once the validators reloaded, with no restart', async () => {
+    expect(await search(40)).toBe(200)
+    const mark = stack.logs.length
+    const doc = readDoc()
+    const limit = (
+      doc.paths['/search']!.get!.parameters as Array<{ name: string; schema: { maximum: number } }>
+    ).find((p) => p.name === 'limit')!
+    limit.schema.maximum = 30
+    writeDoc(doc)
+    await loggedBy(mark, 'reloaded', ON_PREM)
+    expect(await search(40)).toBe(400)
+    expect(await search(30)).toBe(200)
+  })
+
+  it('RELOAD-011 a claim added to a route is enforced by the edge too once portcullis up rewrote its policy', async () => {
+    expect((await fetch(`${stack.url}/demo/orders/1`)).status).toBe(200)
+    const mark = stack.logs.length
+    const doc = readDoc()
+    doc.paths['/orders/{id}']!.get!['x-required-claims'] = 'roles.admin'
+    writeDoc(doc)
+    await loggedBy(mark, 'edge-policy-updated', ['supervisor'])
+    await loggedBy(mark, 'reloaded', ON_PREM)
+    // wrangler dev swaps the worker in a moment after the file changed; from then on, always.
+    await expect
+      .poll(async () => (await fetch(`${stack.url}/demo/orders/1`)).status, {
+        timeout: 30_000,
+        interval: 200,
+      })
+      .toBe(401)
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${stack.url}/demo/orders/1`)
+      expect(res.status).toBe(401)
+      expect(((await res.json()) as { code: string }).code).toBe('TOKEN_MISSING')
+    }
+  })
+
+  it('RELOAD-012 a document broken mid-edit is refused by every process and the running policy stays', async () => {
+    const mark = stack.logs.length
+    const good = readFileSync(docFile, 'utf8')
+    writeFileSync(docFile, good.slice(0, good.length / 2))
+    await loggedBy(mark, 'reload-refused', [...ON_PREM, 'supervisor'])
+    expect(await search(40)).toBe(400)
+    expect(await search(30)).toBe(200)
+    expect((await fetch(`${stack.url}/demo/orders/1`)).status).toBe(401)
+    writeFileSync(docFile, good)
+  })
+
+  it('RELOAD-013 SIGHUP reloads a stage on demand; a process with no policy ignores it and keeps serving', async () => {
+    const mark = stack.logs.length
+    stack.signal('request-validator', 'SIGHUP')
+    stack.signal('relay', 'SIGHUP')
+    await loggedBy(mark, 'reloaded cause=SIGHUP', ['request-validator'])
+    await loggedBy(mark, 'reload-ignored', ['relay'])
+    expect(await search(30)).toBe(200)
+  })
+
+  it('RELOAD-014 no request of the steady load failed across every reload above', async () => {
+    load.running = false
+    await Promise.all(loaders)
+    expect(load.errors).toEqual([])
+    expect(load.statuses.length).toBeGreaterThan(20)
+    expect(load.statuses.filter((s) => s !== 200)).toEqual([])
   })
 })

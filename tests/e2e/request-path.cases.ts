@@ -8,7 +8,7 @@ import { jetstreamManager, type StoredMsg } from '@nats-io/jetstream'
 import { decodeJwt } from 'jose'
 import { connectAs } from '../../bus/index.js'
 import { createTokenVerifier, ISSUERS } from '../../core/index.js'
-import type { TopologyMode } from '../../config/index.js'
+import { mergeConfig, type TopologyMode } from '../../config/index.js'
 import { bearerTokenFor } from '../harness/tokens.js'
 import {
   openAuditDatabase,
@@ -57,10 +57,21 @@ async function receivedIds(): Promise<string[]> {
   return (await stack.received()).map((r) => r.requestId ?? '')
 }
 
-/** The whole suite on a stack of one topology mode (`nodes: 3`: every bus a cluster). */
-export function requestPathSuite(mode: TopologyMode, options: { nodes?: 1 | 3 } = {}): void {
+/**
+ * The whole suite on a stack of one topology mode (`nodes: 3`: every bus a cluster).
+ * `overrides` adds to the stack's config (other suites sharing the stack); returns the stack.
+ */
+export function requestPathSuite(
+  mode: TopologyMode,
+  options: { nodes?: 1 | 3; overrides?: () => unknown } = {},
+): () => TestStack {
   beforeAll(async () => {
-    stack = await startTestStack({ topology: mode, bus: { nodes: options.nodes ?? 1 } })
+    stack = await startTestStack(
+      mergeConfig(options.overrides?.() ?? {}, {
+        topology: mode,
+        bus: { nodes: options.nodes ?? 1 },
+      }),
+    )
     orderHeaders = { ...json, authorization: `Bearer ${await bearer(['orders'])}` }
   })
 
@@ -528,4 +539,5 @@ export function requestPathSuite(mode: TopologyMode, options: { nodes?: 1 | 3 } 
       expect(first.bodyDigest).toMatch(/^sha256:[0-9a-f]{64}$/)
     })
   })
+  return () => stack
 }

@@ -13,7 +13,10 @@ export interface TestStack extends EphemeralStack {
   demoControl(body: { delayMs: number }): Promise<void>
 }
 
-export async function startTestStack(overrides: unknown = {}): Promise<TestStack> {
+export async function startTestStack(
+  overrides: unknown = {},
+  options: { configFile?: string } = {},
+): Promise<TestStack> {
   const logs: string[] = []
   const quick = {
     edge: { deadlineMs: 8000 },
@@ -23,6 +26,7 @@ export async function startTestStack(overrides: unknown = {}): Promise<TestStack
   let stack: EphemeralStack
   try {
     stack = await startEphemeralStack(mergeConfig(quick, overrides), {
+      ...options,
       onLine: (component, line) => {
         logs.push(`${component} | ${line}`)
         if (logs.length > 5000) logs.splice(0, 1000)

@@ -3,12 +3,18 @@
  * host's components schema, so every `$ref` to `#/components/schemas/...` resolves the same
  * way. Identical schemas (a shared `$ref`, say) compile once. Every `integer` type gets the
  * keyword that refuses a non-canonical spelling (integer-spelling.ts).
+ *
+ * A `format` ajv does not know (`ulid`, `phone`) is an annotation: OpenAPI's formats are an
+ * open set, and a tool that does not know one falls back to the type alone (OpenAPI 3.0
+ * and 3.1, "Data Types"; JSON Schema 2020-12's default format vocabulary is annotation only).
+ * The formats ajv knows (ajv-formats' and OpenAPI's own) are still checked.
  */
 import type { ValidateFunction } from 'ajv'
 import type { OpenApiDocument } from '../../core/index.js'
 import { createAjv } from './ajv.js'
 import { engineLimit } from './engine-limits.js'
 import { markIntegers } from './integer-spelling.js'
+import { childSchemas, isSchemaObject } from './schema-keywords.js'
 import { SchemaError, toJsonSchema, type WalkOptions } from './schema-walk.js'
 
 export type SchemaCompiler = (schema: unknown, where: string) => ValidateFunction
@@ -19,11 +25,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export function createSchemaCompiler(host: string, doc: OpenApiDocument): SchemaCompiler {
   const ajv = createAjv()
+  const components = isObject(doc.components?.schemas) ? doc.components.schemas : {}
   const base: Omit<WalkOptions, 'where'> = {
     componentsId: `urn:portcullis:${host}:components`,
     openapi30: doc.openapi.startsWith('3.0.'),
+    components,
   }
-  const components = isObject(doc.components?.schemas) ? doc.components.schemas : {}
   const shared = toJsonSchema(
     { $id: base.componentsId, $defs: components },
     { ...base, where: 'components' },
@@ -31,11 +38,13 @@ export function createSchemaCompiler(host: string, doc: OpenApiDocument): Schema
   const limit = engineLimit(shared)
   if (limit) throw new SchemaError('components', limit)
   markIntegers(shared)
+  annotateUnknownFormats(ajv, shared)
   ajv.addSchema(shared as object)
   const compiled = new Map<string, ValidateFunction>()
   return (schema, where) => {
     const json = toJsonSchema(schema, { ...base, where })
     markIntegers(json)
+    annotateUnknownFormats(ajv, json)
     const key = JSON.stringify(json)
     let fn = compiled.get(key)
     if (!fn) {
@@ -50,4 +59,12 @@ export function createSchemaCompiler(host: string, doc: OpenApiDocument): Schema
     }
     return fn
   }
+}
+
+/** Registers every `format` of `schema` that ajv does not know as one that accepts anything. */
+function annotateUnknownFormats(ajv: ReturnType<typeof createAjv>, schema: unknown): void {
+  if (!isSchemaObject(schema)) return
+  const format = schema.format
+  if (typeof format === 'string' && !(format in ajv.formats)) ajv.addFormat(format, true)
+  for (const child of childSchemas(schema)) annotateUnknownFormats(ajv, child)
 }

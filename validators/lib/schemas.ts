@@ -10,6 +10,7 @@ import { compileRoutes, type OpenApiDocument, type RouteTable } from '../../core
 import { isJsonMediaType } from './media.js'
 import { createSchemaCompiler } from './schema-compiler.js'
 import { deref, SchemaError } from './schema-walk.js'
+import { compileFormBody, FORM_MEDIA_TYPE, type FormBody } from './request/form-body.js'
 
 /** Media type (lowercase content key) -> validator, or undefined when it has no JSON schema. */
 export type ContentSchemas = Map<string, ValidateFunction | undefined>
@@ -18,6 +19,8 @@ export interface OperationSchemas {
   operation: string
   /** Request body media types; empty when the operation takes no body. */
   request: ContentSchemas
+  /** Readers of the request's form bodies (form-body.ts), by media type key. */
+  forms: Map<string, FormBody>
   /** Keyed by `200`, `2XX` or `DEFAULT`. */
   responses: Map<string, ContentSchemas>
 }
@@ -73,9 +76,19 @@ export function compileHost(host: string, doc: OpenApiDocument): HostSchemas {
       const response = deref(doc, value, `${where} ${status}`)
       responses.set(key, contentOf(response.content, `${where} response ${status}`))
     }
+    const forms = new Map<string, FormBody>()
+    if (body && isObject(body.content)) {
+      for (const [type, media] of Object.entries(body.content)) {
+        const key = type.toLowerCase()
+        if (key.split(';')[0]!.trim() !== FORM_MEDIA_TYPE) continue
+        if (!isObject(media) || media.schema === undefined) continue
+        forms.set(key, compileFormBody(doc, media, compile, `${where} request ${key}`))
+      }
+    }
     operations.set(route.operation, {
       operation: route.operation,
       request: contentOf(body?.content, `${where} request`),
+      forms,
       responses,
     })
   }

@@ -1,5 +1,5 @@
 /** `tsx validators/request/main.ts [--config file]`: the request validator process. */
-import { configFromArgs, runMain } from '../../runtime/index.js'
+import { liveConfigFromArgs, runMain } from '../../runtime/index.js'
 import { COMPONENT, startRequestValidator } from './start.js'
 
-await runMain(COMPONENT, (log) => startRequestValidator(configFromArgs(), log))
+await runMain(COMPONENT, (log) => startRequestValidator(liveConfigFromArgs(log), log))

@@ -5,7 +5,13 @@
 import { subjects } from '../../core/index.js'
 import type { LoadedConfig } from '../../config/index.js'
 import { runStage, type StageResult } from '../../bus/runner.js'
-import type { Logger, Running } from '../../runtime/index.js'
+import {
+  closingWith,
+  liveOf,
+  type ConfigSource,
+  type Logger,
+  type Running,
+} from '../../runtime/index.js'
 import { requestContractOf } from './contract.js'
 import { createRequestValidator, type RequestVerdict } from './handler.js'
 
@@ -50,18 +56,20 @@ export function resultOf(verdict: RequestVerdict, startedAt: number): StageResul
 }
 
 export async function startRequestValidator(
-  config: LoadedConfig,
+  source: ConfigSource,
   log: Logger,
   options: RequestValidatorRunOptions = {},
 ): Promise<Running> {
-  const validate = createRequestValidator(requestContractOf(config))
-  return runStage(config, log, {
+  const live = liveOf(source)
+  const config = live.current()
+  const validate = live.derive((c) => createRequestValidator(requestContractOf(c)))
+  const running = await runStage(config, log, {
     identity: COMPONENT,
     buses: ['dreq', 'creq', 'cresp'],
     input: 'dreq',
     ...options,
     stage: () => ({
-      handle: async (msg, now) => resultOf(await validate(msg, now), now),
+      handle: async (msg, now) => resultOf(await validate.current()(msg, now), now),
       deadLetter: {
         reads: 'request',
         to: (request) => ({
@@ -72,4 +80,5 @@ export async function startRequestValidator(
       },
     }),
   })
+  return closingWith(live, running)
 }

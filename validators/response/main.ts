@@ -1,5 +1,5 @@
 /** `tsx validators/response/main.ts [--config file]`: the response validator process. */
-import { configFromArgs, runMain } from '../../runtime/index.js'
+import { liveConfigFromArgs, runMain } from '../../runtime/index.js'
 import { COMPONENT, startResponseValidator } from './start.js'
 
-await runMain(COMPONENT, (log) => startResponseValidator(configFromArgs(), log))
+await runMain(COMPONENT, (log) => startResponseValidator(liveConfigFromArgs(log), log))

@@ -5,7 +5,13 @@
 import { subjects } from '../../core/index.js'
 import type { LoadedConfig } from '../../config/index.js'
 import { runStage, type StageResult } from '../../bus/runner.js'
-import type { Logger, Running } from '../../runtime/index.js'
+import {
+  closingWith,
+  liveOf,
+  type ConfigSource,
+  type Logger,
+  type Running,
+} from '../../runtime/index.js'
 import { compileHosts, compileResponseRulesFor, type ResponseContract } from '../lib/index.js'
 import { createResponseValidator, type ResponseVerdict } from './handler.js'
 
@@ -57,18 +63,20 @@ export function resultOf(verdict: ResponseVerdict, startedAt: number): StageResu
 }
 
 export async function startResponseValidator(
-  config: LoadedConfig,
+  source: ConfigSource,
   log: Logger,
   options: ResponseValidatorRunOptions = {},
 ): Promise<Running> {
-  const validate = createResponseValidator(responseContractOf(config))
-  return runStage(config, log, {
+  const live = liveOf(source)
+  const config = live.current()
+  const validate = live.derive((c) => createResponseValidator(responseContractOf(c)))
+  const running = await runStage(config, log, {
     identity: COMPONENT,
     buses: ['dresp', 'cresp'],
     input: 'dresp',
     ...options,
     stage: () => ({
-      handle: (msg, now) => resultOf(validate(msg, now), now),
+      handle: (msg, now) => resultOf(validate.current()(msg, now), now),
       deadLetter: {
         reads: 'response',
         to: (request) => ({
@@ -79,4 +87,5 @@ export async function startResponseValidator(
       },
     }),
   })
+  return closingWith(live, running)
 }

@@ -2,17 +2,22 @@
  * The request body against the route: its media type must be one the operation declares
  * (UNSUPPORTED_MEDIA_TYPE); a JSON body must be UTF-8 (a declared charset too), within the
  * JSON rules (json-limits.ts), and valid against the operation's schema
- * (BODY_SCHEMA_VIOLATION). Bodies of other declared media types pass as bytes.
+ * (BODY_SCHEMA_VIOLATION). A form body (`application/x-www-form-urlencoded`) with a schema is
+ * read field by field and checked the same way (form-body.ts). Bodies of other declared media
+ * types pass as bytes.
  */
 import {
   checkBodyMediaType,
+  DEFAULT_REQUEST_VALIDATION,
   GatewayError,
   headerValue,
   type HeaderList,
+  type RequestValidationPolicy,
 } from '../../../core/index.js'
 import { validateWithSpellings } from '../integer-spelling.js'
 import { describeViolation, type OperationSchemas } from '../schemas.js'
 import { checkJsonText, type JsonRules } from './json-limits.js'
+import { FORM_MEDIA_TYPE, readFormBody } from './form-body.js'
 
 export type BodyCheck = { json: false } | { json: true; value: unknown }
 
@@ -26,6 +31,7 @@ export function checkRequestBody(
   op: OperationSchemas,
   required: boolean,
   rules: JsonRules,
+  formLimits: RequestValidationPolicy['query'] = DEFAULT_REQUEST_VALIDATION.query,
 ): BodyCheck {
   if (body.length === 0) {
     if (required) {
@@ -37,17 +43,27 @@ export function checkRequestBody(
     return { json: false }
   }
   // The media type rule is core's, the edge's too (core/policy/media-type.ts).
-  const { key, json } = checkBodyMediaType(
+  const { key, json, media } = checkBodyMediaType(
     [...op.request.keys()],
     headerValue(headers, 'content-type'),
   )
-  if (!json) return { json: false }
+  const form = media.essence === FORM_MEDIA_TYPE ? op.forms.get(key) : undefined
+  if (!json && !form) return { json: false }
   let text: string
   try {
     text = utf8.decode(body)
   } catch {
     const detail = 'body is not valid UTF-8'
     throw new GatewayError('BODY_MALFORMED', { detail, reason: detail })
+  }
+  if (form) {
+    const charset = media.params.charset?.toLowerCase()
+    if (charset !== undefined && charset !== 'utf-8') {
+      throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', {
+        reason: `form charset ${charset.slice(0, 32)}`,
+      })
+    }
+    return { json: true, value: readFormBody(text, form, formLimits) }
   }
   const spelled = checkJsonText(text, rules)
   const value: unknown = JSON.parse(text)

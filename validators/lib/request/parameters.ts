@@ -14,7 +14,7 @@ import type { SchemaCompiler } from '../schema-compiler.js'
 export const PARAMETER_LOCATIONS = ['path', 'query', 'header', 'cookie'] as const
 export type ParameterLocation = (typeof PARAMETER_LOCATIONS)[number]
 
-type Scalar = 'string' | 'integer' | 'number' | 'boolean' | 'any'
+export type Scalar = 'string' | 'integer' | 'number' | 'boolean' | 'any'
 
 export interface CompiledParameter {
   /** As declared; lowercase for headers (their names are case-insensitive). */
@@ -34,7 +34,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** The schema behind local `$ref`s, to learn its type (the compiler follows them itself). */
-function resolved(doc: OpenApiDocument, schema: unknown, where: string): Record<string, unknown> {
+export function resolvedSchema(
+  doc: OpenApiDocument,
+  schema: unknown,
+  where: string,
+): Record<string, unknown> {
   let node = schema
   for (let hops = 0; hops < 16; hops++) {
     if (!isObject(node)) return {}
@@ -44,12 +48,12 @@ function resolved(doc: OpenApiDocument, schema: unknown, where: string): Record<
   throw new SchemaError(where, 'reference chain too long')
 }
 
-function scalarOf(
+export function scalarOf(
   doc: OpenApiDocument,
   schema: unknown,
   where: string,
 ): Scalar | 'array' | 'object' {
-  const s = resolved(doc, schema, where)
+  const s = resolvedSchema(doc, schema, where)
   const types = (Array.isArray(s.type) ? s.type : [s.type]).filter(
     (t) => t !== undefined && t !== 'null',
   )
@@ -106,7 +110,7 @@ export function compileParameter(
   if (type === 'object') throw new SchemaError(at, 'object parameters are not supported')
   let shape: CompiledParameter['shape']
   if (type === 'array') {
-    const items = scalarOf(doc, resolved(doc, p.schema, at).items, at)
+    const items = scalarOf(doc, resolvedSchema(doc, p.schema, at).items, at)
     if (items === 'array' || items === 'object') {
       throw new SchemaError(at, 'arrays of arrays or objects are not supported')
     }
@@ -127,7 +131,7 @@ const INTEGER = /^(?:0|-?[1-9][0-9]*)$/
 const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/
 
 /** One serialised value as the schema's type; a string saying why not when it cannot be. */
-function convert(raw: string, type: Scalar): { value: unknown } | { fault: string } {
+export function convertScalar(raw: string, type: Scalar): { value: unknown } | { fault: string } {
   switch (type) {
     case 'integer': {
       if (!INTEGER.test(raw)) return { fault: 'must be an integer' }
@@ -176,7 +180,7 @@ export function checkParameter(p: CompiledParameter, values: readonly string[]):
   const type = p.shape.kind === 'array' ? p.shape.items : p.shape.type
   const converted: unknown[] = []
   for (const raw of items) {
-    const c = convert(p.in === 'header' && p.shape.kind === 'array' ? raw.trim() : raw, type)
+    const c = convertScalar(p.in === 'header' && p.shape.kind === 'array' ? raw.trim() : raw, type)
     if ('fault' in c) return fail(c.fault)
     converted.push(c.value)
   }

@@ -89,7 +89,14 @@ export function createRequestChecks(options: RequestCheckOptions): RequestChecks
     checkHeaderParameters(env, rules)
     const pathParams = checkPath(env.path, params, rules, policy)
     const query = checkQuery(env.query, rules, policy)
-    const body = checkRequestBody(env.headers, env.body, operation, route.bodyRequired, rules.json)
+    const body = checkRequestBody(
+      env.headers,
+      env.body,
+      operation,
+      route.bodyRequired,
+      rules.json,
+      policy.query,
+    )
     if (rules.scanner) {
       // The operation's declared header parameters are the client's input too.
       const headers = env.headers.filter(([name]) => rules.headers.has(name))

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_REQUEST_VALIDATION, type OpenApiDocument } from '../../../core/index.js'
+import { compileHost } from '../schemas.js'
+import { checkRequestBody } from './body.js'
+
+const FORM = 'application/x-www-form-urlencoded'
+
+function docWith(media: Record<string, unknown>): OpenApiDocument {
+  return {
+    openapi: '3.0.3',
+    paths: {
+      '/records': {
+        post: {
+          operationId: 'search',
+          requestBody: { required: true, content: { [FORM]: media } },
+          responses: { '200': { description: 'ok' } },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        Search: {
+          type: 'object',
+          required: ['criteria'],
+          additionalProperties: false,
+          properties: {
+            criteria: { type: 'string', maxLength: 50 },
+            start: { type: 'integer', minimum: 0 },
+            exact: { type: 'boolean' },
+            tag: { type: 'array', maxItems: 3, items: { type: 'string', pattern: '^[a-z]+$' } },
+          },
+        },
+      },
+    },
+  }
+}
+
+const operation = compileHost(
+  't',
+  docWith({ schema: { $ref: '#/components/schemas/Search' } }),
+).operations.get('search')!
+
+function check(body: string, contentType = FORM) {
+  return checkRequestBody(
+    [['content-type', contentType]],
+    new TextEncoder().encode(body),
+    operation,
+    true,
+    { ...DEFAULT_REQUEST_VALIDATION.json, forbiddenKeys: new Set<string>() },
+  )
+}
+
+const refusedAs = (code: string) => expect.objectContaining({ code })
+
+describe('form bodies against the schema', () => {
+  it('reads each field as its property type: integers, booleans, repeated fields as arrays', () => {
+    expect(check('criteria=a%3Ab+c&start=10&exact=true&tag=x&tag=y')).toEqual({
+      json: true,
+      value: { criteria: 'a:b c', start: 10, exact: true, tag: ['x', 'y'] },
+    })
+  })
+
+  it.each([
+    ['FORM-001 a form without a required field', 'start=0'],
+    ['FORM-002 a field of the wrong type', 'criteria=a&start=ten'],
+    ['FORM-003 a non-canonical integer spelling', 'criteria=a&start=010'],
+    ['FORM-004 a field the schema does not allow', 'criteria=a&admin=true'],
+    [
+      'FORM-005 a single-valued field sent twice (each parser keeps another copy)',
+      'criteria=a&criteria=b',
+    ],
+    ['FORM-006 a field beyond its schema limits', `criteria=${'a'.repeat(51)}`],
+    ['FORM-007 too many items in a repeated field', 'criteria=a&tag=a&tag=b&tag=c&tag=d'],
+  ])('%s is BODY_SCHEMA_VIOLATION', (_name, body) => {
+    expect(() => check(body)).toThrow(refusedAs('BODY_SCHEMA_VIOLATION'))
+  })
+
+  it.each([
+    ['FORM-010 an invalid percent-escape', 'criteria=%zz'],
+    ['FORM-011 an encoded NUL', 'criteria=a%00b'],
+    ['FORM-012 a raw ";" that older parsers split on', 'criteria=a;start=1'],
+    ['FORM-013 bytes that are not UTF-8 after decoding', 'criteria=%C0%AE'],
+    ['FORM-014 a field with no name', '=a&criteria=b'],
+    [
+      'FORM-015 more fields than the query limit',
+      Array.from(
+        { length: DEFAULT_REQUEST_VALIDATION.query.maxParameters + 1 },
+        (_, i) => `f${i}=1`,
+      ).join('&'),
+    ],
+  ])('%s is BODY_MALFORMED', (_name, body) => {
+    expect(() => check(body)).toThrow(refusedAs('BODY_MALFORMED'))
+  })
+
+  it('FORM-016 a form in another charset is refused, not read as UTF-8', () => {
+    expect(() => check('criteria=a', `${FORM}; charset=iso-8859-1`)).toThrow(
+      refusedAs('UNSUPPORTED_MEDIA_TYPE'),
+    )
+  })
+
+  it('keeps line breaks a textarea sends', () => {
+    expect(check('criteria=a%0D%0Ab')).toEqual({ json: true, value: { criteria: 'a\r\nb' } })
+  })
+
+  it('FORM-017 a form the validator cannot read exactly (an object field, another encoding) is refused, never passed unchecked', () => {
+    const nested = { schema: { type: 'object', properties: { a: { type: 'object' } } } }
+    const styled = {
+      schema: { type: 'object', properties: { a: { type: 'array', items: { type: 'string' } } } },
+      encoding: { a: { style: 'spaceDelimited' } },
+    }
+    for (const media of [nested, styled]) {
+      const op = compileHost('t', docWith(media)).operations.get('search')!
+      const body = new TextEncoder().encode('a=1')
+      const rules = { ...DEFAULT_REQUEST_VALIDATION.json, forbiddenKeys: new Set<string>() }
+      expect(() => checkRequestBody([['content-type', FORM]], body, op, true, rules)).toThrow(
+        refusedAs('UNSUPPORTED_MEDIA_TYPE'),
+      )
+    }
+  })
+})
