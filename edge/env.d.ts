@@ -6,8 +6,11 @@
 // wrangler.toml declares appear in the generated Env.
 declare namespace Cloudflare {
   interface Env {
-    /** The EdgePolicy object (core/policy/edge-policy.ts), as a JSON var. */
-    POLICY: unknown
+    /**
+     * The EdgePolicy object (core/policy/edge-policy.ts), as a JSON var under `wrangler dev`;
+     * a deployment bundles it into the worker instead (`portcullis deploy`).
+     */
+    POLICY?: unknown
     /** ws://host:port of the link server's websocket listener. */
     LINK_URL: string
     /** Secret: the creds file text (user JWT and nkey seed) of the edge's link identity. */

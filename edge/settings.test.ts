@@ -45,6 +45,13 @@ describe('worker settings', () => {
     }
   })
 
+  it('ENV-104 a policy bundled into the worker (a deployment) is read without the var; both at once is refused', () => {
+    const { POLICY: policy, ...rest } = env
+    expect(Object.keys(readSettings(rest as Env, policy).policy.hosts)).toContain('demo')
+    expect(() => readSettings(env, policy)).toThrow(/POLICY.*bundled/)
+    expect(() => readSettings(rest as Env, { version: 2 })).toThrow(/POLICY.*version/)
+  })
+
   it('EDGE-305 LINK_URL lists every link node; one URL still works', () => {
     const three = 'ws://127.0.0.1:7421, ws://127.0.0.1:7431,wss://link-3.example:443'
     expect(readSettings({ ...env, LINK_URL: three } as Env).linkUrls).toEqual([

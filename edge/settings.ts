@@ -31,10 +31,14 @@ function fail(binding: string, what: string): never {
   throw new TypeError(`binding ${binding}: ${what}`)
 }
 
-export function readSettings(env: Env): EdgeSettings {
+/** `bundledPolicy`: the policy built into the worker, which then must not also come as a var. */
+export function readSettings(env: Env, bundledPolicy?: unknown): EdgeSettings {
   let policy: EdgePolicy
+  if (bundledPolicy !== undefined && env.POLICY !== undefined) {
+    fail('POLICY', 'the policy is bundled into the worker; a POLICY var beside it is refused')
+  }
   try {
-    policy = readEdgePolicy(env.POLICY)
+    policy = readEdgePolicy(bundledPolicy ?? env.POLICY)
   } catch (e) {
     fail('POLICY', e instanceof Error ? e.message : 'unreadable')
   }

@@ -21,9 +21,9 @@ import { otlpSpanExport } from './ingress/span.js'
 
 type Ingress = { app: Hono<IngressEnv> } | { error: GatewayError }
 
-function build(env: Env, location: string): Ingress {
+function build(env: Env, location: string, policy: unknown): Ingress {
   try {
-    const settings = readSettings(env)
+    const settings = readSettings(env, policy)
     // The RPC stub's type widens tuples (header pairs) to arrays; the values are the same.
     const pool = env.LINK_POOL as unknown as PoolNamespace
     const shards = new Shards(pool, { size: settings.poolSize, location })
@@ -58,11 +58,15 @@ function build(env: Env, location: string): Ingress {
   }
 }
 
-/** The worker's fetch handler; the bindings are read on the first request of the isolate. */
-export function createFetchHandler() {
+/**
+ * The worker's fetch handler; the bindings are read on the first request of the isolate.
+ * `policy`: the edge policy bundled into the worker (a deployment: a var holds at most
+ * 5 KB); without it the `POLICY` var (`wrangler dev`).
+ */
+export function createFetchHandler(options: { policy?: unknown } = {}) {
   let ingress: Ingress | undefined
   return (request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> => {
-    ingress ??= build(env, locationOf(request))
+    ingress ??= build(env, locationOf(request), options.policy)
     if ('error' in ingress) return problemResponse(ingress.error, newRequestId())
     return ingress.app.fetch(request, env, ctx)
   }

@@ -46,6 +46,11 @@ function writeConfig(path: string, patch: Record<string, unknown> = {}): string 
     upstreams: Record<string, { openapi: string }>
   }
   for (const u of Object.values(raw.upstreams)) u.openapi = resolve(REPO_ROOT, u.openapi)
+  // A real published document beside the demo: a route table well over a var's 5 KB.
+  raw.upstreams.petstore = {
+    baseUrl: 'https://petstore.internal.example',
+    openapi: join(REPO_ROOT, 'openapi/fixtures/swagger-petstore/openapi.yaml'),
+  } as (typeof raw.upstreams)[string]
   const paths = { keys: keysDir, data: join(dir, 'data') }
   writeFileSync(path, JSON.stringify({ ...raw, paths, ...patch }, null, 2))
   return path
@@ -112,7 +117,8 @@ describe('portcullis deploy --dry-run', () => {
     expect(run.code).toBe(0)
     for (const w of WORKERS) {
       const bundle = join(out, w, 'bundle')
-      expect(existsSync(join(bundle, 'index.js'))).toBe(true)
+      // The ingress's entry is generated beside its config (the policy bundled in).
+      expect(existsSync(join(bundle, w === 'ingress' ? 'entry.js' : 'index.js'))).toBe(true)
       const size = measureBundle(bundle)
       expect(size.rawBytes).toBeGreaterThan(10_000)
       expect(size.rawBytes).toBeLessThan(WORKER_SIZE_LIMITS.uncompressedBytes)
@@ -129,6 +135,15 @@ describe('portcullis deploy --dry-run', () => {
       expect(config).toMatchObject({ name: NAMES[w], preview_urls: false })
     }
     expect(run.stdout).toMatch(/Startup time .* is not measured/)
+    // The edge policy is in the ingress's bundle, not a var (a var holds at most 5 KB).
+    const ingress = JSON.parse(readFileSync(join(out, 'ingress', 'wrangler.json'), 'utf8'))
+    expect(ingress.vars.POLICY).toBeUndefined()
+    const policy = readFileSync(join(out, 'ingress', 'policy.json'), 'utf8')
+    expect(policy.length).toBeGreaterThan(5 * 1024)
+    expect(JSON.parse(policy).hosts.petstore.routes.length).toBe(19)
+    const bundled = readFileSync(join(out, 'ingress', 'bundle', 'entry.js'), 'utf8')
+    expect(bundled).toContain('/pet/{petId}/uploadImage')
+    expect(run.stderr).not.toMatch(/5 KB/)
     // LAB may keep a ws:// link, with a warning.
     expect(run.stderr).toMatch(/warning: LINK_URL ws:\/\/127\.0\.0\.1:7421 is plain ws:\/\//)
   })
@@ -146,8 +161,9 @@ describe('portcullis deploy --dry-run', () => {
     expect(at('access')).toBeGreaterThan(0)
     expect(at('access')).toBeLessThan(at('ingress'))
     expect(at('bearer')).toBeLessThan(at('ingress'))
-    for (const v of ['POLICY', 'EDGE_ID', 'LINK_POOL_SIZE', 'LINK_URL', 'CLIENT_ADDRESS'])
+    for (const v of ['EDGE_ID', 'LINK_POOL_SIZE', 'LINK_URL', 'CLIENT_ADDRESS'])
       expect(steps).toContain(`\`${v}\``)
+    expect(steps).toMatch(/bundled into the worker: `ingress\/policy\.json`/)
     for (const t of ['LinkPool', 'RateQuota', 'Revocations', 'RATE_LIMIT_5_PER_10', '10000005'])
       expect(steps).toContain(t)
 

@@ -19,9 +19,21 @@ let stack: EphemeralStack
 let link: NatsConnection
 /** Why requests got no answer, as the link client saw it. */
 const errors: string[] = []
+/** The stack's warnings and errors, and each node's turn in the rolling restart. */
+const lines: string[] = []
 
 beforeAll(async () => {
-  stack = await startEphemeralStack({ bus: { nodes: 3 } }, { edge: false, onLine: () => {} })
+  stack = await startEphemeralStack(
+    { bus: { nodes: 3 } },
+    {
+      edge: false,
+      // Kept for a failure's message: which stage answered what, and why.
+      onLine: (component, line) => {
+        if (/^(warn|error)|BUS_UNAVAILABLE|dead.letter|rolling-restart|caught/.test(line))
+          lines.push(`${new Date().toISOString().slice(11, 23)} ${component} | ${line}`)
+      },
+    },
+  )
   const edge = stack.topology.identities.find((i) => i.kind === 'edge')!
   link = await connectLinkWebsocket(
     { topology: stack.topology, keysDir: stack.config.paths.keys },
@@ -71,6 +83,7 @@ it(
     )
     expect(statuses.length).toBeGreaterThan(0)
     console.log(`first errors: ${[...new Set(errors)].slice(0, 5).join(' | ')}`)
+    if (errors.length) console.log(lines.slice(-80).join('\n'))
     const codes: Record<number, number> = {}
     for (const s of statuses) codes[s] = (codes[s] ?? 0) + 1
     expect(codes).toEqual({ 200: statuses.length })
