@@ -137,10 +137,13 @@ const SETTLED = Promise.resolve()
  * A stage's span around one result: what it sends carries the span as the next hop's parent,
  * and the span closes with the outcome its audit event tells (status, problem code).
  */
+/**
+ * A result's span before its send: the next hop's trace names this span as its parent, and
+ * the request's attributes are set. The span ends once the send is settled (`spanEndOf`).
+ */
 function traced(result: StageResult, span: StageSpan): StageResult {
   if ('drop' in result) {
     span.span.setAttribute('portcullis.dropped', result.drop)
-    span.end({})
     return result
   }
   const wire = result.send.wire.headers
@@ -155,11 +158,17 @@ function traced(result: StageResult, span: StageSpan): StageResult {
       'url.path': r.path,
     })
   }
-  span.end({
+  return result
+}
+
+/** How a result's span ends: the answer's status, and its problem code when it refused. */
+function spanEndOf(result: StageResult): Parameters<StageSpan['end']>[0] {
+  if ('drop' in result) return {}
+  const record = Array.isArray(result.audit) ? result.audit[0] : result.audit
+  return {
     ...(record?.status !== undefined && { status: record.status }),
     ...(record && record.verdict !== 'accept' && record.code && { code: record.code }),
-  })
-  return result
+  }
 }
 /** Thrown (and caught) inside an intake message's handling: it was dropped, not failed. */
 const DROPPED = Symbol('dropped')
@@ -285,6 +294,7 @@ export async function runStage(
             ? traced(await span.run(() => def.handle(msg, Date.now())), span)
             : await def.handle(msg, Date.now())
           const outcome = await act(result)
+          span?.end(spanEndOf(result))
           metrics.messages.inc({
             stage: identity,
             outcome: outcome && 'drop' in outcome ? 'dropped' : 'sent',
@@ -354,19 +364,31 @@ export async function runStage(
         ? traced(await span.run(() => intake.handle(msg, now)), span)
         : await intake.handle(msg, now)
       if ('drop' in result) {
+        span?.end({})
         log.warn('dropped', { from: msg.subject, reason: result.drop, requestId: result.requestId })
         throw DROPPED
       }
       try {
         await send(result.send)
       } catch (e) {
-        if (!result.orElse) throw e
+        if (!result.orElse) {
+          span?.end({ failed: true })
+          throw e
+        }
         result = result.orElse(e)
-        if ('drop' in result) throw DROPPED
-        if (span && traceOf(result.send.wire.headers))
-          setTraceOf(result.send.wire.headers, span.next)
-        await send(result.send)
+        if ('drop' in result) {
+          span?.end({ failed: true })
+          throw DROPPED
+        }
+        if (span) traced(result, span)
+        try {
+          await send(result.send)
+        } catch (again) {
+          span?.end({ failed: true })
+          throw again
+        }
       }
+      span?.end(spanEndOf(result))
       // Nothing hands a core message back: an event given up is logged by the publisher.
       void finish(result).catch(() => undefined)
     }

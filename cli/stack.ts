@@ -125,7 +125,7 @@ const NATS_INFO = / \[INF\] /
 const natsVerbose = process.env.PORTCULLIS_LOG_LEVEL === 'debug'
 
 const defaultOnLine = (component: string, line: string) =>
-  process.stdout.write(`${component.padEnd(20)}| ${line}\n`)
+  process.stdout.write(`${component.padEnd(19)} | ${line}\n`)
 
 async function assertPortFree(host: string, port: number, component: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {

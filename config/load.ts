@@ -35,7 +35,7 @@ export interface LoadedConfig extends Config {
 }
 
 /** First path segments the edge answers itself (`POST /oauth2/token`). */
-const RESERVED_HOST_NAMES = ['oauth2']
+export const RESERVED_HOST_NAMES: readonly string[] = ['oauth2']
 
 const validate = new Ajv2020({ useDefaults: true, allErrors: false, strict: true }).compile(
   configSchema,

@@ -16,7 +16,13 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
-import { ConfigError, configSchema, loadConfig, type LoadedConfig } from '../../config/index.js'
+import {
+  ConfigError,
+  configSchema,
+  loadConfig,
+  RESERVED_HOST_NAMES,
+  type LoadedConfig,
+} from '../../config/index.js'
 import { REPO_ROOT } from '../root.js'
 
 const USAGE =
@@ -32,8 +38,6 @@ export interface Io {
 const HOST_NAME = new RegExp(
   (configSchema.properties.upstreams.propertyNames as { pattern: string }).pattern,
 )
-/** First path segments the edge answers itself; the loader refuses them as upstream names. */
-const RESERVED_HOST_NAMES = ['oauth2']
 /** Words that say nothing about which API it is. */
 const FILLER = new Set(['api', 'openapi', 'swagger', 'spec', 'the', 'v1', 'v2', 'v3'])
 
