@@ -1,4 +1,13 @@
-import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -141,6 +150,29 @@ describe('a config that follows its files', () => {
     save(11)
     await logged(/^info reloaded .*version=3/)
     expect(config.current().validation.json.maxDepth).toBe(11)
+  })
+
+  it('RELOAD-006 follows a Kubernetes ConfigMap update: the file is a symlink into a `..data` folder that is swapped', async () => {
+    // The layout the kubelet writes: <dir>/portcullis.config.json -> ..data/portcullis.config.json,
+    // ..data -> ..<timestamp>; an update writes a new timestamp folder and renames ..data over.
+    const raw = JSON.parse(readFileSync(configFile, 'utf8'))
+    const version = (maxDepth: number, name: string) => {
+      mkdirSync(join(dir, name))
+      raw.validation = { json: { maxDepth } }
+      writeJson(join(dir, name, 'portcullis.config.json'), raw)
+      copyFileSync(docFile, join(dir, name, 'api.json'))
+    }
+    version(5, '..2026_01')
+    symlinkSync('..2026_01', join(dir, '..data'))
+    rmSync(configFile)
+    symlinkSync('..data/portcullis.config.json', configFile)
+    const config = follow()
+    expect(config.current().validation.json.maxDepth).toBe(5)
+    version(13, '..2026_02')
+    symlinkSync('..2026_02', join(dir, '..data_tmp'))
+    renameSync(join(dir, '..data_tmp'), join(dir, '..data'))
+    await logged(/^info reloaded .*version=2/)
+    expect(config.current().validation.json.maxDepth).toBe(13)
   })
 
   it('does not reload for a touch that changes no byte; SIGHUP (forced) does', () => {

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import { readFileSync, watch, type FSWatcher } from 'node:fs'
-import { basename, dirname } from 'node:path'
+import { dirname } from 'node:path'
 import { restartOnlyChanges, watchedFilesOf, type LoadedConfig } from '../config/index.js'
 import type { Logger } from './log.js'
 import type { Running } from './main.js'
@@ -123,22 +123,16 @@ export function watchedConfig(
     timer.unref()
   }
 
-  // A folder is watched rather than the file: an editor that saves by rename replaces the
-  // file's inode, and a watch on the old one would never fire again.
+  // A file's folder is watched rather than the file: an editor that saves by rename replaces
+  // the file's inode, and a watch on the old one would never fire again. Any event in the
+  // folder is checked against the digest, not only one naming the file: a Kubernetes
+  // ConfigMap changes by swapping a `..data` symlink beside it, never the file's own name.
   function rewatch(): void {
     for (const w of watchers) w.close()
     watchers = []
-    const folders = new Map<string, Set<string>>()
-    for (const file of files) {
-      const names = folders.get(dirname(file)) ?? new Set<string>()
-      names.add(basename(file))
-      folders.set(dirname(file), names)
-    }
-    for (const [folder, names] of folders) {
+    for (const folder of new Set(files.map((f) => dirname(f)))) {
       try {
-        const w = watch(folder, { persistent: false }, (_event, name) => {
-          if (name === null || names.has(basename(String(name)))) schedule()
-        })
+        const w = watch(folder, { persistent: false }, schedule)
         w.on('error', () => {})
         watchers.push(w)
       } catch (e) {
