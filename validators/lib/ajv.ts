@@ -12,6 +12,7 @@ import type { RegExpEngine } from 'ajv/dist/types/index.js'
 import addFormats from 'ajv-formats'
 import { RE2JS } from 're2js'
 import { integerSpelling } from './integer-spelling.js'
+import { forbiddenMember } from './read-write-only.js'
 
 /** ajv's regular-expression hook: compile with re2js, test like a RegExp. */
 const re2: RegExpEngine = Object.assign((pattern: string) => RE2JS.compile(pattern), {
@@ -40,5 +41,7 @@ export function createAjv(overrides: Options = {}): Ajv2020 {
   addFormats(ajv)
   ajv.addVocabulary([...OPENAPI_ANNOTATIONS])
   ajv.addKeyword(integerSpelling)
+  // A `readOnly` member of a request, a `writeOnly` one of a response (read-write-only.ts).
+  ajv.addKeyword(forbiddenMember)
   return ajv
 }

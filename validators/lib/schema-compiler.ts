@@ -8,6 +8,12 @@
  * open set, and a tool that does not know one falls back to the type alone (OpenAPI 3.0
  * and 3.1, "Data Types"; JSON Schema 2020-12's default format vocabulary is annotation only).
  * The formats ajv knows (ajv-formats' and OpenAPI's own) are still checked.
+ *
+ * A request or a response body is compiled in its direction (read-write-only.ts): where the
+ * components flag a property `readOnly` (`writeOnly`), the request (response) bodies refer to
+ * a view of the components compiled for that direction, under its own `$id`, once per host
+ * and only when first needed; everything else (parameters, a document without flags) refers
+ * to the shared components as before.
  */
 import type { ValidateFunction } from 'ajv'
 import type { OpenApiDocument } from '../../core/index.js'
@@ -15,9 +21,15 @@ import { createAjv } from './ajv.js'
 import { engineLimit } from './engine-limits.js'
 import { markIntegers } from './integer-spelling.js'
 import { childSchemas, isSchemaObject } from './schema-keywords.js'
+import { componentsIdOf, mentionsFlag, type Direction } from './read-write-only.js'
 import { SchemaError, toJsonSchema, type WalkOptions } from './schema-walk.js'
 
-export type SchemaCompiler = (schema: unknown, where: string) => ValidateFunction
+/** `direction`: the schema is a request or a response body's (unset for parameters). */
+export type SchemaCompiler = (
+  schema: unknown,
+  where: string,
+  direction?: Direction,
+) => ValidateFunction
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -27,22 +39,40 @@ export function createSchemaCompiler(host: string, doc: OpenApiDocument): Schema
   const ajv = createAjv()
   const components = isObject(doc.components?.schemas) ? doc.components.schemas : {}
   const base: Omit<WalkOptions, 'where'> = {
-    componentsId: `urn:portcullis:${host}:components`,
+    componentsId: componentsIdOf(host),
     openapi30: doc.openapi.startsWith('3.0.'),
     components,
   }
-  const shared = toJsonSchema(
-    { $id: base.componentsId, $defs: components },
-    { ...base, where: 'components' },
-  )
-  const limit = engineLimit(shared)
-  if (limit) throw new SchemaError('components', limit)
-  markIntegers(shared)
-  annotateUnknownFormats(ajv, shared)
-  ajv.addSchema(shared as object)
+  const addComponents = (opts: Omit<WalkOptions, 'where'>, where: string): void => {
+    const shared = toJsonSchema({ $id: opts.componentsId, $defs: components }, { ...opts, where })
+    const limit = engineLimit(shared)
+    if (limit) throw new SchemaError(where, limit)
+    markIntegers(shared)
+    annotateUnknownFormats(ajv, shared)
+    ajv.addSchema(shared as object)
+  }
+  addComponents(base, 'components')
+  // Per direction: the walk options of its bodies, the components view added on first use.
+  const views = new Map<Direction, Omit<WalkOptions, 'where'>>()
+  const viewOf = (direction: Direction): Omit<WalkOptions, 'where'> => {
+    if (!views.has(direction)) {
+      const view = { direction, components }
+      if (mentionsFlag(components, direction)) {
+        const opts = { ...base, componentsId: componentsIdOf(host, direction), view }
+        addComponents(opts, `components (${direction} view)`)
+        views.set(direction, opts)
+      } else views.set(direction, { ...base, view })
+    }
+    return views.get(direction)!
+  }
   const compiled = new Map<string, ValidateFunction>()
-  return (schema, where) => {
-    const json = toJsonSchema(schema, { ...base, where })
+  return (schema, where, direction) => {
+    const opts =
+      direction &&
+      (viewOf(direction).componentsId !== base.componentsId || mentionsFlag(schema, direction))
+        ? viewOf(direction)
+        : base
+    const json = toJsonSchema(schema, { ...opts, where })
     markIntegers(json)
     annotateUnknownFormats(ajv, json)
     const key = JSON.stringify(json)

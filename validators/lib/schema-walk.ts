@@ -16,7 +16,18 @@
  * (the discriminator beside a `oneOf`) is declared as `true` where that changes nothing
  * (no `additionalProperties` or `unevaluatedProperties` beside it); a name nothing declares
  * is still refused (ajv's strictRequired).
+ *
+ * With a `view` (a request or a response body), `readOnly` / `writeOnly` properties are
+ * taken out of that direction (read-write-only.ts); without one, or on a schema that flags
+ * nothing, the output is the same.
  */
+import {
+  flaggedNames,
+  forbiddenSchema,
+  isFlagged,
+  type Direction,
+  type ResolveWritten,
+} from './read-write-only.js'
 import { LIST, MAP, ONE } from './schema-keywords.js'
 
 const COMPONENT_REF = '#/components/schemas/'
@@ -33,6 +44,11 @@ export interface WalkOptions {
    * without `type` is read through. Without them no type is written out.
    */
   components?: Record<string, unknown>
+  /**
+   * The direction the schema checks, and the document's `components.schemas` as written (the
+   * references the flags are read through): its flagged properties are taken out.
+   */
+  view?: { direction: Direction; components: Record<string, unknown> }
 }
 
 export class SchemaError extends Error {
@@ -47,26 +63,57 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 export function toJsonSchema(schema: unknown, opts: WalkOptions): unknown {
-  return walk(schema, opts, opts.where)
+  return walk(schema, opts, opts.where, undefined)
 }
 
-function walk(schema: unknown, opts: WalkOptions, at: string): unknown {
+/** Applicators whose branches apply at the same place as the schema that holds them. */
+const SAME_PLACE = new Set(['allOf', 'anyOf', 'oneOf'])
+
+/**
+ * `inherited`: in a view, the property names the enclosing schema flags (a `required` in an
+ * `allOf` branch does not see the flags of its sibling branches).
+ */
+function walk(
+  schema: unknown,
+  opts: WalkOptions,
+  at: string,
+  inherited: ReadonlySet<string> | undefined,
+): unknown {
   if (typeof schema === 'boolean') return schema
   if (!isObject(schema)) throw new SchemaError(at, 'a schema must be an object or a boolean')
+  const view = opts.view
+  const resolve = view && writtenResolve(view.components)
+  let flagged: Set<string> | undefined
+  const flaggedHere = (): Set<string> =>
+    (flagged ??= flaggedNames(schema, view!.direction, resolve!, undefined, new Set(inherited)))
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(schema)) {
     if (key.startsWith('x-')) continue
     if (key === '$ref') out.$ref = ref(value, opts, at)
-    else if (ONE.has(key)) out[key] = walk(value, opts, `${at}/${key}`)
+    else if (ONE.has(key)) out[key] = walk(value, opts, `${at}/${key}`, undefined)
     else if (LIST.has(key)) {
       if (!Array.isArray(value)) throw new SchemaError(`${at}/${key}`, 'must be a list of schemas')
-      out[key] = value.map((s, i) => walk(s, opts, `${at}/${key}/${i}`))
+      const names = view && SAME_PLACE.has(key) ? flaggedHere() : undefined
+      out[key] = value.map((s, i) => walk(s, opts, `${at}/${key}/${i}`, names))
     } else if (MAP.has(key)) {
       if (!isObject(value)) throw new SchemaError(`${at}/${key}`, 'must map names to schemas')
       const m: Record<string, unknown> = {}
-      for (const [name, s] of Object.entries(value)) m[name] = walk(s, opts, `${at}/${key}/${name}`)
+      for (const [name, s] of Object.entries(value)) {
+        m[name] =
+          view && key === 'properties' && isFlagged(s, view.direction, resolve!)
+            ? forbiddenSchema(view.direction)
+            : walk(s, opts, `${at}/${key}/${name}`, undefined)
+      }
       out[key] = m
     } else out[key] = structuredClone(value)
+  }
+  if (view && Array.isArray(out.required)) {
+    const names = flaggedHere()
+    if (names.size > 0) {
+      const required = out.required.filter((name) => typeof name !== 'string' || !names.has(name))
+      if (required.length > 0) out.required = required
+      else delete out.required
+    }
   }
   if (opts.components && Array.isArray(out.required)) declareRequired(schema, out, opts)
   if (out.type === undefined && opts.components && needsType(out)) {
@@ -82,6 +129,26 @@ function walk(schema: unknown, opts: WalkOptions, at: string): unknown {
 
 /** A component (`#/components/schemas/Pet`) or a JSON pointer below one. */
 const COMPONENT_POINTER = /^#\/components\/schemas\/[^/]+(?:\/.*)?$/
+
+const resolvers = new WeakMap<Record<string, unknown>, ResolveWritten>()
+
+/** Resolves a component reference against the components as written; undefined if it cannot. */
+function writtenResolve(components: Record<string, unknown>): ResolveWritten {
+  let resolve = resolvers.get(components)
+  if (!resolve) {
+    const doc = { components: { schemas: components } }
+    resolve = (pointer) => {
+      if (!COMPONENT_POINTER.test(pointer)) return undefined
+      try {
+        return resolvePointer(doc, pointer, '')
+      } catch {
+        return undefined
+      }
+    }
+    resolvers.set(components, resolve)
+  }
+  return resolve
+}
 
 function ref(value: unknown, opts: WalkOptions, at: string): string {
   if (typeof value !== 'string' || !COMPONENT_POINTER.test(value)) {

@@ -3,11 +3,13 @@
  * route table (the same one the edge uses) and, per operation, ajv validators for each
  * request body media type and for each declared response status and media type.
  * Everything compiles once at start; a schema ajv cannot compile strictly stops the start
- * with a message naming the operation.
+ * with a message naming the operation. Request bodies compile in the request direction and
+ * responses in the response direction (`readOnly` / `writeOnly`, read-write-only.ts).
  */
 import type { ValidateFunction } from 'ajv'
 import { compileRoutes, type OpenApiDocument, type RouteTable } from '../../core/index.js'
 import { isJsonMediaType } from './media.js'
+import type { Direction } from './read-write-only.js'
 import { createSchemaCompiler } from './schema-compiler.js'
 import { deref, SchemaError } from './schema-walk.js'
 import { compileFormBody, FORM_MEDIA_TYPE, type FormBody } from './request/form-body.js'
@@ -38,7 +40,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function compileHost(host: string, doc: OpenApiDocument): HostSchemas {
   const routes = compileRoutes(host, doc)
   const compile = createSchemaCompiler(host, doc)
-  const contentOf = (value: unknown, where: string): ContentSchemas => {
+  const contentOf = (value: unknown, where: string, direction: Direction): ContentSchemas => {
     const out: ContentSchemas = new Map()
     if (value === undefined) return out
     if (!isObject(value)) throw new SchemaError(where, 'content must be an object')
@@ -49,7 +51,7 @@ export function compileHost(host: string, doc: OpenApiDocument): HostSchemas {
       out.set(
         key,
         schema !== undefined && isJsonMediaType(essence)
-          ? compile(schema, `${where} ${key}`)
+          ? compile(schema, `${where} ${key}`, direction)
           : undefined,
       )
     }
@@ -74,7 +76,7 @@ export function compileHost(host: string, doc: OpenApiDocument): HostSchemas {
         throw new SchemaError(where, `response key ${status} is not a status`)
       }
       const response = deref(doc, value, `${where} ${status}`)
-      responses.set(key, contentOf(response.content, `${where} response ${status}`))
+      responses.set(key, contentOf(response.content, `${where} response ${status}`, 'response'))
     }
     const forms = new Map<string, FormBody>()
     if (body && isObject(body.content)) {
@@ -87,7 +89,7 @@ export function compileHost(host: string, doc: OpenApiDocument): HostSchemas {
     }
     operations.set(route.operation, {
       operation: route.operation,
-      request: contentOf(body?.content, `${where} request`),
+      request: contentOf(body?.content, `${where} request`, 'request'),
       forms,
       responses,
     })

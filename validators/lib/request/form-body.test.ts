@@ -88,6 +88,10 @@ describe('form bodies against the schema', () => {
         (_, i) => `f${i}=1`,
       ).join('&'),
     ],
+    [
+      'FORM-018 a field name longer than the query name limit',
+      `${'n'.repeat(DEFAULT_REQUEST_VALIDATION.query.maxNameBytes + 1)}=1&criteria=a`,
+    ],
   ])('%s is BODY_MALFORMED', (_name, body) => {
     expect(() => check(body)).toThrow(refusedAs('BODY_MALFORMED'))
   })

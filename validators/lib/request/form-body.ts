@@ -10,7 +10,8 @@
  * never passed unchecked (the operation's other media types still serve). At run time (`readFormBody`) a body is
  * refused as BODY_MALFORMED when two parsers could read it differently: an invalid
  * percent-escape, bytes that are not UTF-8, a raw `;` (older parsers split on it), an encoded
- * NUL or control character other than tab, CR and LF, more fields than the query's limit.
+ * NUL or control character other than tab, CR and LF, more fields or a longer field name than
+ * the query's limits.
  */
 import type { ValidateFunction } from 'ajv'
 import {
@@ -68,8 +69,10 @@ export function compileFormBody(
       fields.set(name, { kind: 'array', items })
     } else fields.set(name, { kind: 'scalar', type })
   }
-  return { fields, validate: compile(media.schema, where) }
+  return { fields, validate: compile(media.schema, where, 'request') }
 }
+
+const encoder = new TextEncoder()
 
 function malformed(detail: string): GatewayError {
   return new GatewayError('BODY_MALFORMED', { detail, reason: detail })
@@ -120,6 +123,9 @@ export function readFormBody(
     const eq = pair.indexOf('=')
     const name = decodeField(eq < 0 ? pair : pair.slice(0, eq), 'field name')
     if (name === '') throw malformed('a form field has no name')
+    if (encoder.encode(name).length > limits.maxNameBytes) {
+      throw malformed(`a form field name is longer than ${limits.maxNameBytes} bytes`)
+    }
     const value = eq < 0 ? '' : decodeField(pair.slice(eq + 1), 'field value')
     const list = values.get(name)
     if (list) list.push(value)

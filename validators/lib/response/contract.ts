@@ -284,7 +284,13 @@ function checkJson(
   const dropped = pruned.dropped.map(printable)
   if (dropped.length > 0 && rules.undeclaredFields === 'refuse') {
     const more = dropped.length > 1 ? ` and ${dropped.length - 1} more` : ''
-    throw violation(`undeclared member ${dropped[0]}${more}`)
+    // A write-only member (a password sent back) is named first: it is the worse news.
+    const writeOnly = pruned.writeOnly[0]
+    const first =
+      writeOnly === undefined
+        ? `undeclared member ${dropped[0]}`
+        : `write-only member ${printable(writeOnly)}`
+    throw violation(`${first}${more}`)
   }
   if (!validate(pruned.value)) throw violation(describeViolation(validate))
   if (dropped.length === 0) return undefined

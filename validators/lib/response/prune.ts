@@ -13,9 +13,14 @@
  * a member any branch declares is kept, and the kept body is then validated against the
  * schema as a whole, so the union is never looser than the schema. An object whose schemas
  * say nothing about members (`{}`, `{"type": "object"}`) is free-form: kept as it is.
+ *
+ * A `writeOnly` property (compiled in the response view as the forbidden-member keyword,
+ * read-write-only.ts) declares nothing: its member is undeclared whatever else would admit
+ * it (`additionalProperties`), and is also listed as write-only so the verdict can say so.
  */
 
 import { EXTENSIONS } from '../../../core/index.js'
+import { isForbiddenMember } from '../read-write-only.js'
 import { childSchemas } from '../schema-keywords.js'
 import { SchemaError } from '../schema-walk.js'
 
@@ -36,6 +41,8 @@ export interface PruneResult {
   value: unknown
   /** JSON pointers of the members dropped, in document order. */
   dropped: string[]
+  /** Those of `dropped` that their schema declares `writeOnly`. */
+  writeOnly: string[]
 }
 
 const MEMBER_KEYWORDS = [
@@ -90,6 +97,7 @@ function expand(schemas: readonly SchemaNode[], value: unknown, resolve: Resolve
 /** The schemas that declare `key`, or an empty list when none does. */
 function declaring(key: string, schemas: readonly SchemaNode[]): SchemaNode[] {
   const out: SchemaNode[] = []
+  if (writeOnlyHere(key, schemas)) return out
   for (const s of schemas) {
     if (typeof s === 'boolean') continue
     let named = false
@@ -205,12 +213,23 @@ function pointer(path: string, key: string): string {
   return `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`
 }
 
+/** Whether one of the schemas applied at a place declares `key` write-only. */
+function writeOnlyHere(key: string, applied: readonly SchemaNode[]): boolean {
+  return applied.some(
+    (s) =>
+      isObject(s) &&
+      isObject(s.properties) &&
+      Object.hasOwn(s.properties, key) &&
+      isForbiddenMember(s.properties[key]),
+  )
+}
+
 function walk(
   value: unknown,
   at: Place,
   path: string,
   resolve: ResolveRef,
-  dropped: string[],
+  dropped: Omit<PruneResult, 'value'>,
 ): unknown {
   if (typeof value !== 'object' || value === null) return value
   const applied = at.dynamic ? expand(at.schemas, value, resolve) : at.applied
@@ -234,7 +253,8 @@ function walk(
   for (const [key, member] of Object.entries(value)) {
     const child = memberPlace(at, applied, key, resolve)
     if (child === null) {
-      dropped.push(pointer(path, key))
+      dropped.dropped.push(pointer(path, key))
+      if (writeOnlyHere(key, applied)) dropped.writeOnly.push(pointer(path, key))
       changed = true
       continue
     }
@@ -274,9 +294,9 @@ export function pruneUndeclared(
   schema: SchemaNode,
   resolve: ResolveRef,
 ): PruneResult {
-  const dropped: string[] = []
+  const dropped = { dropped: [] as string[], writeOnly: [] as string[] }
   const pruned = walk(value, rootPlace(schema, resolve), '', resolve, dropped)
-  return { value: pruned, dropped }
+  return { value: pruned, ...dropped }
 }
 
 /**

@@ -22,7 +22,14 @@ import {
   type UndeclaredFieldsPolicy,
 } from '../../../core/index.js'
 import { isJsonMediaType } from '../media.js'
-import { deref, resolvePointer, SchemaError, toJsonSchema } from '../schema-walk.js'
+import { componentsIdOf, mentionsFlag } from '../read-write-only.js'
+import {
+  deref,
+  resolvePointer,
+  SchemaError,
+  toJsonSchema,
+  type WalkOptions,
+} from '../schema-walk.js'
 import { createLeakScanner, isLeakKind, type LeakScanner } from './leaks.js'
 import { reachesUserData, type ResolveRef, type SchemaNode } from './prune.js'
 
@@ -152,23 +159,32 @@ export function compileResponseRulesFor(
 }
 
 /**
- * Resolves the references the schema walk writes (`urn:portcullis:<host>:components#/$defs/X`)
- * against the components, converted the same way. Anything else does not resolve: the walk
- * refuses other references at start.
+ * Resolves the references the schema walk writes (`urn:portcullis:<host>:components#/$defs/X`,
+ * and `urn:portcullis:<host>:components:response#/...` where the components flag `writeOnly`
+ * properties) against the components, converted the same way. Anything else does not
+ * resolve: the walk refuses other references at start.
  */
 function componentsResolver(host: string, doc: OpenApiDocument): ResolveRef {
-  const componentsId = `urn:portcullis:${host}:components`
   const schemas = isObject(doc.components?.schemas) ? doc.components.schemas : {}
-  const defs = toJsonSchema(
-    { $defs: schemas },
-    { componentsId, openapi30: doc.openapi.startsWith('3.0.'), where: 'components' },
-  ) as { $defs: Record<string, SchemaNode> }
-  const prefix = `${componentsId}#/`
+  const openapi30 = doc.openapi.startsWith('3.0.')
+  const views: { prefix: string; defs: { $defs: Record<string, SchemaNode> } }[] = []
+  const addView = (componentsId: string, view?: WalkOptions['view']): void => {
+    const defs = toJsonSchema(
+      { $defs: schemas },
+      { componentsId, openapi30, where: 'components', ...(view ? { view } : {}) },
+    ) as { $defs: Record<string, SchemaNode> }
+    views.push({ prefix: `${componentsId}#/`, defs })
+  }
+  addView(componentsIdOf(host))
+  if (mentionsFlag(schemas, 'response')) {
+    addView(componentsIdOf(host, 'response'), { direction: 'response', components: schemas })
+  }
   const resolved = new Map<string, SchemaNode | undefined>()
   const lookup = (ref: string): SchemaNode | undefined => {
-    if (!ref.startsWith(prefix)) return undefined
-    let node: unknown = defs
-    for (const raw of ref.slice(prefix.length).split('/')) {
+    const at = views.find((v) => ref.startsWith(v.prefix))
+    if (!at) return undefined
+    let node: unknown = at.defs
+    for (const raw of ref.slice(at.prefix.length).split('/')) {
       let part: string
       try {
         part = decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~')
