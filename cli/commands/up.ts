@@ -18,6 +18,9 @@ export async function up(args: string[]): Promise<number> {
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+  // SIGHUP reloads the policy once the stack runs (cli/stack.ts); before that it must not
+  // end `up` half-started.
+  process.on('SIGHUP', () => undefined)
 
   try {
     stack = await startStack({ configFile: configFile(args) })

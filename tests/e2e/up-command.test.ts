@@ -1,7 +1,8 @@
 /**
  * `npm start` as a user runs it: `portcullis up` in the foreground, a real request through
- * it, `portcullis audit show | verify` in a second terminal while it runs, then SIGTERM,
- * after which nothing it started may be left running.
+ * it, `portcullis audit show | verify` in a second terminal while it runs, SIGHUP (a policy
+ * reload everywhere, nothing stopped), then SIGTERM, after which nothing it started may be
+ * left running.
  */
 import { spawn, execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -20,7 +21,7 @@ function processesMentioning(text: string): string[] {
   return out.split('\n').filter((l) => l.includes(text) && !l.includes('ps -e'))
 }
 
-it('CLI-001 up serves the demo, prints the ingress and the console (whose API answers only with its token), its audit trail reads while it runs, and SIGTERM leaves no process behind', async () => {
+it('CLI-001 up serves the demo, prints the ingress and the console (whose API answers only with its token), its audit trail reads while it runs, SIGHUP reloads the policy everywhere and stops nothing, and SIGTERM leaves no process behind', async () => {
   const [link, linkWebsocket, dreq, creq, dresp, cresp, edge, demo, consolePort] =
     await freePorts(9)
   const config = JSON.parse(readFileSync(join(REPO_ROOT, 'portcullis.config.json'), 'utf8'))
@@ -112,6 +113,26 @@ it('CLI-001 up serves the demo, prints the ingress and the console (whose API an
       expect.arrayContaining(['nats-link', 'relay', 'request-validator', 'audit-sink', 'edge']),
     )
     expect(report.processes.every((p) => p.health === 'up' && p.pid > 0)).toBe(true)
+    // SIGHUP to up reloads its own view of the policy and each stage's, and
+    // ends nothing.
+    const before = output.length
+    child.kill('SIGHUP')
+    const reloaded = (name: string) =>
+      new RegExp(`^${name}\\s+\\| info reloaded cause=SIGHUP`, 'm').test(output.slice(before))
+    for (const until = Date.now() + 20_000; Date.now() < until;) {
+      if (['supervisor', 'request-validator', 'response-validator', 'backend-demo'].every(reloaded))
+        break
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    expect(
+      ['supervisor', 'request-validator', 'response-validator', 'backend-demo'].filter(
+        (n) => !reloaded(n),
+      ),
+      output.slice(before),
+    ).toEqual([])
+    expect(output.slice(before)).toMatch(/^relay\s+\| info reload-ignored/m)
+    expect(child.exitCode).toBeNull()
+    expect((await fetch(`http://127.0.0.1:${edge}/demo/orders`)).status).toBe(200)
   } finally {
     child.kill('SIGTERM')
     await exited
