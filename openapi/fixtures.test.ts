@@ -117,8 +117,11 @@ function sample(doc: OpenApiDocument, raw: unknown, depth = 0): unknown {
   if (type === 'object' || (type === undefined && (s.properties || s.required))) {
     const out: Obj = {}
     const props = (s.properties ?? {}) as Obj
-    for (const name of (s.required ?? []) as string[])
+    // A request's members: read-only ones are the server's to send, never the client's.
+    for (const name of (s.required ?? []) as string[]) {
+      if (props[name] !== undefined && deref(doc, props[name]).readOnly === true) continue
       out[name] = sample(doc, props[name], depth + 1)
+    }
     return out
   }
   if (type === 'array') {
@@ -188,6 +191,7 @@ function cases(doc: OpenApiDocument, route: CompiledRoute): Case {
       .join('/')
   let body = new Uint8Array()
   let bodySchema: unknown
+  let multipartBreak: Uint8Array<ArrayBuffer> | undefined
   const requestBody = op.requestBody === undefined ? undefined : deref(doc, op.requestBody)
   if (requestBody?.required === true) {
     const content = requestBody.content as Obj
@@ -197,6 +201,15 @@ function cases(doc: OpenApiDocument, route: CompiledRoute): Case {
       bodySchema = (content[json] as Obj).schema
       body = new TextEncoder().encode(JSON.stringify(sample(doc, bodySchema)))
       headers.push(['content-type', json])
+    } else if (type.startsWith('multipart/form-data') && (content[type] as Obj).schema) {
+      // A form of the schema's required members; the break leaves the first of them out.
+      const value = sample(doc, (content[type] as Obj).schema) as Obj
+      body = multipartOf(value)
+      const [first] = Object.keys(value)
+      multipartBreak = multipartOf(
+        Object.fromEntries(Object.entries(value).filter(([k]) => k !== first)),
+      )
+      headers.push(['content-type', `${type}; boundary=b`])
     } else {
       body = new TextEncoder().encode('--b\r\n\r\nx\r\n--b--\r\n')
       headers.push(['content-type', type.startsWith('multipart/') ? `${type}; boundary=b` : type])
@@ -238,6 +251,14 @@ function cases(doc: OpenApiDocument, route: CompiledRoute): Case {
       breaks: `path parameter ${String(p.name)} = ${wrong}`,
     }
   }
+  if (multipartBreak !== undefined) {
+    return {
+      valid,
+      invalid: { ...valid, body: multipartBreak },
+      expected: 'BODY_SCHEMA_VIOLATION',
+      breaks: 'a multipart form without a required part',
+    }
+  }
   if (bodySchema !== undefined) {
     const good = JSON.parse(new TextDecoder().decode(body)) as unknown
     const bad =
@@ -268,6 +289,18 @@ function cases(doc: OpenApiDocument, route: CompiledRoute): Case {
     expected: 'QUERY_SCHEMA_VIOLATION',
     breaks: 'an undeclared query parameter',
   }
+}
+
+/** A multipart/form-data body (boundary `b`): a part per member, a list as repeated parts. */
+function multipartOf(value: Obj): Uint8Array<ArrayBuffer> {
+  const parts = Object.entries(value).flatMap(([name, v]) =>
+    (Array.isArray(v) ? v : [v]).map(
+      (item) =>
+        `--b\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n` +
+        `${typeof item === 'object' ? JSON.stringify(item) : String(item)}\r\n`,
+    ),
+  )
+  return new TextEncoder().encode(`${parts.join('')}--b--\r\n`)
 }
 
 function message(env: RequestEnvelope) {

@@ -13,6 +13,11 @@ import type { Direction } from './read-write-only.js'
 import { createSchemaCompiler } from './schema-compiler.js'
 import { deref, SchemaError } from './schema-walk.js'
 import { compileFormBody, FORM_MEDIA_TYPE, type FormBody } from './request/form-body.js'
+import {
+  compileMultipartBody,
+  MULTIPART_MEDIA_TYPE,
+  type MultipartBody,
+} from './request/multipart-body.js'
 
 /** Media type (lowercase content key) -> validator, or undefined when it has no JSON schema. */
 export type ContentSchemas = Map<string, ValidateFunction | undefined>
@@ -23,6 +28,8 @@ export interface OperationSchemas {
   request: ContentSchemas
   /** Readers of the request's form bodies (form-body.ts), by media type key. */
   forms: Map<string, FormBody>
+  /** Readers of the request's multipart bodies (multipart-body.ts), by media type key. */
+  multiparts: Map<string, MultipartBody>
   /** Keyed by `200`, `2XX` or `DEFAULT`. */
   responses: Map<string, ContentSchemas>
 }
@@ -79,18 +86,24 @@ export function compileHost(host: string, doc: OpenApiDocument): HostSchemas {
       responses.set(key, contentOf(response.content, `${where} response ${status}`, 'response'))
     }
     const forms = new Map<string, FormBody>()
+    const multiparts = new Map<string, MultipartBody>()
     if (body && isObject(body.content)) {
       for (const [type, media] of Object.entries(body.content)) {
         const key = type.toLowerCase()
-        if (key.split(';')[0]!.trim() !== FORM_MEDIA_TYPE) continue
+        const essence = key.split(';')[0]!.trim()
         if (!isObject(media) || media.schema === undefined) continue
-        forms.set(key, compileFormBody(doc, media, compile, `${where} request ${key}`))
+        const at = `${where} request ${key}`
+        if (essence === FORM_MEDIA_TYPE) forms.set(key, compileFormBody(doc, media, compile, at))
+        if (essence === MULTIPART_MEDIA_TYPE) {
+          multiparts.set(key, compileMultipartBody(doc, media, compile, at))
+        }
       }
     }
     operations.set(route.operation, {
       operation: route.operation,
       request: contentOf(body?.content, `${where} request`, 'request'),
       forms,
+      multiparts,
       responses,
     })
   }

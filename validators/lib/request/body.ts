@@ -3,11 +3,14 @@
  * (UNSUPPORTED_MEDIA_TYPE); a JSON body must be UTF-8 (a declared charset too), within the
  * JSON rules (json-limits.ts), and valid against the operation's schema
  * (BODY_SCHEMA_VIOLATION). A form body (`application/x-www-form-urlencoded`) with a schema is
- * read field by field and checked the same way (form-body.ts). Bodies of other declared media
- * types pass as bytes.
+ * read field by field and checked the same way (form-body.ts), and so is a multipart body
+ * (`multipart/form-data`) with a schema, part by part (multipart-body.ts): its parser is
+ * asynchronous, so the request contract reads bodies with `readRequestBody`. Bodies of other
+ * declared media types, and of a declared type without a schema, pass as bytes.
  */
 import {
   checkBodyMediaType,
+  type BodyMediaType,
   DEFAULT_REQUEST_VALIDATION,
   GatewayError,
   headerValue,
@@ -18,6 +21,7 @@ import { validateWithSpellings } from '../integer-spelling.js'
 import { describeViolation, type OperationSchemas } from '../schemas.js'
 import { checkJsonText, type JsonRules } from './json-limits.js'
 import { FORM_MEDIA_TYPE, readFormBody } from './form-body.js'
+import { MULTIPART_MEDIA_TYPE, readMultipartBody, type MultipartBody } from './multipart-body.js'
 
 export type BodyCheck = { json: false } | { json: true; value: unknown }
 
@@ -25,6 +29,25 @@ export type BodyCheck = { json: false } | { json: true; value: unknown }
 // must not add one (RFC 8259), and a parser that skips it reads what one that does not cannot.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
+/** The request body step, multipart bodies included (the request contract's). */
+export async function readRequestBody(
+  headers: HeaderList,
+  body: Uint8Array,
+  op: OperationSchemas,
+  required: boolean,
+  rules: JsonRules,
+  formLimits: RequestValidationPolicy['query'] = DEFAULT_REQUEST_VALIDATION.query,
+): Promise<BodyCheck> {
+  const checked = checkBody(headers, body, op, required, rules, formLimits)
+  if (!('multipart' in checked)) return checked
+  const { multipart, media } = checked.multipart
+  return { json: true, value: await readMultipartBody(body, media, multipart, formLimits) }
+}
+
+/**
+ * The request body step for JSON and form bodies. A multipart body with a schema needs
+ * `readRequestBody`: here it is refused (INTERNAL_ERROR), never passed unread.
+ */
 export function checkRequestBody(
   headers: HeaderList,
   body: Uint8Array,
@@ -33,6 +56,24 @@ export function checkRequestBody(
   rules: JsonRules,
   formLimits: RequestValidationPolicy['query'] = DEFAULT_REQUEST_VALIDATION.query,
 ): BodyCheck {
+  const checked = checkBody(headers, body, op, required, rules, formLimits)
+  if ('multipart' in checked) {
+    throw new GatewayError('INTERNAL_ERROR', { reason: 'a multipart body read synchronously' })
+  }
+  return checked
+}
+
+type Checked =
+  BodyCheck | { multipart: { multipart: MultipartBody; media: BodyMediaType['media'] } }
+
+function checkBody(
+  headers: HeaderList,
+  body: Uint8Array,
+  op: OperationSchemas,
+  required: boolean,
+  rules: JsonRules,
+  formLimits: RequestValidationPolicy['query'],
+): Checked {
   if (body.length === 0) {
     if (required) {
       throw new GatewayError('BODY_MALFORMED', {
@@ -47,6 +88,8 @@ export function checkRequestBody(
     [...op.request.keys()],
     headerValue(headers, 'content-type'),
   )
+  const multipart = media.essence === MULTIPART_MEDIA_TYPE ? op.multiparts.get(key) : undefined
+  if (multipart) return { multipart: { multipart, media } }
   const form = media.essence === FORM_MEDIA_TYPE ? op.forms.get(key) : undefined
   if (!json && !form) return { json: false }
   let text: string

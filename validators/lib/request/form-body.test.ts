@@ -102,6 +102,59 @@ describe('form bodies against the schema', () => {
     )
   })
 
+  it('FORM-019 a composed form schema (oneOf two objects) is read field by field and validated whole', () => {
+    const composed = {
+      schema: {
+        oneOf: [
+          {
+            type: 'object',
+            required: ['kind', 'volume'],
+            additionalProperties: false,
+            properties: { kind: { const: 'drink' }, volume: { type: 'integer' } },
+          },
+          {
+            type: 'object',
+            required: ['kind', 'calories'],
+            additionalProperties: false,
+            properties: { kind: { const: 'cake' }, calories: { type: 'integer' } },
+          },
+        ],
+      },
+    }
+    const op = compileHost('t', docWith(composed)).operations.get('search')!
+    const rules = { ...DEFAULT_REQUEST_VALIDATION.json, forbiddenKeys: new Set<string>() }
+    const run = (body: string) =>
+      checkRequestBody([['content-type', FORM]], new TextEncoder().encode(body), op, true, rules)
+    expect(run('kind=drink&volume=250')).toEqual({
+      json: true,
+      value: { kind: 'drink', volume: 250 },
+    })
+    expect(() => run('kind=drink&calories=250')).toThrow(refusedAs('BODY_SCHEMA_VIOLATION'))
+    expect(() => run('kind=cake&calories=lots')).toThrow(refusedAs('BODY_SCHEMA_VIOLATION'))
+  })
+
+  it('FORM-020 branches that give one field two shapes make the form unreadable: refused, never passed', () => {
+    const clash = {
+      schema: {
+        anyOf: [
+          { type: 'object', properties: { tag: { type: 'string' } } },
+          { type: 'object', properties: { tag: { type: 'array', items: { type: 'string' } } } },
+        ],
+      },
+    }
+    const op = compileHost('t', docWith(clash)).operations.get('search')!
+    const rules = { ...DEFAULT_REQUEST_VALIDATION.json, forbiddenKeys: new Set<string>() }
+    expect(() =>
+      checkRequestBody(
+        [['content-type', FORM]],
+        new TextEncoder().encode('tag=a'),
+        op,
+        true,
+        rules,
+      ),
+    ).toThrow(refusedAs('UNSUPPORTED_MEDIA_TYPE'))
+  })
+
   it('keeps line breaks a textarea sends', () => {
     expect(check('criteria=a%0D%0Ab')).toEqual({ json: true, value: { criteria: 'a\r\nb' } })
   })

@@ -21,7 +21,7 @@ import {
 } from '../../../core/index.js'
 import type { SchemaCompiler } from '../schema-compiler.js'
 import { describeViolation } from '../schemas.js'
-import { SchemaError } from '../schema-walk.js'
+import { bodyPropertiesOf } from './body-properties.js'
 import { convertScalar, resolvedSchema, scalarOf, type Scalar } from './parameters.js'
 import { percentDecode } from './percent.js'
 
@@ -43,10 +43,8 @@ export function compileFormBody(
   compile: SchemaCompiler,
   where: string,
 ): FormBody {
-  const schema = resolvedSchema(doc, media.schema, where)
-  if (scalarOf(doc, media.schema, where) !== 'object' || !isObject(schema.properties)) {
-    throw new SchemaError(where, 'a form body schema must be an object with properties')
-  }
+  const properties = bodyPropertiesOf(doc, media.schema, where)
+  if ('unreadable' in properties) return properties
   if (isObject(media.encoding)) {
     for (const [name, encoding] of Object.entries(media.encoding)) {
       if (!isObject(encoding)) continue
@@ -57,7 +55,7 @@ export function compileFormBody(
     }
   }
   const fields = new Map<string, FieldShape>()
-  for (const [name, property] of Object.entries(schema.properties)) {
+  for (const [name, property] of properties) {
     const at = `${where} field ${name}`
     const type = scalarOf(doc, property, at)
     if (type === 'object') return { unreadable: `field ${name} is an object` }

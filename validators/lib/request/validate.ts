@@ -24,7 +24,7 @@ import {
   type TokenVerifier,
 } from '../../../core/index.js'
 import type { OperationSchemas } from '../schemas.js'
-import { checkRequestBody } from './body.js'
+import { readRequestBody } from './body.js'
 import { checkIdempotencyKey, checkRequestHeaders } from './headers.js'
 import { checkParameter, type CompiledParameter } from './parameters.js'
 import { checkCanonicalPath } from './path.js'
@@ -89,7 +89,7 @@ export function createRequestChecks(options: RequestCheckOptions): RequestChecks
     checkHeaderParameters(env, rules)
     const pathParams = checkPath(env.path, params, rules, policy)
     const query = checkQuery(env.query, rules, policy)
-    const body = checkRequestBody(
+    const body = await readRequestBody(
       env.headers,
       env.body,
       operation,
