@@ -7,7 +7,7 @@
  * redelivery memory): both start files take them from there.
  */
 import { subjects } from '../core/index.js'
-import type { LoadedConfig } from '../config/index.js'
+import { reloadableUpstreamOf, type LoadedConfig } from '../config/index.js'
 import { backendIdentity } from '../topology/index.js'
 import { runStage, type StageResult } from '../bus/runner.js'
 import { DEFAULT_CONCURRENCY } from '../bus/stage.js'
@@ -114,13 +114,4 @@ export async function startBackend(
     },
   })
   return closingWith(live, running)
-}
-
-/** The keys of `host`'s upstream a reload applies (config/reloadable.ts). */
-export function reloadableUpstreamOf(
-  config: LoadedConfig,
-  host: string,
-): Pick<LoadedConfig['upstreams'][string], 'baseUrl' | 'timeoutMs'> {
-  const { baseUrl, timeoutMs } = config.upstreams[host]!
-  return { baseUrl, timeoutMs }
 }

@@ -7,7 +7,7 @@
  * it read only its host's requests and answer only for it. `runStage` does the wiring.
  */
 import { subjects } from '../core/index.js'
-import type { LoadedConfig } from '../config/index.js'
+import { reloadableUpstreamOf, type LoadedConfig } from '../config/index.js'
 import type { AuditRecord } from '../bus/audit.js'
 import { runStage, type StageResult } from '../bus/runner.js'
 import { DEFAULT_CONCURRENCY } from '../bus/stage.js'
@@ -24,7 +24,7 @@ import {
   type ResponseContract,
 } from '../validators/lib/index.js'
 import { requestContractOf } from '../validators/request/contract.js'
-import { connectorOf, reloadableUpstreamOf, type BackendRunOptions } from './start.js'
+import { connectorOf, type BackendRunOptions } from './start.js'
 import { tracedCall } from './traced-call.js'
 import { createIdempotencyStore } from './idempotency-store.js'
 import {

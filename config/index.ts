@@ -1,4 +1,4 @@
 export * from './types.js'
 export * from './load.js'
 export { configSchema } from './schema.js'
-export { restartOnlyChanges, watchedFilesOf } from './reloadable.js'
+export { reloadableUpstreamOf, restartOnlyChanges, watchedFilesOf } from './reloadable.js'

@@ -14,7 +14,19 @@ const RELOADABLE_KEYS = ['validation', 'tokens', 'identityProviders'] as const
 /** Keys of `edge` a reload applies. */
 const RELOADABLE_EDGE_KEYS = ['deadlineMs', 'maxUrlBytes', 'maxBodyBytes', 'tokenEndpointRateLimit']
 /** Keys of an existing upstream a reload applies. */
-const RELOADABLE_UPSTREAM_KEYS: Array<keyof UpstreamConfig> = ['baseUrl', 'openapi', 'timeoutMs']
+const RELOADABLE_UPSTREAM_KEYS = ['baseUrl', 'openapi', 'timeoutMs'] as const satisfies Array<
+  keyof UpstreamConfig
+>
+
+/** The keys of `host`'s upstream a reload applies, as `config` has them now. */
+export function reloadableUpstreamOf(
+  config: LoadedConfig,
+  host: string,
+): Pick<UpstreamConfig, (typeof RELOADABLE_UPSTREAM_KEYS)[number]> {
+  const upstream = config.upstreams[host]!
+  const { baseUrl, openapi, timeoutMs } = upstream
+  return { baseUrl, openapi, timeoutMs }
+}
 
 /** The config with every reloadable key taken out: what must not differ across a reload. */
 function restartOnlyPart(config: Config): Record<string, unknown> {

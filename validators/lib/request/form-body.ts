@@ -24,6 +24,7 @@ import { describeViolation } from '../schemas.js'
 import { bodyPropertiesOf } from './body-properties.js'
 import { convertScalar, resolvedSchema, scalarOf, type Scalar } from './parameters.js'
 import { percentDecode } from './percent.js'
+import { shownName } from './query.js'
 
 export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded'
 
@@ -97,8 +98,6 @@ function decodeField(raw: string, what: string): string {
   return result.text
 }
 
-const shown = (name: string) => name.replace(/[^\x21-\x7e]/g, '?').slice(0, 64)
-
 /** Reads and validates a form body; returns the object the schema saw (for the scan). */
 export function readFormBody(
   text: string,
@@ -138,12 +137,12 @@ export function readFormBody(
       continue
     }
     if (shape.kind === 'scalar' && raw.length > 1) {
-      throw violation(`form field ${shown(name)} appears more than once`)
+      throw violation(`form field ${shownName(name)} appears more than once`)
     }
     const type = shape.kind === 'array' ? shape.items : shape.type
     const converted = raw.map((r) => {
       const c = convertScalar(r, type)
-      if ('fault' in c) throw violation(`form field ${shown(name)} ${c.fault}`)
+      if ('fault' in c) throw violation(`form field ${shownName(name)} ${c.fault}`)
       return c.value
     })
     out[name] = shape.kind === 'array' ? converted : converted[0]

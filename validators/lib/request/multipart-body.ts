@@ -44,6 +44,7 @@ import { describeViolation } from '../schemas.js'
 import { SchemaError } from '../schema-walk.js'
 import { bodyPropertiesOf } from './body-properties.js'
 import { convertScalar, resolvedSchema, scalarOf, type Scalar } from './parameters.js'
+import { shownName } from './query.js'
 
 export const MULTIPART_MEDIA_TYPE = 'multipart/form-data'
 
@@ -139,7 +140,6 @@ const PART_HEADERS = new Set(['content-disposition', 'content-type', 'content-tr
 const TRANSFER_ENCODINGS = new Set(['7bit', '8bit', 'binary'])
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-const shown = (name: string) => name.replace(/[^\x21-\x7e]/g, '?').slice(0, 64)
 
 interface RawPart {
   name: string
@@ -162,7 +162,7 @@ function headerText(value: string, what: string): string {
 /** One part's header block, as RFC 7578 allows it and no wider. */
 function readHeader(header: Record<string, string[]>): Omit<RawPart, 'bytes'> {
   for (const [field, values] of Object.entries(header)) {
-    if (!PART_HEADERS.has(field)) throw malformed(`a part has a ${shown(field)} header`)
+    if (!PART_HEADERS.has(field)) throw malformed(`a part has a ${shownName(field)} header`)
     if (values.length !== 1) throw malformed(`a part has more than one ${field} header`)
   }
   const disposition = header['content-disposition']?.[0]
@@ -174,7 +174,7 @@ function readHeader(header: Record<string, string[]>): Omit<RawPart, 'bytes'> {
   if (!params) throw malformed('a part has an unreadable Content-Disposition')
   for (const key of Object.keys(params)) {
     if (key !== 'name' && key !== 'filename') {
-      throw malformed(`a part's Content-Disposition has a ${shown(key)} parameter`)
+      throw malformed(`a part's Content-Disposition has a ${shownName(key)} parameter`)
     }
   }
   if (params.name === undefined) throw malformed('a part has no name')
@@ -183,12 +183,12 @@ function readHeader(header: Record<string, string[]>): Omit<RawPart, 'bytes'> {
   if (params.filename !== undefined) headerText(params.filename, 'filename')
   const encoding = header['content-transfer-encoding']?.[0]
   if (encoding !== undefined && !TRANSFER_ENCODINGS.has(encoding.trim().toLowerCase())) {
-    throw malformed(`a part has Content-Transfer-Encoding ${shown(encoding)}`)
+    throw malformed(`a part has Content-Transfer-Encoding ${shownName(encoding)}`)
   }
   const contentType = header['content-type']?.[0]
   const media = contentType === undefined ? undefined : parseMediaType(contentType)
   if (contentType !== undefined && (!media || media.type === '*' || media.subtype === '*')) {
-    throw malformed(`part ${shown(name)} has an unreadable Content-Type`)
+    throw malformed(`part ${shownName(name)} has an unreadable Content-Type`)
   }
   return { name, filename: params.filename !== undefined, media }
 }
@@ -268,7 +268,7 @@ const TEXT_PLAIN = parseMediaType('text/plain')!
 
 /** One part's value as its property declares it; undefined for a file (kept out of the scan). */
 function partValue(raw: RawPart, shape: PartShape): { value: unknown; file: boolean } {
-  const label = `part ${shown(raw.name)}`
+  const label = `part ${shownName(raw.name)}`
   const media = raw.media ?? TEXT_PLAIN
   if (shape.contentTypes && !matches(shape.contentTypes, media)) {
     throw violation(`${label} has content type ${media.essence}, not the declared one`)
@@ -338,7 +338,7 @@ export async function readMultipartBody(
   for (const [name, raw] of byName) {
     const declared = form.parts.get(name)
     if (declared && !declared.repeated && raw.length > 1) {
-      throw violation(`part ${shown(name)} appears more than once`)
+      throw violation(`part ${shownName(name)} appears more than once`)
     }
     // Undeclared: a file or text, and the schema decides (additionalProperties), as for forms.
     const shapeOf = (r: RawPart): PartShape =>
