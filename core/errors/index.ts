@@ -6,6 +6,8 @@
  * logs and the audit trail, never to the client.
  */
 
+export * from './setup.js'
+
 export const ERROR_TABLE = {
   BAD_REQUEST: { status: 400, title: 'The request is malformed' },
   EXCHANGE_REQUEST_INVALID: {
