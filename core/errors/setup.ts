@@ -17,14 +17,14 @@ export const SETUP_ERROR_TABLE = {
   },
   OPENAPI_UNREADABLE: {
     title: 'An OpenAPI document cannot be read',
-    action: 'check the upstream's openapi path and every file it references',
+    action: "check the upstream's openapi path and every file it references",
   },
   OPENAPI_INVALID: {
     title: 'An OpenAPI document is refused',
     action: 'fix the named file and JSON pointer; `portcullis check` compiles every route',
   },
   POLICY_INVALID: {
-    title: 'A route's policy extension is invalid',
+    title: "A route's policy extension is invalid",
     action: 'fix the named x-portcullis extension (docs: core/policy/README.md)',
   },
   SCHEMA_INVALID: {
@@ -33,7 +33,7 @@ export const SETUP_ERROR_TABLE = {
   },
   RULES_MISSING: {
     title: 'The injection rules (OWASP CRS) are missing',
-    action: 'install Debian's modsecurity-crs or set validators.crsDirectory',
+    action: "install Debian's modsecurity-crs or set validators.crsDirectory",
   },
   KEY_MISSING: {
     title: 'A key or credential file is missing',
@@ -49,7 +49,7 @@ export const SETUP_ERROR_TABLE = {
   },
   TOPOLOGY_INVALID: {
     title: 'The bus topology is inconsistent',
-    action: 'fix the named bus, server or identity in the config's topology keys',
+    action: "fix the named bus, server or identity in the config's topology keys",
   },
   BUS_START_FAILED: {
     title: 'A nats-server did not start',
@@ -65,7 +65,7 @@ export const SETUP_ERROR_TABLE = {
   },
   DEPENDENCY_MISSING: {
     title: 'A program the gateway needs is not installed',
-    action: 'install the named program (npm start installs Debian's packages where it can)',
+    action: "install the named program (npm start installs Debian's packages where it can)",
   },
   ARGUMENT_INVALID: {
     title: 'A command-line argument is invalid',
