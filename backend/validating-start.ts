@@ -19,11 +19,9 @@ import {
   type Running,
 } from '../runtime/index.js'
 import {
-  compileHosts,
-  compileResponseRulesFor,
-  type ResponseContract,
+  requestContractOf,
+  responseContractOf,
 } from '../validators/lib/index.js'
-import { requestContractOf } from '../validators/request/contract.js'
 import { connectorOf, type BackendRunOptions } from './start.js'
 import { tracedCall } from './traced-call.js'
 import { createIdempotencyStore } from './idempotency-store.js'
@@ -33,15 +31,6 @@ import {
   type ValidatedAnswer,
   type ValidatingVerdict,
 } from './validating.js'
-
-/** The response validator's contract for one host. */
-function responseContractOf(config: LoadedConfig, host: string): ResponseContract {
-  const openapi = { [host]: config.openapi[host]! }
-  return {
-    hosts: compileHosts(openapi),
-    rules: compileResponseRulesFor(openapi, config.validation.response),
-  }
-}
 
 /** One audit event per step crossed, as the separate processes would record them. */
 export function resultOf(verdict: ValidatingVerdict, startedAt: number): StageResult {
@@ -117,7 +106,7 @@ export async function startValidatingBackend(
           upstream: { ...upstream, ...reloadableUpstreamOf(c, host) },
           call: tracedCall(client.call),
           memory,
-          responseContract: responseContractOf(c, host),
+          responseContract: responseContractOf(c, { [host]: c.openapi[host]! }),
         }),
       )
       return {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: format and type checks, then each vitest project in turn (unit, edge inside
+// `npm test`: format, type and lint checks, then each vitest project in turn (unit, edge inside
 // workerd, integration on real nats-servers, end-to-end on the whole stack, faults under
 // load), each bounded in time. Ends with one line `tests: N passed, N failed, N skipped`.
 // `npm test -- unit edge` runs only the named projects.
@@ -77,6 +77,9 @@ if (!asked.length) {
     failures.push('typecheck (on-prem)')
   if ((await run(bin('tsc'), ['-p', 'edge/tsconfig.json', '--noEmit'], 3 * MINUTE)) !== 0)
     failures.push('typecheck (edge)')
+  process.stdout.write('\n== lint (eslint: import walls, floating promises)\n')
+  if ((await run(bin('eslint'), ['--max-warnings', '0', '.'], 3 * MINUTE)) !== 0)
+    failures.push('lint (eslint)')
 }
 
 const out = mkdtempSync(join(tmpdir(), 'portcullis-tests-'))

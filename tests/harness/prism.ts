@@ -40,7 +40,6 @@ export async function startPrism(document: string): Promise<PrismUpstream> {
   const listening = new Promise<void>((resolve) => (ready = resolve))
   const onData = (chunk: Buffer) => {
     for (const raw of chunk.toString('utf8').split('\n')) {
-      // eslint-disable-next-line no-control-regex
       const line = raw.replace(/\x1b\[[0-9;]*m/g, '').trim()
       if (!line) continue
       lines.push(line)

@@ -307,6 +307,7 @@ describe.each<Backend>(['pglite', 'postgres'])('audit sink on %s', (backend) => 
     return counts
   }
 
+  /** Events are recorded without awaiting each one (`void ...record(...)`): this waits for them all. */
   async function flushAll(): Promise<void> {
     await Promise.all([...publishers.values()].map((p) => p.flush()))
   }
@@ -314,10 +315,12 @@ describe.each<Backend>(['pglite', 'postgres'])('audit sink on %s', (backend) => 
   it('AUD-101 events of every identity, on every bus, land once each, as the component the subject names, whatever the payload claims', async () => {
     const sink = await startSink()
     const rid = newRequestId()
-    publishers.get('relay')!.record(recordOf(rid, 'request', 'relay'))
-    publishers.get('request-validator')!.record(recordOf(rid, 'request', 'request-validator'))
-    publishers.get('backend-demo')!.record(recordOf(rid, 'upstream', 'backend'))
-    publishers.get('response-validator')!.record(recordOf(rid, 'response', 'response-validator'))
+    void publishers.get('relay')!.record(recordOf(rid, 'request', 'relay'))
+    void publishers.get('request-validator')!.record(recordOf(rid, 'request', 'request-validator'))
+    void publishers.get('backend-demo')!.record(recordOf(rid, 'upstream', 'backend'))
+    void publishers
+      .get('response-validator')!
+      .record(recordOf(rid, 'response', 'response-validator'))
     await flushAll()
 
     // The relay, by hand: an event claiming to be the request validator's, sent three times
@@ -378,7 +381,7 @@ describe.each<Backend>(['pglite', 'postgres'])('audit sink on %s', (backend) => 
     const publishing = (async () => {
       for (let i = 0; i < SENT; i++) {
         const [identity, stage] = senders[i % senders.length]!
-        publishers.get(identity)!.record(recordOf(rid, `e${i}`, stage))
+        void publishers.get(identity)!.record(recordOf(rid, `e${i}`, stage))
         if (i % 25 === 24) await sleep(25)
       }
       await flushAll()
@@ -434,7 +437,7 @@ describe.each<Backend>(['pglite', 'postgres'])('audit sink on %s', (backend) => 
     const rid = newRequestId()
     const SENT = 300
     for (let i = 0; i < SENT; i++) {
-      publishers
+      void publishers
         .get(i % 2 ? 'request-validator' : 'backend-demo')!
         .record(recordOf(rid, `down${i}`, i % 2 ? 'request-validator' : 'backend'))
     }
@@ -479,7 +482,7 @@ describe.each<Backend>(['pglite', 'postgres'])('audit sink on %s', (backend) => 
       { msgID: `${rid}/relay/forged-stage` },
     )
     // The real event comes after both on the same stream, so it is read after them.
-    publishers.get('request-validator')!.record(recordOf(rid, 'request', 'request-validator'))
+    void publishers.get('request-validator')!.record(recordOf(rid, 'request', 'request-validator'))
     await flushAll()
 
     await drained(sink)
@@ -558,7 +561,7 @@ describe.each<Backend>(['pglite', 'postgres'])('audit sink on %s', (backend) => 
     }
     await stored('link', linkFrom, 1)
     // And after all that, a good one.
-    publishers.get('relay')!.record(recordOf(rid, 'after', 'relay'))
+    void publishers.get('relay')!.record(recordOf(rid, 'after', 'relay'))
     await flushAll()
 
     await drained(sink)
@@ -583,9 +586,11 @@ describe.each<Backend>(['pglite', 'postgres'])('audit sink on %s', (backend) => 
   it('AUD-106 events and signed checkpoints reach rsyslog through the syslog mirror, the closing checkpoint included', async () => {
     const sink = await startSink()
     const rid = newRequestId()
-    publishers.get('relay')!.record(recordOf(rid, 'request', 'relay'))
-    publishers.get('request-validator')!.record(recordOf(rid, 'request', 'request-validator'))
-    publishers.get('response-validator')!.record(recordOf(rid, 'response', 'response-validator'))
+    void publishers.get('relay')!.record(recordOf(rid, 'request', 'relay'))
+    void publishers.get('request-validator')!.record(recordOf(rid, 'request', 'request-validator'))
+    void publishers
+      .get('response-validator')!
+      .record(recordOf(rid, 'response', 'response-validator'))
     await flushAll()
     await drained(sink)
     expect(await stopSink(sink)).toBe(0)
@@ -627,7 +632,7 @@ describe.each<Backend>(['pglite', 'postgres'])('audit sink on %s', (backend) => 
         const rid = newRequestId()
         const SENT = 200
         for (let i = 0; i < SENT; i++) {
-          publishers.get('relay')!.record(recordOf(rid, `out${i}`, 'relay'))
+          void publishers.get('relay')!.record(recordOf(rid, `out${i}`, 'relay'))
         }
         await flushAll()
         const held = (await streamOf('dreq')).state.messages
@@ -674,7 +679,9 @@ describe.each<Backend>(['pglite', 'postgres'])('audit sink on %s', (backend) => 
         encode(eventOf('relay', rid, 'request', { id: victimId })),
         { msgID: victimId },
       )
-      publishers.get('request-validator')!.record(recordOf(rid, 'request', 'request-validator'))
+      void publishers
+        .get('request-validator')!
+        .record(recordOf(rid, 'request', 'request-validator'))
       await flushAll()
       await drained(sink)
       await stopSink(sink)

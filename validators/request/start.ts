@@ -12,7 +12,7 @@ import {
   type Logger,
   type Running,
 } from '../../runtime/index.js'
-import { requestContractOf } from './contract.js'
+import { requestContractOf } from '../lib/index.js'
 import { createRequestValidator, type RequestVerdict } from './handler.js'
 
 export const COMPONENT = 'request-validator'

@@ -12,24 +12,13 @@ import {
   type Logger,
   type Running,
 } from '../../runtime/index.js'
-import { compileHosts, compileResponseRulesFor, type ResponseContract } from '../lib/index.js'
+import { responseContractOf } from '../lib/index.js'
 import { createResponseValidator, type ResponseVerdict } from './handler.js'
 
 export const COMPONENT = 'response-validator'
 
 export interface ResponseValidatorRunOptions {
   concurrency?: number
-}
-
-/** The response contract of every host, compiled once at start. */
-export function responseContractOf(
-  config: LoadedConfig,
-  openapi: LoadedConfig['openapi'] = config.openapi,
-): ResponseContract {
-  return {
-    hosts: compileHosts(openapi),
-    rules: compileResponseRulesFor(openapi, config.validation.response),
-  }
 }
 
 /** A verdict as the runner sends, audits and logs it. */

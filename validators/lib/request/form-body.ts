@@ -82,7 +82,6 @@ function violation(detail: string): GatewayError {
 }
 
 // C0 controls but tab, LF and CR (a textarea's line breaks), and DEL.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/
 
 function decodeField(raw: string, what: string): string {

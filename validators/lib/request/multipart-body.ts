@@ -129,10 +129,8 @@ function violation(detail: string): GatewayError {
 }
 
 // Any C0 control and DEL: a part name or filename has none.
-// eslint-disable-next-line no-control-regex
 const NAME_CONTROL = /[\x00-\x1f\x7f]/
 // C0 controls but tab, LF and CR (a textarea's line breaks), and DEL: as form fields.
-// eslint-disable-next-line no-control-regex
 const TEXT_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/
 /** RFC 2046 §5.1.1: 1 to 70 bchars, not ending with a space. */
 const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/

@@ -80,7 +80,6 @@ function urlDecodeRepeated(text: string, unicode: boolean): string {
 }
 
 function utf8toUnicode(text: string): string {
-  // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(text)) return text
   let out = ''
   for (const ch of text) {
@@ -280,7 +279,6 @@ export const TRANSFORMS: Record<string, (text: string) => string> = {
 export const UNCHANGED: Record<string, (text: string) => boolean> = {
   urlDecodeUni: (t) => !/[%+]/.test(t),
   urlDecode: (t) => !/[%+]/.test(t),
-  // eslint-disable-next-line no-control-regex
   utf8toUnicode: (t) => /^[\x00-\x7f]*$/.test(t),
   htmlEntityDecode: (t) => !/&(?:#|quot|amp|lt|gt|nbsp)/i.test(t),
   jsDecode: (t) => !t.includes('\\'),
