@@ -26,6 +26,7 @@ import { describe, expect, it } from 'vitest'
 import type { Ajv2020 } from 'ajv/dist/2020.js'
 import { createAjv } from './ajv.js'
 import { engineLimit } from './engine-limits.js'
+import { quotedNumbers } from '../../tests/doc-numbers.js'
 
 const DRAFT = 'draft2020-12'
 const DRAFT_META = 'https://json-schema.org/draft/2020-12/schema'
@@ -122,9 +123,15 @@ function runSuite(root: string, compiler: (remotes: Array<[string, object]>) => 
   return run
 }
 
+/** The figures validators/README.md quotes; a test below reads them back. */
+const README = 'validators/README.md'
+const refusedOf = (run: SuiteRun) => Object.values(run.refused).reduce((a, b) => a + b, 0)
+const schemasOf = (run: SuiteRun) => Object.keys(run.refused).length
+const totalOf = (run: SuiteRun) => run.passed + run.wrong.length + refusedOf(run)
+
 function report(label: string, run: SuiteRun): void {
-  const refused = Object.values(run.refused).reduce((a, b) => a + b, 0)
-  const total = run.passed + run.wrong.length + refused
+  const refused = refusedOf(run)
+  const total = totalOf(run)
   // Not the "N passed, N failed" shape: that line is the test runner's own.
   process.stdout.write(
     `${label}: ${run.passed} of ${total} cases pass, ${run.wrong.length} answered wrong, ` +
@@ -251,12 +258,24 @@ describe(`official JSON Schema test suite, ${DRAFT}`, { timeout: 60_000 }, () =>
     const run = runSuite(suite!, engine)
     report(`official ${DRAFT}, engine`, run)
     expect({ wrong: run.wrong, refused: run.refused }).toEqual(KNOWN_FAILURES)
+    expect(
+      quotedNumbers(
+        README,
+        /passes (\d+) of (\d+) cases, (\d+) wrong and (\d+) in (\d+) schemas it cannot compile/,
+      ),
+    ).toEqual([run.passed, totalOf(run), run.wrong.length, refusedOf(run), schemasOf(run)])
   })
 
   it.runIf(present)('strict ajv alone answers wrong only where the engine limits step in', () => {
     const run = runSuite(suite!, strict)
     report(`official ${DRAFT}, strict`, run)
     expect(run.wrong).toEqual(STRICT_WRONG)
+    expect(
+      quotedNumbers(
+        README,
+        /Strict ajv refuses (\d+) of the suite's schemas at compile and still answers (\d+) cases wrong/,
+      ),
+    ).toEqual([schemasOf(run), run.wrong.length])
     for (const name of STRICT_WRONG)
       expect(name).toMatch(/^(dynamicRef|unevaluatedProperties)\.json/)
   })
@@ -265,6 +284,12 @@ describe(`official JSON Schema test suite, ${DRAFT}`, { timeout: 60_000 }, () =>
     const run = runSuite(suite!, validators)
     report(`official ${DRAFT}, validators`, run)
     expect(run.wrong).toEqual([])
+    expect(
+      quotedNumbers(
+        README,
+        /it refuses (\d+) schemas at start and gets the other (\d+) cases right/,
+      ),
+    ).toEqual([schemasOf(run), run.passed])
   })
 
   it.runIf(present)('the engine limits refuse only the shapes the engine gets wrong', () => {
