@@ -36,6 +36,8 @@ const ROOMS = {
 /** Inner walls: a room inside a room that may not reach its siblings. */
 const INNER_ROOMS = {
   'validators/lib': { forbidden: ['validators/request', 'validators/response'] },
+  // The pure half of the topology never acts on disk or processes (topology/README.md).
+  'topology/description': { forbidden: ['topology/actions'] },
   'audit/mirrors': { forbidden: ['audit/sink', 'audit/store'] },
   'edge/ingress': { forbidden: ['edge/testing'] },
   'edge/link': { forbidden: ['edge/testing'] },

@@ -80,6 +80,12 @@ const refused: [id: string, file: string, source: string, attack: string][] = [
     "import { x } from '../../../outside.js'",
     'an import climbs out of the repository',
   ],
+  [
+    'WALL-013',
+    'topology/description/probe.ts',
+    "import { ensureCredentials } from '../actions/ensure-credentials.js'",
+    'the pure topology description reaches for disk or processes',
+  ],
 ]
 
 describe('import walls', () => {

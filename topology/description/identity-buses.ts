@@ -1,0 +1,23 @@
+/** Which buses an identity uses, read from its grants. */
+import { SetupError, subjects, type BusName } from '../../core/index.js'
+import type { ServerSpec, Topology } from './types.js'
+
+/** The buses an identity connects to, in the order of the request path. */
+export function serversOf(topology: Topology, identity: string): ServerSpec[] {
+  return topology.servers.filter((s) => s.grants.some((g) => g.identity === identity))
+}
+
+/** The one bus on which `identity` may publish its audit events (its grant says which). */
+export function auditBusOf(topology: Pick<Topology, 'servers'>, identity: string): BusName {
+  const subject = subjects.audit(identity)
+  const spec = topology.servers.find((s) =>
+    s.grants.some((g) => g.identity === identity && g.publish.includes(subject)),
+  )
+  if (!spec) {
+    throw new SetupError(
+      'TOPOLOGY_INVALID',
+      `identity ${identity} may publish audit events on no bus`,
+    )
+  }
+  return spec.name
+}

@@ -1,0 +1,21 @@
+import { patternsOverlap, SetupError, subjects } from '../../core/index.js'
+import type { ServerSpec } from './types.js'
+
+/**
+ * Refuses a topology in which any grant, however wide its wildcards, could publish or
+ * subscribe on a trust-root subject: that traffic is no component's to touch.
+ */
+export function assertTrustRootUngranted(servers: ServerSpec[]): void {
+  for (const server of servers) {
+    for (const grant of server.grants) {
+      for (const pattern of [...grant.publish, ...grant.subscribe]) {
+        if (patternsOverlap(pattern, subjects.trustRootAll)) {
+          throw new SetupError(
+            'TOPOLOGY_INVALID',
+            `grant ${pattern} of ${grant.identity} on ${server.name} reaches the trust root`,
+          )
+        }
+      }
+    }
+  }
+}
