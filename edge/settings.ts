@@ -5,6 +5,7 @@
  */
 import {
   edgeRateLimitTiers,
+  failureReason,
   isSubjectToken,
   parseUserCreds,
   readEdgePolicy,
@@ -31,6 +32,18 @@ function fail(binding: string, what: string): never {
   throw new TypeError(`binding ${binding}: ${what}`)
 }
 
+type RateLimitBinding = `RATE_LIMIT_${number}_PER_${number}`
+const RATE_LIMIT_BINDING = /^RATE_LIMIT_[0-9]+_PER_[0-9]+$/
+
+function isRateLimitBinding(name: string): name is RateLimitBinding {
+  return RATE_LIMIT_BINDING.test(name)
+}
+
+/** The rate-limit binding `name` (`RATE_LIMIT_<limit>_PER_<period>`), when the worker has it. */
+export function rateLimitBindingOf(env: Env, name: string): RateLimit | undefined {
+  return isRateLimitBinding(name) ? env[name] : undefined
+}
+
 /** `bundledPolicy`: the policy built into the worker, which then must not also come as a var. */
 export function readSettings(env: Env, bundledPolicy?: unknown): EdgeSettings {
   let policy: EdgePolicy
@@ -40,7 +53,7 @@ export function readSettings(env: Env, bundledPolicy?: unknown): EdgeSettings {
   try {
     policy = readEdgePolicy(bundledPolicy ?? env.POLICY)
   } catch (e) {
-    fail('POLICY', e instanceof Error ? e.message : 'unreadable')
+    fail('POLICY', failureReason(e))
   }
   if (typeof env.EDGE_ID !== 'string' || !isSubjectToken(env.EDGE_ID)) {
     fail('EDGE_ID', 'must be a lowercase name (letters, digits, dashes)')
@@ -61,9 +74,10 @@ export function readSettings(env: Env, bundledPolicy?: unknown): EdgeSettings {
   }
   if (!env.LINK_POOL) fail('LINK_POOL', 'Durable Object namespace missing')
   // Every route's rate limit, and the token endpoint's, needs its binding.
-  const bindings = env as unknown as Record<string, { limit?: unknown } | undefined>
   for (const { binding } of edgeRateLimitTiers(policy)) {
-    if (typeof bindings[binding]?.limit !== 'function') fail(binding, 'rate-limit binding missing')
+    if (typeof rateLimitBindingOf(env, binding)?.limit !== 'function') {
+      fail(binding, 'rate-limit binding missing')
+    }
   }
   // Always bound (wrangler.toml declares it): a policy that gains a quota route needs no new binding.
   if (!env.RATE_QUOTA) fail('RATE_QUOTA', 'Durable Object namespace missing')

@@ -4,19 +4,18 @@
  * runs in one edge location, so the first request's location names the pool's shards.
  */
 import type { Hono } from 'hono'
-import { GatewayError, newRequestId } from '../core/index.js'
+import { failureReason, GatewayError, newRequestId } from '../core/index.js'
 import {
   createIngress,
   problemResponse,
   type IngressEnv,
-  type Limiter,
   type RateLimits,
   type TokenServices,
 } from './ingress/index.js'
 import { poolAudit, poolLink, Shards, type PoolNamespace } from './link/client.js'
 import { locationOf } from './link/location.js'
-import { quotaCounter, type QuotaNamespace } from './quota/client.js'
-import { readSettings } from './settings.js'
+import { quotaCounter } from './quota/client.js'
+import { rateLimitBindingOf, readSettings } from './settings.js'
 import { otlpSpanExport } from './ingress/span.js'
 
 type Ingress = { app: Hono<IngressEnv> } | { error: GatewayError }
@@ -25,18 +24,14 @@ function build(env: Env, location: string, policy: unknown): Ingress {
   try {
     const settings = readSettings(env, policy)
     // The RPC stub's type widens tuples (header pairs) to arrays; the values are the same.
-    const pool = env.LINK_POOL as unknown as PoolNamespace
+    const pool = env.LINK_POOL as PoolNamespace
     const shards = new Shards(pool, { size: settings.poolSize, location })
     const link = poolLink(shards)
     const audit = poolAudit(shards)
-    // The RPC stubs' types are generic over the services; the methods are the ones declared.
-    const tokens: TokenServices = {
-      access: env.ACCESS_TOKENS as unknown as TokenServices['access'],
-      bearer: env.BEARER_TOKENS as unknown as TokenServices['bearer'],
-    }
+    const tokens: TokenServices = { access: env.ACCESS_TOKENS, bearer: env.BEARER_TOKENS }
     const rateLimits: RateLimits = {
-      limiter: (binding) => (env as unknown as Record<string, Limiter | undefined>)[binding],
-      quota: quotaCounter(env.RATE_QUOTA as unknown as QuotaNamespace),
+      limiter: (binding) => rateLimitBindingOf(env, binding),
+      quota: quotaCounter(env.RATE_QUOTA),
     }
     const clientAddress = settings.clientAddress
     const app = createIngress({
@@ -52,7 +47,7 @@ function build(env: Env, location: string, policy: unknown): Ingress {
     })
     return { app }
   } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e)
+    const reason = failureReason(e)
     console.error(JSON.stringify({ event: 'settings-refused', reason }))
     return { error: new GatewayError('INTERNAL_ERROR', { reason: `settings: ${reason}` }) }
   }

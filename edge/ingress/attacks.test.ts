@@ -27,6 +27,7 @@ function countingServices() {
         counts.jwks++
         return real.bearer.jwks()
       },
+      revoke: (jti, expiresAt) => real.bearer.revoke(jti, expiresAt),
       isRevoked: (jti) => real.bearer.isRevoked(jti),
     },
   }

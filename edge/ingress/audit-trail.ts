@@ -6,8 +6,7 @@
  * subject) after the response is built, and never delays or changes the response.
  */
 import { createMiddleware } from 'hono/factory'
-import type { AuditEvent } from '../../core/index.js'
-import { asGatewayError } from './problem.js'
+import { asGatewayError, sha256Hex, type AuditEvent } from '../../core/index.js'
 import type { IngressEnv } from './types.js'
 
 /** An edge event before the link pool object stamps its id and component (its edge id). */
@@ -48,8 +47,7 @@ export function auditTrail(record: EdgeAudit | undefined, now: () => number) {
     const body = c.get('body')
     const sent = (async () => {
       if (body && body.length > 0) {
-        const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
-        event.bodyDigest = `sha256:${[...digest].map((b) => b.toString(16).padStart(2, '0')).join('')}`
+        event.bodyDigest = `sha256:${await sha256Hex(body)}`
       }
       await record(event)
     })().catch(() => undefined)

@@ -7,9 +7,11 @@
  */
 import { createMiddleware } from 'hono/factory'
 import {
+  BEARER_RESERVED_CLAIMS,
   isTokenError,
   mapExternalIdentity,
   readBearerToken,
+  sha256Hex,
   type IdentityProvider,
   type TokenVerifier,
   type VerifiedToken,
@@ -17,7 +19,7 @@ import {
 import type { Caller, IngressEnv } from './types.js'
 
 /** Claims of a bearer token that are its own envelope, not facts about the caller. */
-const REGISTERED = new Set(['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti', 'idp', 'roles'])
+const REGISTERED: ReadonlySet<string> = new Set(BEARER_RESERVED_CLAIMS)
 
 function tokenOf(authorization: string | null): string | undefined {
   try {
@@ -26,11 +28,6 @@ function tokenOf(authorization: string | null): string | undefined {
     if (isTokenError(e) && e.code === 'TOKEN_MISSING') return undefined
     throw e
   }
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 export type CallerOf = (token: string, verified: VerifiedToken) => Promise<Caller>

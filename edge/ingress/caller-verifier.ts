@@ -7,13 +7,15 @@
 import {
   createTokenVerifier,
   externalKindOf,
+  GATEWAY_AUDIENCE,
   ISSUERS,
+  JTI_PATTERN,
   TokenError,
+  type TokenServices,
   type EdgeTokenSettings,
   type IdentityProvider,
   type TokenVerifier,
 } from '../../core/index.js'
-import { BEARER_JTI, GATEWAY_AUDIENCE, type TokenServices } from './token-services.js'
 
 /** A name for the bearer service's key set, never fetched over the network. */
 const BEARER_KEYS_URL = 'https://bearer.token.core/jwks'
@@ -61,7 +63,7 @@ export function callerVerifier(options: CallerVerifierOptions): TokenVerifier {
       const jti = token.claims.jti
       // Only a token signed with the service's key gets here; the service would refuse the
       // question (an error, so a 500) for an id it never mints.
-      if (typeof jti !== 'string' || !BEARER_JTI.test(jti)) {
+      if (typeof jti !== 'string' || !JTI_PATTERN.test(jti)) {
         throw new TokenError('TOKEN_MALFORMED', 'claim jti is not a token id')
       }
       return services.bearer.isRevoked(jti)

@@ -64,6 +64,7 @@ function countingServices() {
     bearer: {
       mint: (r) => (counts.bearerMints++, real.bearer.mint(r)),
       jwks: () => real.bearer.jwks(),
+      revoke: (jti, expiresAt) => real.bearer.revoke(jti, expiresAt),
       isRevoked: (jti) => real.bearer.isRevoked(jti),
     },
   }

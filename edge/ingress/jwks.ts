@@ -3,8 +3,7 @@
  * tokens (the request validator, the operator's API). Public keys only; cached briefly.
  */
 import type { Context } from 'hono'
-import { GatewayError } from '../../core/index.js'
-import type { AccessTokens } from './token-services.js'
+import { failureReason, GatewayError, type AccessTokens } from '../../core/index.js'
 import type { IngressEnv } from './types.js'
 
 export const JWKS_PATH = '/.well-known/jwks.json'
@@ -16,7 +15,7 @@ export function jwks(access: AccessTokens) {
       body = JSON.stringify(await access.jwks())
     } catch (e) {
       throw new GatewayError('INTERNAL_ERROR', {
-        reason: `access jwks failed: ${e instanceof Error ? e.message : String(e)}`,
+        reason: `access jwks failed: ${failureReason(e)}`,
       })
     }
     return new Response(body, {

@@ -5,18 +5,17 @@
  * `exp` reached, an identity too large to carry) is the token's fault: a `TOKEN_*` refusal,
  * never a 500. Anything else (keys missing, the binding down) is the gateway's.
  */
-import { GatewayError, TokenError } from '../../core/index.js'
-
-const REFUSED_MINT = /^(?:[A-Za-z]*Error: )?MINT_REQUEST_INVALID: (.*)$/s
+import { failureReason, GatewayError, readTokenServiceError, TokenError } from '../../core/index.js'
 
 export function mintRefusal(error: unknown, what: string): GatewayError {
-  const message = error instanceof Error ? error.message : String(error)
-  const refused = REFUSED_MINT.exec(message)
-  if (refused) {
-    const reason = refused[1]!.slice(0, 200)
+  const failure = readTokenServiceError(error)
+  if (failure?.code === 'MINT_REQUEST_INVALID') {
+    const reason = failure.what.slice(0, 200)
     return reason.startsWith('notAfter')
       ? new TokenError('TOKEN_EXPIRED', `${what}: the presented token expires now`)
       : new TokenError('TOKEN_MALFORMED', `${what}: the identity cannot be carried (${reason})`)
   }
-  return new GatewayError('INTERNAL_ERROR', { reason: `${what} failed: ${message.slice(0, 200)}` })
+  return new GatewayError('INTERNAL_ERROR', {
+    reason: `${what} failed: ${failureReason(error).slice(0, 200)}`,
+  })
 }

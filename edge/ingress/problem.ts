@@ -4,15 +4,15 @@
  * goes to the log, never to the client.
  */
 import type { ErrorHandler } from 'hono'
-import { GatewayError, PROBLEM_CONTENT_TYPE, problemFor, retryAfterOf } from '../../core/index.js'
+import {
+  asGatewayError,
+  PROBLEM_CONTENT_TYPE,
+  problemFor,
+  retryAfterOf,
+  type GatewayError,
+} from '../../core/index.js'
 import { REQUEST_ID_HEADER } from './constants.js'
 import type { IngressEnv } from './types.js'
-
-export function asGatewayError(error: unknown): GatewayError {
-  if (error instanceof GatewayError) return error
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-  return new GatewayError('INTERNAL_ERROR', { reason })
-}
 
 export function problemResponse(error: GatewayError, requestId: string): Response {
   const problem = problemFor(error.code, requestId, error.detail)

@@ -167,7 +167,7 @@ describe('rate limits at the edge', () => {
   })
 
   it('RATE-105 the quota is exact: concurrent takes in one object grant exactly the limit, then the next window', async () => {
-    const ns = env.RATE_QUOTA as unknown as QuotaNamespace
+    const ns: QuotaNamespace = env.RATE_QUOTA
     const object = ns.get(ns.idFromName(`quota-test-${unique()}`))
     const now = Date.UTC(2026, 0, 1, 12, 0, 0)
     const outcomes = await Promise.all(

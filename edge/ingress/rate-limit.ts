@@ -20,9 +20,12 @@
  */
 import { createMiddleware } from 'hono/factory'
 import {
+  failureReason,
   GatewayError,
+  isObject,
   MAX_TENANT_CLAIM_LENGTH,
   rateLimitBinding,
+  sha256Hex,
   TokenError,
   type QuotaKey,
   type RateLimitRule,
@@ -63,9 +66,8 @@ function clientOf(caller: Caller | undefined, headers: Headers, source: ClientAd
 function claimAt(claims: Record<string, unknown>, path: readonly string[]): unknown {
   let value: unknown = claims
   for (const segment of path) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
-    if (!Object.hasOwn(value, segment)) return undefined
-    value = (value as Record<string, unknown>)[segment]
+    if (!isObject(value) || !Object.hasOwn(value, segment)) return undefined
+    value = value[segment]
   }
   return value
 }
@@ -112,10 +114,6 @@ function limited(
   })
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
-}
-
 /** Keys longer than this (a long subject or tenant) are counted under their SHA-256. */
 const MAX_PLAIN_KEY_LENGTH = 256
 
@@ -125,8 +123,7 @@ const MAX_PLAIN_KEY_LENGTH = 256
  */
 async function boundedKey(key: string): Promise<string> {
   if (key.length <= MAX_PLAIN_KEY_LENGTH) return key
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))
-  return `sha256:${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')}`
+  return `sha256:${await sha256Hex(key)}`
 }
 
 /** Asks the shield; undefined when the binding failed (open: logged, the request passes). */
@@ -134,7 +131,9 @@ async function askShield(limiter: Limiter, binding: string, key: string) {
   try {
     return await limiter.limit({ key: await boundedKey(key) })
   } catch (e) {
-    console.warn(JSON.stringify({ event: 'rate-limit-shield-failed', binding, reason: message(e) }))
+    console.warn(
+      JSON.stringify({ event: 'rate-limit-shield-failed', binding, reason: failureReason(e) }),
+    )
     return undefined
   }
 }
@@ -177,7 +176,7 @@ export function rateLimit(
       try {
         outcome = await limits.quota.take(quotaKey, q.limit, q.period, now())
       } catch (e) {
-        const reason = `quota: ${message(e)}`
+        const reason = `quota: ${failureReason(e)}`
         throw limited(
           'RATE_LIMITED',
           policyHeader(rule),

@@ -4,6 +4,7 @@
  * a worker, so the edge posts its span itself, the same trace the on-prem stages continue:
  * its span id is the parent the relay sees (trace.ts).
  */
+import { failureReason } from '../../core/index.js'
 export interface EdgeSpan {
   traceId: string
   spanId: string
@@ -72,7 +73,7 @@ export function otlpSpanExport(url: string, service: string): SpanExport {
       await res.arrayBuffer()
       if (!res.ok) throw new Error(`status ${res.status}`)
     } catch (e) {
-      console.warn(JSON.stringify({ event: 'span-export-failed', reason: String(e) }))
+      console.warn(JSON.stringify({ event: 'span-export-failed', reason: failureReason(e) }))
     }
   }
 }

@@ -59,6 +59,7 @@ function counting() {
     bearer: {
       mint: (r) => (counts.bearer++, real.bearer.mint(r)),
       jwks: () => real.bearer.jwks(),
+      revoke: (jti, expiresAt) => real.bearer.revoke(jti, expiresAt),
       isRevoked: (jti) => real.bearer.isRevoked(jti),
     },
   }

@@ -16,14 +16,15 @@ import {
   GatewayError,
   isTokenError,
   mapExternalIdentity,
+  refusalReason,
   TokenError,
+  type BearerTokens,
   type IdentityProvider,
   type MappedIdentity,
   type TokenVerifier,
 } from '../../core/index.js'
 import { mintRefusal } from './mint-refusal.js'
 import { readTokenRequest } from './token-request.js'
-import type { BearerTokens } from './token-services.js'
 import type { IngressEnv } from './types.js'
 
 export { GRANT_TYPE, MAX_TOKEN_REQUEST_BYTES } from './token-request.js'
@@ -52,7 +53,7 @@ interface Subject {
 function subjectRefused(e: TokenError): GatewayError {
   return new GatewayError('EXCHANGE_SUBJECT_TOKEN_INVALID', {
     detail: e.code,
-    reason: `subject_token: ${e.reason ?? e.code}`,
+    reason: `subject_token: ${refusalReason(e)}`,
   })
 }
 

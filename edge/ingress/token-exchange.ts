@@ -10,9 +10,8 @@
  * before this step).
  */
 import { createMiddleware } from 'hono/factory'
-import { accessAudienceOf, TokenError } from '../../core/index.js'
+import { accessAudienceOf, TokenError, type AccessTokens } from '../../core/index.js'
 import { mintRefusal } from './mint-refusal.js'
-import type { AccessTokens } from './token-services.js'
 import type { Caller, IngressEnv } from './types.js'
 
 /** A cached access token is not handed out in its last seconds. */

@@ -6,10 +6,9 @@
  * (400 `invalid_request`, `unsupported_grant_type` or `invalid_target`); nothing a client
  * sends here is a 413, a 415 or a 500.
  */
-import { GatewayError } from '../../core/index.js'
+import { GATEWAY_AUDIENCE, GatewayError } from '../../core/index.js'
 import { readLimited } from './body-limit.js'
 import { essence } from './media-type.js'
-import { GATEWAY_AUDIENCE } from './token-services.js'
 
 export const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 export const TOKEN_TYPE = {

@@ -6,12 +6,12 @@
  */
 import { createMiddleware } from 'hono/factory'
 import {
+  asGatewayError,
   continueTrace,
   parseTraceparent,
   TRACEPARENT_HEADER,
   TRACESTATE_HEADER,
 } from '../../core/index.js'
-import { asGatewayError } from './problem.js'
 import type { SpanExport } from './span.js'
 import type { IngressEnv } from './types.js'
 

@@ -3,11 +3,11 @@ import type {
   EdgePolicy,
   RequestEnvelope,
   ResponseEnvelope,
+  TokenServices,
   TraceContext,
 } from '../../core/index.js'
 import type { RateLimits } from './rate-limit.js'
 import type { ClientAddressSource } from './client-address.js'
-import type { TokenServices } from './token-services.js'
 import type { EdgeAudit } from './audit-trail.js'
 import type { SpanExport } from './span.js'
 

@@ -10,7 +10,12 @@
  * is never sent again.
  * Outcomes turn back into a response or a GatewayError.
  */
-import { GatewayError, type RequestEnvelope, type ResponseEnvelope } from '../../core/index.js'
+import {
+  failureReason,
+  GatewayError,
+  type RequestEnvelope,
+  type ResponseEnvelope,
+} from '../../core/index.js'
 import type { EdgeAuditEvent } from '../ingress/audit-trail.js'
 import type { Link } from '../ingress/types.js'
 import {
@@ -127,7 +132,7 @@ async function attempt(
       (e: unknown): LinkOutcome => ({
         ok: false,
         code: 'BUS_UNAVAILABLE',
-        reason: `${name}: ${e instanceof Error ? e.message : String(e)}`,
+        reason: `${name}: ${failureReason(e)}`,
       }),
     )
   } finally {
@@ -204,7 +209,7 @@ export function poolAudit(shards: Shards) {
           JSON.stringify({
             event: 'audit-failed',
             events: events.length,
-            reason: e instanceof Error ? e.message : String(e),
+            reason: failureReason(e),
           }),
         )
       })

@@ -12,6 +12,7 @@
  */
 import { credsAuthenticator, wsconnect, type NatsConnection } from '@nats-io/nats-core'
 import {
+  failureReason,
   GatewayError,
   decodeResponse,
   encodeRequest,
@@ -153,7 +154,7 @@ export class LinkConnection {
         noAsyncTraces: true,
       })
     } catch (e) {
-      throw unavailable(`connect failed: ${e instanceof Error ? e.message : String(e)}`)
+      throw unavailable(`connect failed: ${failureReason(e)}`)
     }
     this.#nc = nc
     this.#replies = new Replies(nc, subjects.linkInbox(edgeId), this.#now)

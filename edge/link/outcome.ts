@@ -4,7 +4,13 @@
  * message, so the code travels as data.
  */
 import { errors as natsErrors } from '@nats-io/nats-core'
-import { GatewayError, type ErrorCode, type ResponseEnvelope } from '../../core/index.js'
+import {
+  failureReason,
+  GatewayError,
+  refusalReason,
+  type ErrorCode,
+  type ResponseEnvelope,
+} from '../../core/index.js'
 
 export type LinkOutcome =
   | { ok: true; response: ResponseEnvelope }
@@ -29,12 +35,12 @@ export class LinkDownError extends GatewayError {
  */
 export function failure(error: unknown): LinkOutcome & { ok: false } {
   if (error instanceof LinkDownError) {
-    return { ok: false, code: error.code, reason: error.reason ?? error.code, unsent: true }
+    return { ok: false, code: error.code, reason: refusalReason(error), unsent: true }
   }
   if (error instanceof GatewayError) {
-    return { ok: false, code: error.code, reason: error.reason ?? error.code }
+    return { ok: false, code: error.code, reason: refusalReason(error) }
   }
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  const reason = failureReason(error)
   if (error instanceof natsErrors.TimeoutError)
     return { ok: false, code: 'GATEWAY_TIMEOUT', reason }
   return { ok: false, code: 'BUS_UNAVAILABLE', reason }

@@ -5,7 +5,13 @@
  * connection open between them, to any node of the link.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { edgeIdentity, subjects, type AuditEvent, type RequestEnvelope } from '../../core/index.js'
+import {
+  edgeIdentity,
+  failureReason,
+  subjects,
+  type AuditEvent,
+  type RequestEnvelope,
+} from '../../core/index.js'
 import type { EdgeAuditEvent } from '../ingress/index.js'
 import { LinkConnection } from './connection.js'
 import { failure, type LinkOutcome } from './outcome.js'
@@ -65,7 +71,7 @@ export class LinkPool extends DurableObject<Env> {
           event: 'audit-failed',
           events: events.length,
           requestIds: events.map((e) => e.requestId).slice(0, 8),
-          reason: e instanceof Error ? e.message : String(e),
+          reason: failureReason(e),
         }),
       )
     }
