@@ -10,6 +10,7 @@ import {
   GatewayError,
   hasExpired,
   parseCleanRequest,
+  refusalReason,
   subjects,
   type ErrorCode,
   type RequestEnvelope,
@@ -81,7 +82,7 @@ export function createBackendHandler(options: BackendOptions): BackendHandler {
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e
       // The reason stays in the connector's log; the envelope carries the code only.
-      return { response: errorResponse(env, new GatewayError(e.code)), reason: e.reason ?? e.code }
+      return { response: errorResponse(env, new GatewayError(e.code)), reason: refusalReason(e) }
     }
   }
 
@@ -106,7 +107,7 @@ export function createBackendHandler(options: BackendOptions): BackendHandler {
       }
     }
     if (options.memory.isDelivered(requestId, now)) {
-      return { kind: 'drop', reason: 'answer already on NATS-3', requestId }
+      return { kind: 'drop', reason: 'answer already on dresp', requestId }
     }
     if (hasExpired(env, now)) return { kind: 'drop', reason: 'deadline passed', requestId }
     const { value, reused } = await options.memory.run(requestId, now, () => produce(env, now))

@@ -1,6 +1,6 @@
 /**
  * The replay records in JetStream: the `IDEM` stream on the bus the connector reads
- * (topology/idempotency.ts), one message per record, the last one per subject kept for the
+ * (topology/description/idempotency.ts), one message per record, the last one per subject kept for the
  * window. A record is written with an expected last subject sequence (0 for a new key), so
  * two attempts can never both claim one key, and read back by a direct get of its subject.
  * The record's fields ride as message headers and the answer's body as the payload: nothing
@@ -20,7 +20,7 @@ import {
   IDEMPOTENCY_STREAM,
   idempotencyBusOf,
   idempotencySubjects,
-} from '../topology/idempotency.js'
+} from '../topology/description/idempotency.js'
 import {
   createIdempotencyGuard,
   type IdempotencyGuard,

@@ -16,8 +16,8 @@
  * with the same key and replays its own answer; for any other, a new call could apply the
  * request twice, so the client is told 502 WRITE_OUTCOME_UNKNOWN.
  */
-import { createHash } from 'node:crypto'
 import {
+  failureReason,
   GatewayError,
   IDEMPOTENCY_KEY_HEADER,
   isWriteMethod,
@@ -27,6 +27,7 @@ import {
   type HeaderList,
   type RequestEnvelope,
 } from '../core/index.js'
+import { sha256HexSync } from '../runtime/index.js'
 import { UPSTREAM_HEADERS } from './headers.js'
 import type { UpstreamRequest } from './request.js'
 import type { UpstreamResult } from './upstream.js'
@@ -81,8 +82,6 @@ export interface IdempotencyScope {
   fingerprint: string
 }
 
-const hex = (h: ReturnType<typeof createHash>) => h.digest('hex')
-
 /** The `sub` of an access token (verified by the request validator before NATS-2). */
 export function actorSubject(token: string): string | undefined {
   const payload = token.split('.')[1]
@@ -115,12 +114,11 @@ export function idempotencyScopeOf(env: RequestEnvelope): IdempotencyScope | und
   if (key === undefined) throw invalidKey('Idempotency-Key is not a key')
   const caller = env.actor === undefined ? undefined : actorSubject(env.actor)
   if (caller === undefined) throw invalidKey('Idempotency-Key without a verified caller')
-  const digest = hex(createHash('sha256').update(JSON.stringify([env.host, caller, key])))
-  const fingerprint = hex(
-    createHash('sha256')
-      .update(JSON.stringify([env.method, env.port, env.path, env.query]))
-      .update('\n')
-      .update(env.body),
+  const digest = sha256HexSync(JSON.stringify([env.host, caller, key]))
+  const fingerprint = sha256HexSync(
+    JSON.stringify([env.method, env.port, env.path, env.query]),
+    '\n',
+    env.body,
   )
   return { digest, fingerprint }
 }
@@ -245,14 +243,14 @@ export function createIdempotencyGuard(options: GuardOptions): IdempotencyGuard 
     try {
       return await store.read(host, digest)
     } catch (e) {
-      throw unavailable(`read: ${e instanceof Error ? e.message : String(e)}`)
+      throw unavailable(`read: ${failureReason(e)}`)
     }
   }
   const write = async (host: string, digest: string, record: IdempotencyRecord, rev: number) => {
     try {
       return await store.write(host, digest, record, rev)
     } catch (e) {
-      throw unavailable(`write: ${e instanceof Error ? e.message : String(e)}`)
+      throw unavailable(`write: ${failureReason(e)}`)
     }
   }
 

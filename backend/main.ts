@@ -12,7 +12,7 @@ const i = argv.indexOf('--host')
 const host = i >= 0 ? argv[i + 1] : undefined
 if (!host) {
   process.stderr.write(
-    'error start-failed reason="usage: backend/main.ts --host <name> [--config file]"\n',
+    'error start-failed code=ARGUMENT_INVALID reason="usage: backend/main.ts --host <name> [--config file]"\n',
   )
   process.exit(2)
 }

@@ -6,7 +6,7 @@
  * `connectorOf` is the one place a connector's parts are made (the HTTP client, the
  * redelivery memory): both start files take them from there.
  */
-import { subjects } from '../core/index.js'
+import { SetupError, subjects } from '../core/index.js'
 import { reloadableUpstreamOf, type LoadedConfig } from '../config/index.js'
 import { backendIdentity } from '../topology/index.js'
 import { runStage, type StageResult } from '../bus/runner.js'
@@ -34,7 +34,16 @@ export interface BackendRunOptions {
 /** What every connector of `host` is made of, whichever topology it runs in. */
 export function connectorOf<Answer>(config: LoadedConfig, host: string, concurrency: number) {
   const upstream = Object.hasOwn(config.upstreams, host) ? config.upstreams[host] : undefined
-  if (!upstream) throw new Error(`no upstream host ${host} in the config`)
+  if (!upstream) {
+    throw new SetupError(
+      'ARGUMENT_INVALID',
+      `--host ${host}: no upstream host ${host} in the config`,
+      {
+        key: 'upstreams',
+        action: 'name an upstream of the config with --host',
+      },
+    )
+  }
   const client: UpstreamClient = createUpstreamClient({
     maxResponseBytes: upstream.maxResponseBytes,
     maxSockets: concurrency,
@@ -80,7 +89,9 @@ export async function startBackend(
   const live = liveOf(source)
   const config = live.current()
   if (config.topology === 'single-validation') {
-    throw new Error('the single-validation topology runs the validating connector')
+    throw new Error(
+      'unreachable: the single-validation topology runs the validating connector (backend/main.ts picks)',
+    )
   }
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
   const { identity, upstream, client, memory } = connectorOf<Answer>(config, host, concurrency)

@@ -18,10 +18,7 @@ import {
   type Logger,
   type Running,
 } from '../runtime/index.js'
-import {
-  requestContractOf,
-  responseContractOf,
-} from '../validators/lib/index.js'
+import { requestContractOf, responseContractOf } from '../validators/lib/index.js'
 import { connectorOf, type BackendRunOptions } from './start.js'
 import { tracedCall } from './traced-call.js'
 import { createIdempotencyStore } from './idempotency-store.js'

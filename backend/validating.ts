@@ -7,15 +7,18 @@
  * Pure but for the upstream call and the redelivery memory, which are handed in.
  */
 import {
+  decodeRequestLeniently,
   encodeResponse,
   errorResponse,
+  failureReason,
   GatewayError,
   hasExpired,
   parseDirtyRequest,
+  refusalReason,
   subjects,
-  failureReason,
   type BusMessage,
   type ErrorCode,
+  type LenientRequest,
   type RequestEnvelope,
   type ResponseEnvelope,
   type WireMessage,
@@ -23,9 +26,7 @@ import {
 import {
   checkResponse,
   createRequestChecks,
-  decodeDirtyRequest,
   rejection,
-  type DirtyRequest,
   type RequestCheckOptions,
   type ResponseContract,
 } from '../validators/lib/index.js'
@@ -78,8 +79,6 @@ export type ValidatingVerdict =
 
 export type ValidatingBackend = (msg: BusMessage, now: number) => Promise<ValidatingVerdict>
 
-const reasonOf = (e: GatewayError) => e.reason ?? e.detail ?? e.code
-
 export function createValidatingBackend(options: ValidatingBackendOptions): ValidatingBackend {
   const { host } = options
   const checks = createRequestChecks(options.requestContract)
@@ -88,7 +87,7 @@ export function createValidatingBackend(options: ValidatingBackendOptions): Vali
   /** 1. The request contract: the request validator's checks, nothing of a refusal goes on. */
   const requestContract = async (
     env: RequestEnvelope,
-    headerFault: DirtyRequest['headerFault'],
+    headerFault: LenientRequest['headerFault'],
     subjectEdge: string,
   ): Promise<{ verdict: StepVerdict; refusal?: ResponseEnvelope }> => {
     try {
@@ -103,7 +102,7 @@ export function createValidatingBackend(options: ValidatingBackendOptions): Vali
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e
       return {
-        verdict: { verdict: 'reject', code: e.code, reason: reasonOf(e), status: e.status },
+        verdict: { verdict: 'reject', code: e.code, reason: refusalReason(e), status: e.status },
         refusal: rejection(env, e),
       }
     }
@@ -125,7 +124,7 @@ export function createValidatingBackend(options: ValidatingBackendOptions): Vali
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e
       return {
-        verdict: { verdict: 'error', code: e.code, reason: reasonOf(e), status: e.status },
+        verdict: { verdict: 'error', code: e.code, reason: refusalReason(e), status: e.status },
         dirty: errorResponse(env, new GatewayError(e.code)),
       }
     }
@@ -144,7 +143,7 @@ export function createValidatingBackend(options: ValidatingBackendOptions): Vali
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e
       return {
-        verdict: { verdict: 'reject', code: e.code, reason: reasonOf(e), status: e.status },
+        verdict: { verdict: 'reject', code: e.code, reason: refusalReason(e), status: e.status },
         out: errorResponse(dirty.request, e),
       }
     }
@@ -153,7 +152,7 @@ export function createValidatingBackend(options: ValidatingBackendOptions): Vali
   /** The three composed: a refused request never reaches the upstream. */
   const produce = async (
     env: RequestEnvelope,
-    headerFault: DirtyRequest['headerFault'],
+    headerFault: LenientRequest['headerFault'],
     subjectEdge: string,
     now: number,
   ): Promise<ValidatedAnswer> => {
@@ -171,9 +170,9 @@ export function createValidatingBackend(options: ValidatingBackendOptions): Vali
 
   return async (msg, now) => {
     let env: RequestEnvelope
-    let headerFault: DirtyRequest['headerFault']
+    let headerFault: LenientRequest['headerFault']
     try {
-      ;({ env, headerFault } = decodeDirtyRequest(msg))
+      ;({ env, headerFault } = decodeRequestLeniently(msg.headers, msg.data))
     } catch (e) {
       return { kind: 'drop', reason: failureReason(e) }
     }
@@ -200,7 +199,7 @@ export function createValidatingBackend(options: ValidatingBackendOptions): Vali
       }
     }
     if (options.memory.isDelivered(requestId, now)) {
-      return { kind: 'drop', reason: 'answer already on NATS-4', requestId }
+      return { kind: 'drop', reason: 'answer already on cresp', requestId }
     }
     if (hasExpired(env, now)) return { kind: 'drop', reason: 'deadline passed', requestId }
     const { value, reused } = await options.memory.run(requestId, now, () =>

@@ -106,7 +106,9 @@ async function measure(
     }
     const t0 = performance.now()
     const verified = await verifyAudit(store, signingKey.publicKey)
-    if (!verified.ok) throw new Error(`verify failed: ${JSON.stringify(verified.problem)}`)
+    if (!verified.ok) {
+      throw new Error(`unreachable: verify failed: ${JSON.stringify(verified.problem)}`)
+    }
     const rowsPerSecond = Math.round(verified.rows / ((performance.now() - t0) / 1000))
     return { append, verify: { backend, rows: verified.rows, rowsPerSecond } }
   } finally {

@@ -23,7 +23,7 @@ export interface ProcStat {
 export function parseStat(line: string): ProcStat {
   const open = line.indexOf('(')
   const close = line.lastIndexOf(')')
-  if (open < 0 || close < open) throw new Error('not a /proc/<pid>/stat line')
+  if (open < 0 || close < open) throw new Error('unreachable: not a /proc/<pid>/stat line')
   // After the name: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
   // utime stime cutime cstime ...
   const f = line

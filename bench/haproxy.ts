@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { connect } from 'node:net'
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
+import { SetupError } from '../core/index.js'
 
 export interface HaproxyBaseline {
   url: string
@@ -64,7 +65,11 @@ export async function startHaproxy(
   )
   const check = spawnSync('haproxy', ['-c', '-f', cfg], { encoding: 'utf8' })
   if (check.status !== 0)
-    throw new Error(`haproxy refused its config: ${check.stderr || check.stdout}`)
+    throw new SetupError(
+      'DEPENDENCY_MISSING',
+      `haproxy refused its config: ${check.stderr || check.stdout}`,
+      { action: 'install an haproxy with jwt_verify (2.5 or later), or bench with --only' },
+    )
   const child = spawn('haproxy', ['-db', '-f', cfg], { stdio: 'ignore' })
   for (let i = 0; i < 100 && !(await listening(port)); i++)
     await new Promise((r) => setTimeout(r, 50))

@@ -12,11 +12,12 @@
  * rejects its `record` promise, so the stage does not ack its input: the message comes back
  * and the event is recorded again (the sink keeps one per event id).
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream'
 import {
   AUDIT_MESSAGE_MAX_BYTES,
   AUDIT_MESSAGE_MAX_EVENTS,
+  failureReason,
   subjects,
   type AuditStage,
   type AuditVerdict,
@@ -24,7 +25,7 @@ import {
   type BusName,
   type RequestContext,
 } from '../core/index.js'
-import type { Logger } from '../runtime/index.js'
+import { sha256HexSync, type Logger } from '../runtime/index.js'
 import { auditBusOf, type Topology } from '../topology/index.js'
 import type { ComponentBuses } from './component.js'
 
@@ -76,7 +77,7 @@ export interface AuditPublisher {
 }
 
 export function bodyDigest(body: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(body).digest('hex')}`
+  return `sha256:${sha256HexSync(body)}`
 }
 
 /** The event a record becomes; its id is the same on every retry and every redelivery. */
@@ -148,7 +149,7 @@ export function createAuditPublisher(opts: {
               log.error('audit-failed', {
                 requestId: event.requestId,
                 event: event.id,
-                reason: e instanceof Error ? e.message : String(e),
+                reason: failureReason(e),
               })
             }
             return false

@@ -10,7 +10,7 @@
  * closes its clients.
  */
 import type { NatsConnection } from '@nats-io/nats-core'
-import { GatewayError, type BusName, type WireMessage } from '../core/index.js'
+import { failureReason, GatewayError, type BusName, type WireMessage } from '../core/index.js'
 import type { LoadedConfig } from '../config/index.js'
 import { describeTopology, inboxPrefixOf, type Topology } from '../topology/index.js'
 import { connectAs } from './connect.js'
@@ -92,7 +92,11 @@ export async function connectComponent(
   for (const [server, nc] of byServer) watch(server, nc)
   const on = (server: BusName) => {
     const nc = byServer.get(server)
-    if (!nc) throw new Error(`${identity} is not connected to the ${server} bus`)
+    if (!nc) {
+      throw new Error(
+        `unreachable: ${identity} is not connected to the ${server} bus (a stage sends only on the buses it declares)`,
+      )
+    }
     return nc
   }
   return {
@@ -120,7 +124,7 @@ export async function connectComponent(
             timeoutMs: Math.max(1, until - Date.now()),
           })
         } catch (e) {
-          const reason = e instanceof Error ? e.message : String(e)
+          const reason = failureReason(e)
           if (reason === NO_RESPONDERS && Date.now() + delay < until) {
             await new Promise((r) => setTimeout(r, delay))
             continue
@@ -133,7 +137,7 @@ export async function connectComponent(
     },
     onMoved(server, resubscribe) {
       if (streamed.has(server))
-        throw new Error(`the ${server} connection carries a stream: it cannot move`)
+        throw new Error(`unreachable: the ${server} connection carries a stream: it cannot move`)
       resubscribers.set(server, resubscribe)
     },
     async close() {

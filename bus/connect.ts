@@ -4,7 +4,7 @@
  * allows, and reconnecting for as long as it runs.
  */
 import { credsAuthenticator, type NatsConnection } from '@nats-io/nats-core'
-import type { BusName } from '../core/index.js'
+import { SetupError, type BusName } from '../core/index.js'
 import { inboxPrefixOf, readCreds, serverUrls, type Topology } from '../topology/index.js'
 import { connectCoalescing } from './transport.js'
 
@@ -25,7 +25,10 @@ export async function connectAs(opts: ConnectAsOptions): Promise<NatsConnection>
   const spec = topology.servers.find((s) => s.name === server)
   if (!spec?.grants.some((g) => g.identity === identity)) {
     // Fail here with a clear line instead of retrying an authorization error forever.
-    throw new Error(`identity ${identity} has no grant on the ${server} bus`)
+    throw new SetupError(
+      'TOPOLOGY_INVALID',
+      `identity ${identity} has no grant on the ${server} bus`,
+    )
   }
   // Read once now, so a missing or unreadable file fails here naming its path; and again on
   // every (re)connect, so credentials renewed or rotated on disk are used without a restart.

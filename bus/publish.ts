@@ -14,10 +14,9 @@
  * proposal without a word, and the first copy would otherwise wait out the whole bound.
  */
 import { nuid, type Msg, type NatsConnection } from '@nats-io/nats-core'
-import type { WireMessage } from '../core/index.js'
+import { MSG_ID_HEADER, type WireMessage } from '../core/index.js'
 
 const EXPECTED_STREAM = 'Nats-Expected-Stream'
-const MSG_ID = 'Nats-Msg-Id'
 /** How often late publishes are expired: a timeout fires at most this much after its time. */
 const SWEEP_MS = 100
 /** Silence after which a publish is sent again; doubles per copy, up to `RESEND_MAX_MS`. */
@@ -133,7 +132,7 @@ export function createEnvelopePublisher(
     publish(subject, wire, opts) {
       const token = (next++).toString(36)
       const h = wire.headers
-      if (h.get(MSG_ID) !== opts.msgId) h.set(MSG_ID, opts.msgId)
+      if (h.get(MSG_ID_HEADER) !== opts.msgId) h.set(MSG_ID_HEADER, opts.msgId)
       h.set(EXPECTED_STREAM, opts.stream)
       const send = () => nc.publish(subject, wire.data, { headers: h, reply: prefix + token })
       return new Promise<PublishAck>((resolve, reject) => {

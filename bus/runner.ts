@@ -24,10 +24,14 @@
 import type { Msg, Subscription } from '@nats-io/nats-core'
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream'
 import {
+  asGatewayError,
   decodeRequest,
   decodeResponse,
   encodeResponse,
   errorResponse,
+  failureReason,
+  GatewayError,
+  refusalReason,
   setTraceOf,
   traceOf,
   type BusName,
@@ -47,13 +51,7 @@ import {
 import { createAuditPublisher, type AuditPublisher, type AuditRecord } from './audit.js'
 import { connectComponent, type ComponentBuses } from './component.js'
 import { stageMetrics, watchConsumer } from './metrics.js'
-import {
-  asGatewayError,
-  startStage,
-  type Stage,
-  type StageMessage,
-  type StageOutcome,
-} from './stage.js'
+import { startStage, type Stage, type StageMessage, type StageOutcome } from './stage.js'
 
 /** One message out: where, what, and the request it answers (its `Nats-Msg-Id`). */
 export interface Send {
@@ -218,7 +216,9 @@ export async function runStage(
       return
     }
     const nc = buses.on(s.bus)
-    if (nc.isClosed()) throw new Error(`the ${s.bus} connection is closed`)
+    if (nc.isClosed()) {
+      throw new GatewayError('BUS_UNAVAILABLE', { reason: `the ${s.bus} connection is closed` })
+    }
     nc.publish(s.subject, s.wire.data, { headers: s.wire.headers })
     def.sent?.(s, Date.now())
   }
@@ -327,7 +327,7 @@ export async function runStage(
             verdict: 'error',
             request,
             code: failure.code,
-            reason: `dead letter: ${failure.reason ?? failure.code}`,
+            reason: `dead letter: ${refusalReason(failure)}`,
           },
         })
         if (outcome && 'ackAfter' in outcome) await outcome.ackAfter
@@ -406,7 +406,7 @@ export async function runStage(
           return
         }
         const p = one(msg).catch((e: unknown) =>
-          log.error('intake', { subject: msg.subject, reason: asGatewayError(e).reason }),
+          log.error('intake', { subject: msg.subject, reason: failureReason(e) }),
         )
         inFlight.add(p)
         void p.finally(() => inFlight.delete(p))

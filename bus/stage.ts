@@ -25,7 +25,7 @@ import {
 import {
   failureReason,
   GatewayError,
-  RetryLaterError,
+  SetupError,
   type BusName,
   type WireMessage,
 } from '../core/index.js'
@@ -98,8 +98,6 @@ export function nakDelay(deliveryCount: number, ackWaitMs: number): number {
   return Math.min(NAK_BASE_DELAY_MS * 2 ** exp, ackWaitMs)
 }
 
-const reasonOf = failureReason
-
 export async function startStage(opts: StageOptions): Promise<Stage> {
   const { log, name } = opts
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
@@ -146,7 +144,7 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
       }
     }
     const p = after.then(settle(true), (e: unknown) => {
-      log.warn('not-acked', { stage: name, subject: h.m.subject, reason: reasonOf(e) })
+      log.warn('not-acked', { stage: name, subject: h.m.subject, reason: failureReason(e) })
       settle(false)()
     })
     acking.add(p)
@@ -196,7 +194,7 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
           subject: m.subject,
           delivery: msg.deliveryCount,
           delay,
-          reason: reasonOf(e),
+          reason: failureReason(e),
         })
         m.nak(delay)
         return
@@ -207,15 +205,15 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
           stage: name,
           subject: m.subject,
           delivery: msg.deliveryCount,
-          reason: reasonOf(e),
+          reason: failureReason(e),
         })
         m.ack()
       } catch (e2) {
         log.error('dead-letter-failed', {
           stage: name,
           subject: m.subject,
-          reason: reasonOf(e),
-          deadLetterReason: reasonOf(e2),
+          reason: failureReason(e),
+          deadLetterReason: failureReason(e2),
         })
         m.term()
       }
@@ -256,7 +254,7 @@ export async function startStage(opts: StageOptions): Promise<Stage> {
       if (stopping) return
       // One line when the bus goes away, then one every so often while it stays away.
       if (failures % FETCH_FAILURES_PER_LOG === 0) {
-        log.warn('fetch-failed', { stage: name, failures: failures + 1, reason: reasonOf(e) })
+        log.warn('fetch-failed', { stage: name, failures: failures + 1, reason: failureReason(e) })
       }
       const delay = Math.min(FETCH_RETRY_MS * 2 ** Math.min(failures, 10), FETCH_RETRY_MAX_MS)
       failures++
@@ -323,7 +321,7 @@ export async function publishEnvelope(
     })
   } catch (e) {
     throw new GatewayError('BUS_UNAVAILABLE', {
-      reason: `publish to ${opts.stream} failed: ${e instanceof Error ? e.message : String(e)}`,
+      reason: `publish to ${opts.stream} failed: ${failureReason(e)}`,
     })
   }
 }
@@ -331,21 +329,18 @@ export async function publishEnvelope(
 /** The stream a topology keeps on `server` (the stages each consume one and publish to one). */
 export function streamOn(topology: Topology, server: BusName): string {
   const stream = topology.streams.find((s) => s.server === server && s.kind === 'data')
-  if (!stream) throw new Error(`the ${topology.mode} topology has no stream on ${server}`)
+  if (!stream) {
+    throw new SetupError(
+      'TOPOLOGY_INVALID',
+      `the ${topology.mode} topology has no stream on ${server}`,
+    )
+  }
   return stream.name
-}
-
-/** A failure as the client sees it: a gateway error keeps its code, anything else is internal. */
-export function asGatewayError(e: unknown): GatewayError {
-  if (e instanceof RetryLaterError) return e.final
-  return e instanceof GatewayError
-    ? e
-    : new GatewayError('INTERNAL_ERROR', { reason: e instanceof Error ? e.message : String(e) })
 }
 
 /** Drains connections at stop; a connection that is already gone is not an error then. */
 export async function closeAll(connections: NatsConnection[]): Promise<void> {
   await Promise.all(
-    connections.map((nc) => (nc.isClosed() ? undefined : nc.drain().catch(() => nc.close()))),
+    connections.filter((nc) => !nc.isClosed()).map((nc) => nc.drain().catch(() => nc.close())),
   )
 }

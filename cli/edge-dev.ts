@@ -11,10 +11,16 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
-import { edgeRateLimitTiers, rateLimitNamespaceId } from '../core/index.js'
-import { edgePolicyOf, type LoadedConfig } from '../config/index.js'
+import { edgeRateLimitTiers, rateLimitNamespaceId, SetupError } from '../core/index.js'
+import { ConfigError, edgePolicyOf, type LoadedConfig } from '../config/index.js'
 import { freePort } from '../runtime/index.js'
-import { describeTopology, edgeIdentity, linkWebsocketUrls, readCreds } from '../topology/index.js'
+import {
+  credsPath,
+  describeTopology,
+  edgeIdentity,
+  linkWebsocketUrls,
+  readCreds,
+} from '../topology/index.js'
 import { devVarsOf, ensureJwkKeys, type JwkService } from './jwk-keys.js'
 import { spawnComponent, type ManagedProcess } from './processes.js'
 import { REPO_ROOT } from './root.js'
@@ -60,7 +66,12 @@ export interface EdgeDev extends ManagedProcess {
 /** The compatibility date of the repository's wrangler.toml, so the two cannot drift apart. */
 function compatibilityDate(): string {
   const m = /^compatibility_date\s*=\s*"([0-9-]+)"/m.exec(readFileSync(WRANGLER_TOML, 'utf8'))
-  if (!m) throw new Error(`no compatibility_date in ${WRANGLER_TOML}`)
+  if (!m) {
+    throw new SetupError('CONFIG_INVALID', `no compatibility_date in ${WRANGLER_TOML}`, {
+      file: WRANGLER_TOML,
+      action: "restore the repository's wrangler.toml (git checkout wrangler.toml)",
+    })
+  }
   return m[1]!
 }
 
@@ -90,11 +101,19 @@ export function linkCaEnvOf(
   try {
     text = readFileSync(caFile, 'utf8')
   } catch (e) {
-    throw new Error(`config link.tls.caFile: cannot read ${caFile}: ${(e as Error).message}`)
+    throw new ConfigError('link.tls.caFile', `cannot read ${caFile}: ${(e as Error).message}`, {
+      code: 'KEY_MISSING',
+      file: caFile,
+      action: 'point link.tls.caFile at the PEM file of the CA that signed the link certificate',
+    })
   }
   const certificates: string[] = [...(text.match(PEM_CERTIFICATE) ?? [])]
   if (!certificates.length) {
-    throw new Error(`config link.tls.caFile: no PEM certificate in ${caFile}`)
+    throw new ConfigError('link.tls.caFile', `no PEM certificate in ${caFile}`, {
+      code: 'KEY_INVALID',
+      file: caFile,
+      action: 'point link.tls.caFile at the PEM file of the CA that signed the link certificate',
+    })
   }
   const inherited = env.NODE_EXTRA_CA_CERTS
   if (inherited) {
@@ -180,7 +199,12 @@ function writeTokenWorker(dir: string, keysDir: string, service: JwkService): st
  */
 export function linkEnvOf(keysDir: string, edgeId: string): string {
   const creds = new TextDecoder().decode(readCreds(keysDir, edgeIdentity(edgeId), 'link'))
-  if (/["\\]/.test(creds)) throw new Error('the link credentials hold a quote or a backslash')
+  if (/["\\]/.test(creds)) {
+    const file = credsPath(keysDir, 'link', edgeIdentity(edgeId))
+    throw new SetupError('KEY_INVALID', 'the link credentials hold a quote or a backslash', {
+      file,
+    })
+  }
   return `LINK_CREDS="${creds.replace(/\r?\n/g, '\\n')}"\n`
 }
 

@@ -38,8 +38,17 @@ describe('signing key files', () => {
   it('TOKEN-031 a signing key file others can read is refused, and no error quotes a key', async () => {
     const [bearer] = await ensureJwkKeys(dir, ['bearer'])
     chmodSync(bearer!.path, 0o644)
-    expect(() => readJwkKey(dir, 'bearer')).toThrow(/readable by others.*chmod 600/)
-    expect(() => readJwkKey(dir, 'access')).toThrow(/no access signing key .*portcullis keys/)
+    expect(() => readJwkKey(dir, 'bearer')).toThrow(/readable by others/)
+    expect(() => readJwkKey(dir, 'bearer')).toThrow(
+      expect.objectContaining({ code: 'KEY_EXPOSED', action: expect.stringMatching(/chmod 600/) }),
+    )
+    expect(() => readJwkKey(dir, 'access')).toThrow(/no access signing key /)
+    expect(() => readJwkKey(dir, 'access')).toThrow(
+      expect.objectContaining({
+        code: 'KEY_MISSING',
+        action: expect.stringMatching(/portcullis keys/),
+      }),
+    )
   })
 
   it('the secret holds the current key, and the previous one after a rotation', async () => {

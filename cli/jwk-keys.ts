@@ -6,6 +6,7 @@
  */
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { SetupError } from '../core/index.js'
 import {
   ACCESS,
   BEARER,
@@ -30,7 +31,9 @@ export function jwkPath(
   service: JwkService,
   which: 'current' | 'previous' = 'current',
 ) {
-  if (!JWK_SERVICES.includes(service)) throw new Error(`unknown token service ${String(service)}`)
+  if (!JWK_SERVICES.includes(service)) {
+    throw new Error(`unreachable: unknown token service ${String(service)} (the type allows none)`)
+  }
   return join(dir, 'jwk', which === 'current' ? `${service}.jwk` : `${service}.previous.jwk`)
 }
 
@@ -67,8 +70,10 @@ export async function ensureJwkKeys(
 function readKeyFile(path: string, service: JwkService): PrivateSigningJwk {
   const mode = statSync(path).mode
   if ((mode & 0o077) !== 0) {
-    throw new Error(
-      `signing key ${path} is readable by others (mode ${(mode & 0o777).toString(8)}); chmod 600 it`,
+    throw new SetupError(
+      'KEY_EXPOSED',
+      `signing key ${path} is readable by others (mode ${(mode & 0o777).toString(8)})`,
+      { file: path },
     )
   }
   let jwk: unknown
@@ -76,11 +81,15 @@ function readKeyFile(path: string, service: JwkService): PrivateSigningJwk {
     jwk = JSON.parse(readFileSync(path, 'utf8'))
   } catch {
     // JSON.parse's own message would quote the file, which holds a private key.
-    throw new Error(`signing key ${path} is not valid JSON`)
+    throw new SetupError('KEY_INVALID', `signing key ${path} is not valid JSON`, { file: path })
   }
   const kid = (jwk as { kid?: unknown } | null)?.kid
   if (typeof jwk !== 'object' || jwk === null || typeof kid !== 'string') {
-    throw new Error(`signing key ${path} is not a JWK with a kid (the ${service} service's key)`)
+    throw new SetupError(
+      'KEY_INVALID',
+      `signing key ${path} is not a JWK with a kid (the ${service} service's key)`,
+      { file: path },
+    )
   }
   // The full check (curve, key pair, kid pattern) is the services' own, when the key is loaded.
   return jwk as PrivateSigningJwk
@@ -96,7 +105,11 @@ export function readJwkKey(
   try {
     statSync(path)
   } catch (e) {
-    throw new Error(`no ${service} signing key at ${path} (run \`portcullis keys\`)`, { cause: e })
+    throw new SetupError('KEY_MISSING', `no ${service} signing key at ${path}`, {
+      key: 'paths.keys',
+      file: path,
+      cause: e,
+    })
   }
   return readKeyFile(path, service)
 }

@@ -2,8 +2,7 @@
  * `portcullis <command>`: the operator's entry point. Each command is one file in
  * commands/; this file only dispatches.
  */
-import { ConfigError } from '../config/index.js'
-import { StartError } from './processes.js'
+import { describeSetupError, SetupError } from '../core/index.js'
 
 const COMMANDS: Record<string, { about: string; run: (args: string[]) => Promise<number> }> = {
   up: {
@@ -65,11 +64,11 @@ if (!command) {
 try {
   process.exitCode = await command.run(args)
 } catch (e) {
-  if (e instanceof ConfigError || e instanceof StartError) {
-    process.stderr.write(`portcullis: ${e.message}\n`)
+  if (e instanceof SetupError) {
+    process.stderr.write(`portcullis: ${describeSetupError(e)}\n`)
     // Exit now: whatever a failed start left pending (a connection dialing) must not keep
-    // the process alive.
-    process.exit(1)
+    // the process alive. Bad arguments exit 2, as every command's own usage check does.
+    process.exit(e.code === 'ARGUMENT_INVALID' ? 2 : 1)
   } else {
     throw e
   }

@@ -36,7 +36,7 @@ import {
   LAME_DUCK_DURATION_MS,
 } from '../topology/index.js'
 import { connectAs } from '../bus/index.js'
-import type { BusName } from '../core/index.js'
+import { failureReason, type BusName } from '../core/index.js'
 import { spawnComponent, StartError } from './processes.js'
 import {
   signalProcess,
@@ -131,7 +131,7 @@ async function assertPortFree(host: string, port: number, component: string): Pr
   await new Promise<void>((resolve, reject) => {
     const server = createServer()
     server.once('error', () =>
-      reject(new StartError(component, `port ${host}:${port} is already in use`)),
+      reject(new StartError(component, `port ${host}:${port} is already in use`, 'PORT_IN_USE')),
     )
     server.listen(port, host, () => server.close(() => resolve()))
   })
@@ -173,7 +173,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (earlier.kind === 'running') {
       throw new StartError(
         'stack',
-        `another portcullis up (pid ${earlier.pid}) runs this stack (${stateFile}): stop it first; npx portcullis status shows it`,
+        `another portcullis up (pid ${earlier.pid}) runs this stack (${stateFile})`,
+        'PROCESS_START_FAILED',
+        { action: 'stop it first; npx portcullis status shows it' },
       )
     }
     if (earlier.kind === 'stale' && earlier.stopped.length > 0) {
@@ -236,7 +238,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             if (natsVerbose || !NATS_INFO.test(line)) onLine(name, line)
           },
         }).catch((e: unknown) => {
-          throw new StartError(name, e instanceof Error ? e.message : String(e))
+          throw StartError.of(name, e, 'BUS_START_FAILED')
         })
       },
     }
@@ -255,7 +257,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       kind: 'stage',
       ports,
       start: () => {
-        if (!bundles) throw new Error('the processes were not built')
+        if (!bundles) throw new Error('unreachable: stages start after the processes are built')
         return spawnComponent({
           name,
           command: process.execPath,
@@ -375,7 +377,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   try {
     const building = buildProcesses(join(config.paths.data, 'build')).catch((e: unknown) => {
-      throw new StartError('build', e instanceof Error ? e.message : String(e))
+      throw new StartError('build', failureReason(e), 'PROCESS_START_FAILED', {
+        action: 'fix what the bundler names (npm install when a package is missing)',
+      })
     })
     const starting = Promise.all(servers.map((m) => supervisor.start(m.name)))
     // Both settle before either failure is raised: nothing may still be starting at the stop.
@@ -408,7 +412,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   /**
    * One node of a clustered bus, restarted without taking its bus down: the streams and
    * consumers it leads step down first, and the next node waits until it has caught up
-   * (topology/handover.ts), else two nodes of three would be behind at once.
+   * (topology/actions/handover.ts), else two nodes of three would be behind at once.
    */
   async function restartNode(node: NatsServerSpec): Promise<void> {
     // An admin connection to the bus (any node but this one, once it has gone), one for
@@ -549,7 +553,7 @@ async function provision(topology: Topology, config: LoadedConfig): Promise<void
       return nc
     })
   } catch (e) {
-    throw new StartError('provision', e instanceof Error ? e.message : String(e))
+    throw StartError.of('provision', e, 'BUS_NOT_READY')
   } finally {
     await Promise.all(open.map((p) => p.then((nc) => nc.close()).catch(() => undefined)))
   }

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { SetupError } from '../core/index.js'
 import type { ProcessInfo } from './supervisor.js'
 
 export const STATE_FILE = 'stack.json'
@@ -46,9 +47,19 @@ export function readState(file: string): StackState | undefined {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw e
   }
-  const state = JSON.parse(text) as StackState
-  if (state.version !== 1 || !Array.isArray(state.processes) || !Number.isInteger(state.pid)) {
-    throw new Error(`${file} is not a stack state file`)
+  const refused = () =>
+    new SetupError('PROCESS_START_FAILED', `${file} is not a stack state file`, {
+      file,
+      action: 'remove it when no portcullis up is running (`portcullis status` reads it)',
+    })
+  let state: StackState
+  try {
+    state = JSON.parse(text) as StackState
+  } catch {
+    throw refused()
+  }
+  if (state?.version !== 1 || !Array.isArray(state.processes) || !Number.isInteger(state.pid)) {
+    throw refused()
   }
   return state
 }

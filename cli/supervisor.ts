@@ -6,6 +6,7 @@
  * a process asked to stop is never started again until asked to start.
  */
 import type { ExitInfo } from './processes.js'
+import { failureReason } from '../core/index.js'
 
 /** A running process as its starter hands it back, once it is ready. */
 export interface Handle {
@@ -114,7 +115,9 @@ export class Supervisor {
   }
 
   add(spec: ProcessSpec): void {
-    if (this.entries.has(spec.name)) throw new Error(`two processes named ${spec.name}`)
+    if (this.entries.has(spec.name)) {
+      throw new Error(`unreachable: two processes named ${spec.name} (every name is unique)`)
+    }
     this.entries.set(spec.name, {
       spec,
       state: 'stopped',
@@ -320,7 +323,7 @@ export class Supervisor {
       entry.restarts++
       this.launch(entry).catch((e: unknown) => {
         if (!entry.wanted) return
-        const reason = e instanceof Error ? e.message : String(e)
+        const reason = failureReason(e)
         this.schedule(entry, `start-failed reason=${JSON.stringify(reason)}`)
       })
     }, delay)

@@ -119,8 +119,11 @@ describe('every process that reads documents refuses to start', { timeout: 60_00
   ])('EXT-014 %s exits at start, naming the pointer', async (_, args, overrides) => {
     const { code, output } = await run(args, overrides)
     expect(code).toBe(1)
-    expect(output).toContain('start-failed')
-    expect(output).toContain(POINTER)
+    const line = output.split('\n').find((l) => l.startsWith('error start-failed '))
+    expect(line).toContain(' code=POLICY_INVALID ')
+    expect(line).toContain(' key=upstreams.demo.openapi ')
+    expect(line).toContain(POINTER)
+    expect(line).toMatch(/ action="fix the named x-portcullis extension/)
     expect(output).not.toContain('portcullis:ready')
   })
 
@@ -131,7 +134,7 @@ describe('every process that reads documents refuses to start', { timeout: 60_00
     writeFileSync(badConfig, JSON.stringify(config))
     const { code, output } = await run(['cli/main.ts', 'topology', '--config', badConfig])
     expect(code).toBe(1)
-    expect(output).toContain(`portcullis: config upstreams.demo.openapi:`)
+    expect(output).toContain(`portcullis: POLICY_INVALID: config upstreams.demo.openapi:`)
     expect(output).toContain(POINTER)
   })
 })

@@ -7,22 +7,44 @@ import { dirname, resolve } from 'node:path'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import {
   compileRoutes,
+  isObject,
   readIdentityProviders,
+  SetupError,
   type EdgePolicy,
   type OpenApiDocument,
   type RouteTable,
+  type SetupErrorCode,
+  type SetupErrorOptions,
 } from '../core/index.js'
 import { loadOpenApi, readSource, shownPath, SourceError } from '../openapi/index.js'
 import { configSchema } from './schema.js'
 import type { BusPorts, Config } from './types.js'
 
-export class ConfigError extends Error {
-  readonly key: string
-  constructor(key: string, message: string) {
-    super(`config ${key || '(root)'}: ${message}`)
+/**
+ * A config the gateway refuses, naming the key (`''` for the file as a whole). The code is
+ * CONFIG_INVALID unless the cause knows better (the file unreadable, a document refused).
+ */
+export class ConfigError extends SetupError {
+  declare readonly key: string
+  constructor(
+    key: string,
+    message: string,
+    options: Omit<SetupErrorOptions, 'key'> & { code?: SetupErrorCode } = {},
+  ) {
+    const { code = 'CONFIG_INVALID', ...rest } = options
+    super(code, `config ${key || '(root)'}: ${message}`, { ...rest, key })
     this.name = 'ConfigError'
-    this.key = key
   }
+}
+
+/** A failure of an upstream's document as its config key's error, keeping its code and file. */
+function documentError(key: string, message: string, e: unknown, file: string): ConfigError {
+  const code = e instanceof SetupError ? e.code : 'OPENAPI_UNREADABLE'
+  return new ConfigError(key, message, {
+    code,
+    file: e instanceof SetupError && e.file !== undefined ? e.file : file,
+    cause: e,
+  })
 }
 
 export interface LoadedConfig extends Config {
@@ -44,14 +66,10 @@ const validate = new Ajv2020({ useDefaults: true, allErrors: false, strict: true
 /** Deep-merges `overrides` into `base` (objects merge, everything else replaces). */
 export function mergeConfig<T>(base: T, overrides: unknown): T {
   if (overrides === undefined) return base
-  if (!isPlainObject(base) || !isPlainObject(overrides)) return overrides as T
+  if (!isObject(base) || !isObject(overrides)) return overrides as T
   const out: Record<string, unknown> = { ...base }
   for (const [k, v] of Object.entries(overrides)) out[k] = mergeConfig(out[k], v)
   return out as T
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /** Validates an already-parsed config object; `file` anchors relative paths. */
@@ -100,15 +118,13 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
       doc = loaded.document
       openapiFiles[host] = loaded.files
     } catch (e) {
-      throw new ConfigError(`upstreams.${host}.openapi`, (e as Error).message)
+      throw documentError(`upstreams.${host}.openapi`, (e as Error).message, e, docPath)
     }
     try {
       routes[host] = compileRoutes(host, doc)
     } catch (e) {
-      throw new ConfigError(
-        `upstreams.${host}.openapi`,
-        `${shownPath(docPath)}: ${(e as Error).message}`,
-      )
+      const message = `${shownPath(docPath)}: ${(e as Error).message}`
+      throw documentError(`upstreams.${host}.openapi`, message, e, docPath)
     }
     openapi[host] = doc
   }
@@ -201,8 +217,13 @@ export function loadConfig(file: string, overrides?: unknown): LoadedConfig {
     // `portcullis.config.yaml` or `.json`: one strict reader (a key given twice is refused).
     raw = readSource(path, readFileSync(path, 'utf8'))
   } catch (e) {
-    if (e instanceof SourceError) throw new ConfigError('', e.message)
-    throw new ConfigError('', `cannot read ${path}: ${(e as Error).message}`)
+    // Read but not data: the file is invalid; not read at all: unreadable.
+    if (e instanceof SourceError) throw new ConfigError('', e.message, { file: path, cause: e })
+    throw new ConfigError('', `cannot read ${path}: ${(e as Error).message}`, {
+      code: 'CONFIG_UNREADABLE',
+      file: path,
+      cause: e,
+    })
   }
   return parseConfig(mergeConfig(raw, overrides), path)
 }

@@ -6,6 +6,7 @@
  * removed, audit, replicas) needs a restart.
  */
 import { resolve } from 'node:path'
+import { isObject } from '../core/index.js'
 import type { LoadedConfig } from './load.js'
 import type { Config, UpstreamConfig } from './types.js'
 
@@ -48,9 +49,7 @@ function restartOnlyPart(config: Config): Record<string, unknown> {
 
 /** Leaf keys (`bus.ports.dreq`, `upstreams.shop`) where `a` and `b` differ. */
 function differences(a: unknown, b: unknown, at: string, out: string[]): void {
-  const isMap = (v: unknown): v is Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v)
-  if (isMap(a) && isMap(b)) {
+  if (isObject(a) && isObject(b)) {
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
       const path = at ? `${at}.${key}` : key
       if (!(key in a) || !(key in b)) out.push(path)

@@ -20,6 +20,7 @@ import {
   type AuditVerification,
   type StoredAuditEvent,
 } from '../audit/store/index.js'
+import { failureReason, GatewayError } from '../core/index.js'
 
 export interface VerifyResult {
   at: string
@@ -44,7 +45,9 @@ export function auditAccess(config: LoadedConfig, env: NodeJS.ProcessEnv): Audit
     (db ??= openAuditDatabase({ databaseUrl: databaseUrl!, dataDir: config.paths.data }))
   const remote = () => {
     if (!existsSync(join(config.paths.data, EMBEDDED_SOCKET))) {
-      throw new Error('the audit sink is not running (no audit socket)')
+      throw new GatewayError('INTERNAL_ERROR', {
+        reason: 'the audit sink is not running (no audit socket)',
+      })
     }
     return openAuditReader(config.paths.data)
   }
@@ -75,7 +78,7 @@ export function auditAccess(config: LoadedConfig, env: NodeJS.ProcessEnv): Audit
           ok: false,
           rows: 0,
           checkpoints: 0,
-          problem: e instanceof Error ? e.message : String(e),
+          problem: failureReason(e),
         }
       }
     },

@@ -4,6 +4,7 @@
  * the time of a refusal says nothing about how much of a guess was right.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { SetupError } from '../core/index.js'
 
 export const CONSOLE_TOKEN_ENV = 'PORTCULLIS_CONSOLE_TOKEN'
 const MIN_TOKEN_LENGTH = 32
@@ -16,7 +17,12 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest()
 
 /** A check of `Authorization: Bearer <token>` against `token`. */
 export function tokenCheck(token: string): (authorization: string | undefined) => boolean {
-  if (token.length < MIN_TOKEN_LENGTH) throw new Error(`${CONSOLE_TOKEN_ENV}: too short`)
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new SetupError(
+      'ENV_INVALID',
+      `${CONSOLE_TOKEN_ENV}: too short (${MIN_TOKEN_LENGTH} characters at least)`,
+    )
+  }
   const want = digest(token)
   return (authorization) => {
     const m = /^Bearer ([A-Za-z0-9_-]{1,256})$/.exec(authorization ?? '')

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import {
   AUDIT_VERDICTS,
+  failureReason,
   isRequestId,
   newRequestId,
   PROBLEM_CONTENT_TYPE,
@@ -135,11 +136,7 @@ export function consoleHandler(api: ConsoleApi) {
       api.audit(query).then(
         (events) => send(res, 200, 'application/json', JSON.stringify({ events })),
         (e: unknown) =>
-          problem(
-            res,
-            'INTERNAL_ERROR',
-            `audit trail: ${e instanceof Error ? e.message : String(e)}`.slice(0, 300),
-          ),
+          problem(res, 'INTERNAL_ERROR', `audit trail: ${failureReason(e)}`.slice(0, 300)),
       )
       return
     }
@@ -158,7 +155,9 @@ export async function serveConsole(
     server.listen(port, host, () => resolve())
   })
   const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('console: no port')
+  if (address === null || typeof address === 'string') {
+    throw new Error('unreachable: a TCP listener has a port')
+  }
   return {
     port: address.port,
     close: () => closeServer(server),

@@ -109,7 +109,11 @@ function mainOf(identity: Identity): { main: ImageMain; args: string[] } | undef
     case 'request-validator':
       return { main: 'validators/request/main.ts', args: [] }
     case 'backend':
-      if (!identity.host) throw new Error(`backend identity ${identity.id} names no host`)
+      if (!identity.host) {
+        throw new Error(
+          `unreachable: backend identity ${identity.id} names no host (the topology gives each one)`,
+        )
+      }
       return { main: 'backend/main.ts', args: ['--host', identity.host] }
     case 'response-validator':
       return { main: 'validators/response/main.ts', args: [] }
@@ -117,7 +121,7 @@ function mainOf(identity: Identity): { main: ImageMain; args: string[] } | undef
       return { main: 'audit/sink/main.ts', args: [] }
     default: {
       const kind: never = identity.kind
-      throw new Error(`no pod service for identity kind ${String(kind)}`)
+      throw new Error(`unreachable: no pod service for identity kind ${String(kind)}`)
     }
   }
 }
@@ -275,7 +279,7 @@ export function podCompose(opts: PodOptions): ComposeFile {
         .map((n) => [natsService(n.name), { condition: 'service_started' as const }]),
     )
   const add = (name: string, service: Service) => {
-    if (services[name]) throw new Error(`two pod services named ${name}`)
+    if (services[name]) throw new Error(`unreachable: two pod services named ${name}`)
     services[name] = service
   }
   // The admin identity only provisions: a one-shot step every stage waits for.

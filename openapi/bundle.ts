@@ -31,6 +31,7 @@ import {
 } from '../core/policy/openapi-structure.js'
 import { LIST, MAP, ONE } from '../core/policy/schema-keywords.js'
 import { FileStore, OpenApiError, parseRef, pointerOf, type Place } from './refs.js'
+import { isObject } from '../core/index.js'
 
 /** An OpenAPI object of one kind (core's structure table), or data copied as it is. */
 type Kind = OpenApiKind | 'data'
@@ -55,10 +56,6 @@ const SECTION_ORDER = Object.values(SECTION) as string[]
 /** How many references one reference may pass through to reach its target. */
 const MAX_HOPS = 64
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 /** Sets a key as an own property, `__proto__` included. */
 function put(out: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
@@ -66,7 +63,7 @@ function put(out: Record<string, unknown>, key: string, value: unknown): void {
 
 function copyData(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(copyData)
-  if (!isRecord(value)) return value
+  if (!isObject(value)) return value
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(value)) put(out, k, copyData(v))
   return out
@@ -116,13 +113,13 @@ export function bundle(store: FileStore): Bundled {
     let at: string[] = []
     for (let i = 0; i < target.tokens.length; i++) {
       const token = target.tokens[i]!
-      if (isRecord(node) && Object.hasOwn(node, token)) {
+      if (isObject(node) && Object.hasOwn(node, token)) {
         node = node[token]
         at.push(token)
       } else if (Array.isArray(node) && /^(0|[1-9][0-9]*)$/.test(token) && +token < node.length) {
         node = node[+token]
         at.push(token)
-      } else if (isRecord(node) && typeof node.$ref === 'string') {
+      } else if (isObject(node) && typeof node.$ref === 'string') {
         const next = locate(parseRef(node.$ref, { file, tokens: at }), via, hops + 1)
         node = next.node
         file = next.place.file
@@ -178,7 +175,7 @@ export function bundle(store: FileStore): Bundled {
 
   const emit = (node: unknown, kind: Kind, at: Place): unknown => {
     // Objects the gateway reads nothing from (info, servers, tags...) are data too.
-    if (kind === 'data' || kind === 'other object' || !isRecord(node)) return copyData(node)
+    if (kind === 'data' || kind === 'other object' || !isObject(node)) return copyData(node)
     if (kind === 'schema') return emitSchema(node, at)
     if (Object.hasOwn(node, '$ref')) {
       if (kind === 'path item') return inlinePathItem(node, at)
@@ -214,7 +211,7 @@ export function bundle(store: FileStore): Bundled {
       if (!Array.isArray(value)) return copyData(value)
       return value.map((v, i) => emit(v, c.list, child(at, i)))
     }
-    if (!isRecord(value)) return copyData(value)
+    if (!isObject(value)) return copyData(value)
     // A map's keys are names (a component may be called `x-anything`), never extensions.
     const out: Record<string, unknown> = {}
     for (const [name, v] of Object.entries(value)) put(out, name, emit(v, c.map, child(at, name)))
@@ -245,12 +242,12 @@ export function bundle(store: FileStore): Bundled {
             ? value.map((v, i) => emit(v, 'schema', child(here, i)))
             : emit(value, LIST.has(key) ? 'data' : 'schema', here),
         )
-      } else if (MAP.has(key) && isRecord(value)) {
+      } else if (MAP.has(key) && isObject(value)) {
         const m: Record<string, unknown> = {}
         for (const [name, s] of Object.entries(value))
           put(m, name, emit(s, 'schema', child(here, name)))
         put(out, key, m)
-      } else if (key === 'discriminator' && isRecord(value) && isRecord(value.mapping)) {
+      } else if (key === 'discriminator' && isObject(value) && isObject(value.mapping)) {
         put(out, key, emitDiscriminator(value, here))
       } else {
         put(out, key, copyData(value))
@@ -284,7 +281,7 @@ export function bundle(store: FileStore): Bundled {
     inlining.add(key)
     const item = emit(target.node, 'path item', target.place)
     inlining.delete(key)
-    if (!isRecord(item))
+    if (!isObject(item))
       throw OpenApiError.at(at, `$ref target ${shownPlace(target.place)} is not a path item`)
     const { $ref: _, ...siblings } = node
     const beside = emit(siblings, 'path item', at) as Record<string, unknown>
@@ -300,17 +297,17 @@ export function bundle(store: FileStore): Bundled {
   // The root document. Its components go first, so that a root component that only refers to
   // another file is known to be that target before any other reference meets it.
   const doc = store.read(root)
-  if (!isRecord(doc)) {
+  if (!isObject(doc)) {
     throw new OpenApiError(root, '', 'is not an OpenAPI document (not a mapping)')
   }
   const rootAt: Place = { file: root, tokens: [] }
-  const components = isRecord(doc.components) ? doc.components : {}
+  const components = isObject(doc.components) ? doc.components : {}
   const aliases = new Map<Unit, string>()
   for (const [section, entries] of Object.entries(components)) {
     const kind = sectionKind(section)
-    if (!kind || !isRecord(entries)) continue
+    if (!kind || !isObject(entries)) continue
     for (const [name, value] of Object.entries(entries)) {
-      if (!isRecord(value) || Object.keys(value).length !== 1 || typeof value.$ref !== 'string') {
+      if (!isObject(value) || Object.keys(value).length !== 1 || typeof value.$ref !== 'string') {
         continue
       }
       const at: Place = { file: root, tokens: ['components', section, name] }
@@ -330,9 +327,9 @@ export function bundle(store: FileStore): Bundled {
   for (const unit of units.values()) {
     bySection.set(unit.section, [...(bySection.get(unit.section) ?? []), unit])
   }
-  const outComponents = (isRecord(out.components) ? out.components : {}) as Record<string, unknown>
+  const outComponents = (isObject(out.components) ? out.components : {}) as Record<string, unknown>
   for (const [section, list] of bySection) {
-    const own = isRecord(outComponents[section]) ? (outComponents[section] as object) : {}
+    const own = isObject(outComponents[section]) ? (outComponents[section] as object) : {}
     const taken = new Set(Object.keys(own))
     for (const unit of list) if (unit.fixedName !== undefined) unit.name = unit.fixedName
     const open = list
@@ -375,7 +372,7 @@ export function bundle(store: FileStore): Bundled {
       (a, b) => SECTION_ORDER.indexOf(a) - SECTION_ORDER.indexOf(b),
     )
     for (const section of sections) {
-      const own = isRecord(merged[section]) ? (merged[section] as Record<string, unknown>) : {}
+      const own = isObject(merged[section]) ? (merged[section] as Record<string, unknown>) : {}
       const added = bySection
         .get(section)!
         .filter((u) => u.fixedName === undefined || aliases.get(u) === u.fixedName)

@@ -6,6 +6,7 @@
 import type { OpenApiDocument } from '../core/index.js'
 import { bundle } from './bundle.js'
 import { FileStore, OpenApiError } from './refs.js'
+import { isObject } from '../core/index.js'
 
 export interface LoadedOpenApi {
   document: OpenApiDocument
@@ -16,16 +17,12 @@ export interface LoadedOpenApi {
 /** The JSON Schema dialect OpenAPI 3.1 schemas have unless the document says otherwise. */
 const OAS31_DIALECT = 'https://spec.openapis.org/oas/3.1/dialect/base'
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 /** Refuses what is not an OpenAPI 3.0 or 3.1 document, before any reference is followed. */
 function checkVersion(file: string, doc: unknown): void {
   const fail = (pointer: string, reason: string): never => {
     throw new OpenApiError(file, pointer, reason)
   }
-  if (!isRecord(doc)) return fail('', 'is not an OpenAPI document (not a mapping)')
+  if (!isObject(doc)) return fail('', 'is not an OpenAPI document (not a mapping)')
   if (doc.swagger !== undefined) {
     fail(
       '/swagger',

@@ -5,6 +5,7 @@
  */
 import { existsSync, realpathSync, statSync, readFileSync } from 'node:fs'
 import { dirname, extname, resolve, sep } from 'node:path'
+import { SetupError, type SetupErrorCode } from '../core/index.js'
 import { readSource, shownPath, SourceError } from './source.js'
 
 /** Files one document may consist of, and the size of each. */
@@ -22,9 +23,12 @@ export function pointerOf(tokens: readonly string[]): string {
   return tokens.map((t) => `/${t.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('')
 }
 
-/** A refusal of the document, naming the file and the JSON pointer in it. */
-export class OpenApiError extends Error {
-  readonly file: string
+/**
+ * A refusal of the document, naming the file and the JSON pointer in it: OPENAPI_INVALID, or
+ * OPENAPI_UNREADABLE for a file that is not there or cannot be read.
+ */
+export class OpenApiError extends SetupError {
+  declare readonly file: string
   readonly pointer: string | undefined
   readonly line: number | undefined
   readonly column: number | undefined
@@ -34,11 +38,14 @@ export class OpenApiError extends Error {
     file: string,
     pointer: string | undefined,
     reason: string,
-    position?: { line?: number; column?: number; message?: string },
+    position?: { line?: number; column?: number; message?: string; code?: SetupErrorCode },
   ) {
-    super(position?.message ?? `${shownPath(file)}#${pointer ?? ''}: ${reason}`)
+    super(
+      position?.code ?? 'OPENAPI_INVALID',
+      position?.message ?? `${shownPath(file)}#${pointer ?? ''}: ${reason}`,
+      { file },
+    )
     this.name = 'OpenApiError'
-    this.file = file
     this.pointer = pointer
     this.line = position?.line
     this.column = position?.column
@@ -109,6 +116,7 @@ export class FileStore {
     if (!existsSync(given)) {
       throw new OpenApiError(given, undefined, 'no such file', {
         message: `${shownPath(given)}: no such file`,
+        code: 'OPENAPI_UNREADABLE',
       })
     }
     // The document is where it really is: its references resolve from there.
@@ -119,30 +127,39 @@ export class FileStore {
   /** The data of `file`, read when first asked; `via` is the reference that names it. */
   read(file: string, via?: Place): unknown {
     if (this.parsed.has(file)) return this.parsed.get(file)
-    const fail = (reason: string): never => {
+    const fail = (reason: string, code: SetupErrorCode = 'OPENAPI_INVALID'): never => {
       if (!via) {
         throw new OpenApiError(file, undefined, reason, {
           message: `${shownPath(file)}: ${reason}`,
+          code,
         })
       }
-      throw OpenApiError.at(via, `${shownPath(file)}: ${reason}`)
+      throw new OpenApiError(via.file, pointerOf(via.tokens), `${shownPath(file)}: ${reason}`, {
+        code,
+      })
     }
     if (!DOCUMENT_EXTENSIONS.includes(extname(file).toLowerCase())) {
       fail(`only ${DOCUMENT_EXTENSIONS.join(', ')} files are read`)
     }
-    if (!existsSync(file)) fail('no such file')
+    if (!existsSync(file)) fail('no such file', 'OPENAPI_UNREADABLE')
     const real = realpathSync(file)
     if (!real.startsWith(this.boundary + sep)) {
       fail(`is outside ${shownPath(this.boundary)}, the root document's folder`)
     }
     const stat = statSync(real)
-    if (!stat.isFile()) fail('is not a file')
+    if (!stat.isFile()) fail('is not a file', 'OPENAPI_UNREADABLE')
     if (stat.size > MAX_FILE_BYTES) fail(`is larger than ${MAX_FILE_BYTES} bytes`)
     if (this.files.length >= MAX_FILES) fail(`the document has more than ${MAX_FILES} files`)
     this.files.push(file)
+    let text: string
+    try {
+      text = readFileSync(real, 'utf8')
+    } catch (e) {
+      return fail(`cannot be read: ${(e as Error).message}`, 'OPENAPI_UNREADABLE')
+    }
     let data: unknown
     try {
-      data = readSource(file, readFileSync(real, 'utf8'))
+      data = readSource(file, text)
     } catch (e) {
       if (!(e instanceof SourceError)) throw e
       throw new OpenApiError(file, undefined, e.message, {

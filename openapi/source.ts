@@ -17,6 +17,7 @@
  * syntax first); then it is read by the same walk, so its duplicate keys are refused too.
  */
 import { extname, relative, isAbsolute } from 'node:path'
+import { SetupError } from '../core/index.js'
 import {
   isAlias,
   isMap,
@@ -39,15 +40,21 @@ export function shownPath(file: string): string {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file
 }
 
-/** A file that cannot be read as data, with where in it. */
-export class SourceError extends Error {
-  readonly file: string
+/**
+ * A file that cannot be read as data, with where in it: OPENAPI_INVALID (the config loader
+ * reports its own file's as CONFIG_INVALID).
+ */
+export class SourceError extends SetupError {
+  declare readonly file: string
   readonly line: number | undefined
   readonly column: number | undefined
   constructor(file: string, reason: string, line?: number, column?: number) {
-    super(`${shownPath(file)}${line === undefined ? '' : `:${line}:${column ?? 1}`}: ${reason}`)
+    super(
+      'OPENAPI_INVALID',
+      `${shownPath(file)}${line === undefined ? '' : `:${line}:${column ?? 1}`}: ${reason}`,
+      { file },
+    )
     this.name = 'SourceError'
-    this.file = file
     this.line = line
     this.column = column
   }

@@ -4,6 +4,7 @@
  * `PORTCULLIS_CONFIG_OVERRIDES`, which `portcullis up` and the tests use to pick ports.
  */
 import { loadConfig, type LoadedConfig } from '../config/index.js'
+import { SetupError } from '../core/index.js'
 import { watchedConfig, type LiveConfig } from './live-config.js'
 import type { Logger } from './log.js'
 
@@ -12,8 +13,16 @@ export const OVERRIDES_ENV = 'PORTCULLIS_CONFIG_OVERRIDES'
 export function configFromArgs(argv: string[] = process.argv.slice(2)): LoadedConfig {
   const i = argv.indexOf('--config')
   const file = i >= 0 && argv[i + 1] ? argv[i + 1]! : 'portcullis.config.json'
-  const raw = process.env[OVERRIDES_ENV]
-  return loadConfig(file, raw ? JSON.parse(raw) : undefined)
+  return loadConfig(file, overridesOf(process.env[OVERRIDES_ENV]))
+}
+
+function overridesOf(raw: string | undefined): unknown {
+  if (!raw) return undefined
+  try {
+    return JSON.parse(raw)
+  } catch (e) {
+    throw new SetupError('ENV_INVALID', `${OVERRIDES_ENV} is not JSON: ${(e as Error).message}`)
+  }
 }
 
 /**

@@ -6,12 +6,14 @@
  * that does not load, or a change to a key only a restart can apply, keeps the running policy
  * and logs why.
  */
-import { createHash } from 'node:crypto'
 import { readFileSync, watch, type FSWatcher } from 'node:fs'
 import { dirname } from 'node:path'
 import { restartOnlyChanges, watchedFilesOf, type LoadedConfig } from '../config/index.js'
+import { sha256HexSync } from './digest.js'
 import type { Logger } from './log.js'
 import type { Running } from './main.js'
+import { failureReason, SetupError } from '../core/index.js'
+import { setupFailureFields } from './start-failure.js'
 
 /** A value built from the config, replaced on each reload. */
 export interface Live<T> {
@@ -54,17 +56,17 @@ export function fixedConfig(config: LoadedConfig): LiveConfig {
 
 /** The digest of everything a config was loaded from, to tell a real change from a touch. */
 function digestOf(files: readonly string[]): string {
-  const hash = createHash('sha256')
+  const parts: Array<string | Uint8Array> = []
   for (const file of files) {
-    hash.update(file).update('\0')
+    let bytes: string | Uint8Array
     try {
-      hash.update(readFileSync(file))
+      bytes = readFileSync(file)
     } catch {
-      hash.update('(unreadable)')
+      bytes = '(unreadable)'
     }
-    hash.update('\0')
+    parts.push(file, '\0', bytes, '\0')
   }
-  return hash.digest('hex')
+  return sha256HexSync(...parts)
 }
 
 /**
@@ -95,14 +97,18 @@ export function watchedConfig(
       next = load()
       const blocked = restartOnlyChanges(config, next)
       if (blocked.length > 0) {
-        throw new Error(`only a restart applies a change to ${blocked.join(', ')}`)
+        throw new SetupError(
+          'CONFIG_INVALID',
+          `only a restart applies a change to ${blocked.join(', ')}`,
+          { key: blocked[0]!, action: 'restart the process to apply it, or undo the change' },
+        )
       }
       values = derived.map((d) => d.build(next))
     } catch (e) {
       // The same bytes are not tried again until they change or a SIGHUP forces it.
       digest = nextDigest
-      const reason = e instanceof Error ? e.message : String(e)
-      log.warn('reload-refused', { cause, reason, version })
+      const reason = failureReason(e)
+      log.warn('reload-refused', { cause, ...setupFailureFields(e), version })
       return { applied: false, reason }
     }
     config = next
@@ -136,7 +142,7 @@ export function watchedConfig(
         w.on('error', () => {})
         watchers.push(w)
       } catch (e) {
-        log.warn('reload-watch-failed', { folder, reason: (e as Error).message })
+        log.warn('reload-watch-failed', { folder, reason: failureReason(e) })
       }
     }
   }

@@ -11,6 +11,8 @@ import {
   setProcessLabels,
   type MetricsServer,
 } from './metrics.js'
+import { setupFailureFields } from './start-failure.js'
+import { failureReason } from '../core/index.js'
 
 /** The line a process prints on stdout once it serves; `portcullis up` waits for it. */
 export const READY_LINE = 'portcullis:ready'
@@ -42,7 +44,7 @@ export async function runMain(
     }
     running = await start(log)
   } catch (e) {
-    log.error('start-failed', { component, reason: e instanceof Error ? e.message : String(e) })
+    log.error('start-failed', { component, ...setupFailureFields(e) })
     process.exit(1)
   }
   process.stdout.write(`${READY_LINE} ${component}\n`)
@@ -57,7 +59,7 @@ export async function runMain(
       await running.stop()
       await metrics?.close()
     } catch (e) {
-      log.warn('stop-failed', { reason: e instanceof Error ? e.message : String(e) })
+      log.warn('stop-failed', { reason: failureReason(e) })
     }
     process.exit(0)
   }

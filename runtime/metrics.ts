@@ -20,6 +20,7 @@ import {
   type GaugeConfiguration,
   type HistogramConfiguration,
 } from 'prom-client'
+import { failureReason, SetupError } from '../core/index.js'
 
 /** `host:port` the process serves its metrics on; set by `portcullis up` (port 0: any). */
 export const METRICS_ENV = 'PORTCULLIS_METRICS'
@@ -98,7 +99,7 @@ export async function serveMetrics(host: string, port: number): Promise<MetricsS
       },
       (e: unknown) => {
         res.writeHead(500, { 'content-type': 'text/plain' })
-        res.end(`metrics failed: ${e instanceof Error ? e.message : String(e)}\n`)
+        res.end(`metrics failed: ${failureReason(e)}\n`)
       },
     )
   })
@@ -107,7 +108,9 @@ export async function serveMetrics(host: string, port: number): Promise<MetricsS
     server.listen(port, host, () => resolve())
   })
   const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('metrics: no port')
+  if (address === null || typeof address === 'string') {
+    throw new Error('unreachable: a TCP listener has a port')
+  }
   server.unref()
   return {
     port: address.port,
@@ -122,6 +125,8 @@ export function metricsAddressOf(
   if (!value) return undefined
   const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(value)
   const port = m ? Number(m[2]) : NaN
-  if (!m || !(port >= 0 && port <= 65535)) throw new Error(`${METRICS_ENV}: bad address ${value}`)
+  if (!m || !(port >= 0 && port <= 65535)) {
+    throw new SetupError('ENV_INVALID', `${METRICS_ENV}: bad address ${value} (host:port)`)
+  }
   return { host: m[1]!, port }
 }

@@ -23,7 +23,9 @@ export async function freePorts(count: number, host = '127.0.0.1'): Promise<numb
     for (let i = 0; i < count; i++) servers.push(await listen(host))
     return servers.map((s) => {
       const address = s.address()
-      if (address === null || typeof address === 'string') throw new Error('no port assigned')
+      if (address === null || typeof address === 'string') {
+        throw new Error('unreachable: a TCP listener has a port')
+      }
       return address.port
     })
   } finally {

@@ -24,7 +24,7 @@ export function topologyDoc(configFile = DEFAULT_CONFIG, mode?: TopologyMode): s
   const source = mode === undefined ? file : `${file} with \`"topology": "${mode}"\``
   return renderAccessMarkdown(
     table,
-    `Generated from ${source} and the topology description (\`topology/describe.ts\`) by` +
+    `Generated from ${source} and the topology description (\`topology/description/\`) by` +
       ' `npm run generate`; a test fails when this file is out of date. `npx portcullis' +
       ' topology` prints the same for any config.',
   )

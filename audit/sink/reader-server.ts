@@ -15,7 +15,12 @@
 import { chmodSync, lstatSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { join } from 'node:path'
-import { AUDIT_VERDICTS, PROBLEM_CONTENT_TYPE, type AuditVerdict } from '../../core/index.js'
+import {
+  AUDIT_VERDICTS,
+  failureReason,
+  PROBLEM_CONTENT_TYPE,
+  type AuditVerdict,
+} from '../../core/index.js'
 import {
   AuditStoreError,
   EMBEDDED_SOCKET,
@@ -167,7 +172,7 @@ async function handle(store: AuditStore, req: IncomingMessage, res: ServerRespon
       return problem(res, 400, 'AUDIT_READ_INVALID', 'Bad Request', e.message)
     if (e instanceof AuditStoreError && e.code === 'AUDIT_STORE_CLOSED')
       return problem(res, 503, e.code, 'Service Unavailable', e.message)
-    problem(res, 500, 'AUDIT_READ_FAILED', 'Internal Server Error', (e as Error).message)
+    problem(res, 500, 'AUDIT_READ_FAILED', 'Internal Server Error', failureReason(e))
   }
 }
 

@@ -9,7 +9,7 @@
  */
 import { jetstream, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'
-import type { AuditEvent, BusName } from '../../core/index.js'
+import { failureReason, type AuditEvent, type BusName } from '../../core/index.js'
 import type { LoadedConfig } from '../../config/index.js'
 import { AUDIT_SINK, AUDIT_STREAM, describeTopology } from '../../topology/index.js'
 import { connectAs } from '../../bus/connect.js'
@@ -47,7 +47,6 @@ export interface AuditSinkOptions {
   mirrors?: AuditMirrors
 }
 
-const reasonOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
 const backoff = (attempt: number) => Math.min(RETRY_MS * attempt, RETRY_MAX_MS)
 
 export async function startAuditSink(
@@ -58,7 +57,7 @@ export async function startAuditSink(
   const topology = describeTopology(config)
   const read = createAuditReader(topology, AUDIT_SINK)
   const mirrors = options.mirrors ?? openMirrors(config.audit)
-  const signingKey = await ensureAuditSigningKey(config.paths.keys)
+  const signingKey = ensureAuditSigningKey(config.paths.keys)
   const store: AuditStore = await openAuditStore({
     ...auditStoreSettingsOf(config),
     sink: AUDIT_SINK,
@@ -88,7 +87,7 @@ export async function startAuditSink(
       log.info('audit-reader', { socket: readerServer.path })
     } catch (e) {
       // Writing the trail matters more; the CLI then says the store is busy, as before.
-      log.error('audit-reader', { reason: reasonOf(e) })
+      log.error('audit-reader', { reason: failureReason(e) })
     }
   }
 
@@ -159,7 +158,7 @@ export async function startAuditSink(
       } catch (e) {
         if (stopping) return
         if (failures++ % LOG_EVERY_FAILURES === 0)
-          log.warn('audit-fetch', { bus, reason: reasonOf(e) })
+          log.warn('audit-fetch', { bus, reason: failureReason(e) })
         await new Promise((r) => setTimeout(r, backoff(failures)))
       }
     }
@@ -255,7 +254,11 @@ function createBatcher(opts: {
       } catch (e) {
         // Nothing was committed: the same batch goes again, and ids already stored are skipped.
         if (attempt % LOG_EVERY_FAILURES === 1) {
-          log.error('audit-write-failed', { events: items.length, attempt, reason: reasonOf(e) })
+          log.error('audit-write-failed', {
+            events: items.length,
+            attempt,
+            reason: failureReason(e),
+          })
         }
         if (closing) {
           // Stopping: the stream hands these to the next run.

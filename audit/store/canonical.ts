@@ -13,8 +13,8 @@
  * Number::toString), strings JSON.stringify's escapes (`"`, `\`, control characters; the
  * rest as UTF-8). Row 1's prevHash is 64 zeros.
  */
-import { createHash } from 'node:crypto'
 import { AUDIT_STAGES, AUDIT_VERDICTS, type AuditEvent } from '../../core/index.js'
+import { sha256HexSync } from '../../runtime/index.js'
 import { ID_MAX_LENGTH, ROW_ENCODING, ROW_MAX_BYTES } from './constants.js'
 
 export interface AuditRow {
@@ -71,7 +71,7 @@ export function canonicalRow(row: UnchainedRow, seq: number): string {
 }
 
 export function rowHash(prevHash: string, canonical: string): string {
-  return createHash('sha256').update(`${prevHash}\n${canonical}`, 'utf8').digest('hex')
+  return sha256HexSync(`${prevHash}\n${canonical}`)
 }
 
 /** Gives a row its seq, its predecessor's hash and its own. */

@@ -15,6 +15,7 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import { PGlite, type Transaction } from '@electric-sql/pglite'
+import { failureReason } from '../../core/index.js'
 import { EMBEDDED_DIR, EMBEDDED_LOCK } from './constants.js'
 import type { AuditDatabase, AuditSql } from './database.js'
 import { AuditStoreError } from './errors.js'
@@ -94,7 +95,7 @@ export async function openEmbedded(dataDir: string, create: boolean): Promise<Au
     release()
     throw new AuditStoreError(
       'AUDIT_DATABASE_UNREACHABLE',
-      `cannot open the embedded audit store ${dir}: ${(e as Error).message}`,
+      `cannot open the embedded audit store ${dir}: ${failureReason(e)}`,
       { cause: e },
     )
   }

@@ -5,7 +5,6 @@
  * private key file that others can read.
  */
 import {
-  createHash,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
@@ -22,6 +21,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { join } from 'node:path'
+import { sha256HexSync } from '../../runtime/index.js'
 import { KEY_DIR, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE } from './constants.js'
 import { AuditStoreError } from './errors.js'
 
@@ -44,7 +44,7 @@ export function auditKeyPaths(keysDir: string): { privateKey: string; publicKey:
 /** The first 16 hex digits of SHA-256 over the public key's SPKI DER. */
 export function auditKeyIdOf(publicKey: KeyObject): string {
   const der = publicKey.export({ type: 'spki', format: 'der' })
-  return createHash('sha256').update(der).digest('hex').slice(0, 16)
+  return sha256HexSync(der).slice(0, 16)
 }
 
 /**

@@ -3,6 +3,7 @@
  * `audit_migrations`, under the chain lock: two processes starting at once apply each one
  * once. Applied migrations are skipped, so running it again changes nothing.
  */
+import { failureReason } from '../../core/index.js'
 import { CHAIN_LOCK, WRITER_ROLE } from './constants.js'
 import type { AuditDatabase } from './database.js'
 import { AuditStoreError } from './errors.js'
@@ -30,7 +31,7 @@ function failure(db: AuditDatabase, what: string, e: unknown): AuditStoreError {
       : ''
   return new AuditStoreError(
     'AUDIT_MIGRATION_FAILED',
-    `${what} on ${db.location} failed: ${(e as Error).message}${hint}`,
+    `${what} on ${db.location} failed: ${failureReason(e)}${hint}`,
     { cause: e },
   )
 }

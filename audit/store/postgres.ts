@@ -1,5 +1,6 @@
 /** The PostgreSQL back-end: a small `pg` pool. */
 import pg from 'pg'
+import { failureReason } from '../../core/index.js'
 import { redactDatabaseUrl, checkDatabaseUrl } from './settings.js'
 import type { AuditDatabase, AuditSql } from './database.js'
 import { AuditStoreError } from './errors.js'
@@ -38,7 +39,7 @@ export async function openPostgres(
     await pool.end().catch(() => undefined)
     throw new AuditStoreError(
       'AUDIT_DATABASE_UNREACHABLE',
-      `cannot reach the audit database ${location}: ${(e as Error).message}`,
+      `cannot reach the audit database ${location}: ${failureReason(e)}`,
       { cause: e },
     )
   }

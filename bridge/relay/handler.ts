@@ -14,12 +14,11 @@ import {
   encodeRequest,
   encodeResponse,
   errorResponse,
+  failureReason,
+  fallbackContextOf,
   GatewayError,
   hasExpired,
   isInboxOf,
-  isRequestId,
-  isSubjectToken,
-  newRequestId,
   parseCleanResponse,
   subjects,
   type ErrorCode,
@@ -29,7 +28,6 @@ import {
   type ResponseStage,
   type WireMessage,
   type BusMessage,
-  failureReason,
 } from '../../core/index.js'
 
 export interface LinkMessage {
@@ -85,8 +83,6 @@ export interface RelayHandler {
   busUnavailable(request: RequestEnvelope, reason: string): WireMessage
 }
 
-const reasonOf = failureReason
-
 export function createRelay(options: RelayOptions): RelayHandler {
   return {
     linkRequest(msg, now) {
@@ -100,8 +96,8 @@ export function createRelay(options: RelayOptions): RelayHandler {
       try {
         request = decodeRequest(msg.headers, msg.data)
       } catch (e) {
-        const error = new GatewayError('ENVELOPE_INVALID', { reason: reasonOf(e) })
-        const context = fallbackContext(msg.headers, now)
+        const error = new GatewayError('ENVELOPE_INVALID', { reason: failureReason(e) })
+        const context = fallbackContextOf(msg.headers, now)
         return {
           kind: 'answer',
           replyTo: msg.reply,
@@ -142,7 +138,7 @@ export function createRelay(options: RelayOptions): RelayHandler {
       try {
         env = decodeResponse(msg.headers, msg.data)
       } catch (e) {
-        return { kind: 'drop', reason: `from ${from.stage}: ${reasonOf(e)}` }
+        return { kind: 'drop', reason: `from ${from.stage}: ${failureReason(e)}` }
       }
       const { request } = env
       if (!request.replyTo)
@@ -174,28 +170,5 @@ export function createRelay(options: RelayOptions): RelayHandler {
     busUnavailable(request, reason) {
       return encodeResponse(errorResponse(request, new GatewayError('BUS_UNAVAILABLE', { reason })))
     },
-  }
-}
-
-/**
- * A context for answering a request that could not be decoded: whatever of it is readable
- * and safe, placeholders for the rest. The edge matches the answer by its inbox, not by
- * these fields.
- */
-function fallbackContext(h: MsgHdrs | undefined, now: number): RequestContext {
-  const read = (key: string) => {
-    const v = h?.values(key)
-    return v && v.length === 1 ? v[0] : undefined
-  }
-  const id = read('Portcullis-Request-Id')
-  const host = read('Portcullis-Host')
-  return {
-    requestId: id && isRequestId(id) ? id : newRequestId(),
-    deadline: now + 1,
-    method: 'GET',
-    host: host && isSubjectToken(host) ? host : 'unknown',
-    port: 443,
-    path: '/',
-    query: '',
   }
 }

@@ -5,10 +5,9 @@
  * consumer.
  */
 import type { Msg } from '@nats-io/nats-core'
-import { subjects, type RequestContext } from '../../core/index.js'
+import { asGatewayError, GatewayError, subjects, type RequestContext } from '../../core/index.js'
 import type { AuditRecord } from '../../bus/audit.js'
 import type { LoadedConfig } from '../../config/index.js'
-import { asGatewayError } from '../../bus/stage.js'
 import { runStage, type Send, type StageResult } from '../../bus/runner.js'
 import type { Logger, Running } from '../../runtime/index.js'
 import {
@@ -166,7 +165,9 @@ export async function startRelay(
       deadLetter: {
         reads: 'response',
         to: (request) => {
-          if (!request.replyTo) throw new Error('no reply stamp')
+          if (!request.replyTo) {
+            throw new GatewayError('ENVELOPE_INVALID', { reason: 'no reply stamp' })
+          }
           return { bus: 'link', subject: request.replyTo }
         },
         audit: { step: 'response', stage: COMPONENT },

@@ -17,7 +17,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../../config/index.js'
-import { AUDIT_VERDICTS, type AuditVerdict } from '../../core/index.js'
+import { AUDIT_VERDICTS, SetupError, type AuditVerdict } from '../../core/index.js'
 import {
   AuditStoreError,
   EMBEDDED_SOCKET,
@@ -62,7 +62,13 @@ const FLAGS: Record<string, Record<string, boolean>> = {
   migrate: { config: true },
 }
 
-class UsageError extends Error {}
+/** Bad arguments (ARGUMENT_INVALID): the usage is printed, exit 2. */
+class UsageError extends SetupError {
+  constructor(message: string) {
+    super('ARGUMENT_INVALID', message)
+    this.name = 'UsageError'
+  }
+}
 
 function parseFlags(sub: string, args: string[]): Map<string, string | true> {
   const allowed = FLAGS[sub]!

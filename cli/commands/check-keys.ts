@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs'
 import { decode, type User } from '@nats-io/jwt'
 import { auditKeyPaths, readAuditSigningKey } from '../../audit/store/index.js'
-import { parseUserCreds } from '../../core/index.js'
+import { parseUserCreds, SetupError } from '../../core/index.js'
 import {
   accountSeedPath,
   credsPath,
@@ -70,7 +70,8 @@ function credsExpiry(dir: string, identity: string, server: Topology['servers'][
   try {
     exp = decode<User>(jwt).exp
   } catch {
-    throw new Error(`credentials ${credsPath(dir, server, identity)} hold no readable user JWT`)
+    const file = credsPath(dir, server, identity)
+    throw new SetupError('KEY_INVALID', `credentials ${file} hold no readable user JWT`, { file })
   }
   return exp
 }

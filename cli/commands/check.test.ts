@@ -147,12 +147,12 @@ describe('portcullis check refuses', () => {
     const file = configFile({ edge: { deadlineMs: 5 } })
     const r = await run('--config', file)
     expect(r.code).toBe(1)
-    expect(r.err).toMatch(/^portcullis check: config edge\.deadlineMs: /)
+    expect(r.err).toMatch(/^portcullis check: CONFIG_INVALID: config edge\.deadlineMs: .* \(fix /)
     const json = await run('--config', file, '--json')
     expect(json.code).toBe(1)
     expect(JSON.parse(json.out)).toMatchObject({
       valid: false,
-      errors: [{ key: 'edge.deadlineMs' }],
+      errors: [{ code: 'CONFIG_INVALID', key: 'edge.deadlineMs', action: expect.any(String) }],
       hosts: [],
     })
   })
@@ -175,7 +175,7 @@ describe('portcullis check refuses', () => {
     expect(() => loadConfig(file)).not.toThrow()
     const r = await checkReport(file)
     expect(r.valid).toBe(false)
-    expect(r.errors[0]!.key).toBe('upstreams.demo.openapi')
+    expect(r.errors[0]).toMatchObject({ code: 'POLICY_INVALID', key: 'upstreams.demo.openapi' })
     expect(r.errors[0]!.message).toContain('x-portcullis-paranoia needs x-portcullis-scan')
   })
 
@@ -184,6 +184,8 @@ describe('portcullis check refuses', () => {
       configFile({ validation: { scan: { crsDirectory: join(dir, 'no-crs') } } }),
     )
     expect(r.errors.map((e) => e.key)).toEqual(['validation.scan.crsDirectory'])
+    expect(r.errors[0]!.code).toBe('RULES_MISSING')
+    expect(r.errors[0]!.message).toMatch(/^config validation\.scan\.crsDirectory: \//)
   })
 
   it('bad arguments with exit 2', async () => {
@@ -218,13 +220,13 @@ describe('portcullis check on the key folder', () => {
     const later = await checkReport(file, now + ttl * 1000 + 60_000)
     expect(later.valid).toBe(false)
     expect(later.errors.length).toBe(creds.length)
-    expect(later.errors[0]).toMatchObject({ key: 'paths.keys' })
+    expect(later.errors[0]).toMatchObject({ code: 'KEY_INVALID', key: 'paths.keys' })
     expect(later.errors[0]!.message).toMatch(/^config paths\.keys: bus credentials .* expired/)
 
     writeFileSync(jwkPath(config.paths.keys, 'access'), '{"kid":"k","kty":"OKP"}', { mode: 0o600 })
     const corrupt = await run('--config', file)
     expect(corrupt.code).toBe(1)
-    expect(corrupt.err).toContain('config paths.keys: signing key access')
+    expect(corrupt.err).toContain('KEY_INVALID: config paths.keys: signing key access')
     expect(corrupt.out).toMatch(/invalid: signing key access/)
   }, 30_000)
 })

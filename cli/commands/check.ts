@@ -7,10 +7,9 @@
  */
 import { resolve } from 'node:path'
 import { ConfigError, edgePolicyOf, loadConfig, type LoadedConfig } from '../../config/index.js'
-import { readEdgePolicy } from '../../core/index.js'
+import { readEdgePolicy, SetupError, type SetupErrorCode } from '../../core/index.js'
 import { describeTopology, type Topology } from '../../topology/index.js'
 import { compileRequestHost, compileUserDataFor } from '../../validators/lib/index.js'
-import { CRS_DIRECTORY_KEY, CrsMissingError } from '../../validators/lib/request/crs/load.js'
 import { configFile } from '../args.js'
 import { KEY_FILE_KINDS, keyInventory, type KeyItem } from './check-keys.js'
 import {
@@ -40,13 +39,37 @@ export interface CheckReport {
   hosts: HostEnforcement[]
   keys: { folder: string; items: KeyItem[] } | null
   warnings: string[]
-  /** Each names the config key (`upstreams.shop.openapi`, `paths.keys`). */
-  errors: Array<{ key: string; message: string }>
+  /** Each with its stable code, the config key (`upstreams.shop.openapi`, `paths.keys`), and what to do. */
+  errors: CheckError[]
 }
 
-function errorOf(e: unknown): { key: string; message: string } {
-  if (e instanceof ConfigError) return { key: e.key, message: e.message }
-  throw e
+export interface CheckError {
+  code: SetupErrorCode
+  key: string
+  message: string
+  action: string
+  /** The file at fault, when one is. */
+  file?: string
+}
+
+function errorOf(e: unknown): CheckError {
+  if (!(e instanceof SetupError)) throw e
+  const { code, message, action, file } = e
+  return { code, key: e.key ?? '', message, action, ...(file === undefined ? {} : { file }) }
+}
+
+/** `e` as a problem of `key`, keeping a setup error's code, file and action. */
+function underKey(key: string, e: unknown, fallback: SetupErrorCode): ConfigError {
+  const setup = e instanceof SetupError ? e : undefined
+  const message = (e as Error).message
+  // A failure that names its own key (`validation.scan.crsDirectory: ...`) is reported under it.
+  const own = setup?.key && message.startsWith(`${setup.key}: `) ? setup.key : undefined
+  return new ConfigError(setup?.key || key, own ? message.slice(own.length + 2) : message, {
+    code: setup?.code ?? fallback,
+    ...(setup?.file === undefined ? {} : { file: setup.file }),
+    ...(setup ? { action: setup.action } : {}),
+    cause: e,
+  })
 }
 
 /**
@@ -59,7 +82,11 @@ function compileAsAtStart(config: LoadedConfig): { topology: Topology; hosts: Ho
   try {
     readEdgePolicy(JSON.parse(JSON.stringify(edgePolicyOf(config))))
   } catch (e) {
-    throw new ConfigError('upstreams', `the edge would refuse its policy: ${(e as Error).message}`)
+    const message = `the edge would refuse its policy: ${(e as Error).message}`
+    throw new ConfigError('upstreams', message, {
+      code: e instanceof SetupError ? e.code : 'CONFIG_INVALID',
+      cause: e,
+    })
   }
   const defaults = enforcementDefaults(config)
   const hosts = Object.entries(config.openapi).map(([host, doc]) => {
@@ -68,10 +95,7 @@ function compileAsAtStart(config: LoadedConfig): { topology: Topology; hosts: Ho
       compileUserDataFor({ [host]: doc }, config.validation.response)
       return hostEnforcement(config, host, defaults)
     } catch (e) {
-      if (e instanceof CrsMissingError) {
-        throw new ConfigError(CRS_DIRECTORY_KEY, e.message.replace(`${CRS_DIRECTORY_KEY}: `, ''))
-      }
-      throw new ConfigError(`upstreams.${host}.openapi`, (e as Error).message)
+      throw underKey(`upstreams.${host}.openapi`, e, 'OPENAPI_INVALID')
     }
   })
   return { topology, hosts }
@@ -109,9 +133,12 @@ export async function checkReport(file: string, now: number = Date.now()): Promi
   for (const item of items) {
     if (item.state === 'invalid' || item.state === 'expired') {
       const why = item.state === 'expired' ? `${item.problem}; \`portcullis keys\` renews it` : ''
-      report.errors.push(
-        errorOf(new ConfigError('paths.keys', `${item.kind} ${item.name}: ${why || item.problem}`)),
-      )
+      const message = `${item.kind} ${item.name}: ${why || item.problem}`
+      const refused = new ConfigError('paths.keys', message, {
+        code: 'KEY_INVALID',
+        file: item.path,
+      })
+      report.errors.push(errorOf(refused))
     }
   }
   const missing = items.filter((i) => i.state === 'missing')
@@ -269,7 +296,9 @@ export async function check(
   if (json) io.out.write(`${JSON.stringify(report, null, 2)}\n`)
   else {
     io.out.write(renderCheckText(report))
-    for (const e of report.errors) io.err.write(`portcullis check: ${e.message}\n`)
+    for (const e of report.errors) {
+      io.err.write(`portcullis check: ${e.code}: ${e.message} (${e.action})\n`)
+    }
   }
   return report.valid ? 0 : 1
 }

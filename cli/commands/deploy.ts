@@ -24,6 +24,7 @@ import { createRequire } from 'node:module'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { loadConfig, type LoadedConfig } from '../../config/index.js'
+import { describeSetupError, SetupError } from '../../core/index.js'
 import { ACCESS, BEARER } from '../../token-services/shared/index.js'
 import { credsPath, edgeIdentity, readCreds } from '../../topology/index.js'
 import { configFile, flag } from '../args.js'
@@ -134,7 +135,8 @@ export function secretValueOf(config: LoadedConfig, name: string): string {
     [BEARER.keysBinding, 'bearer'],
   ]).get(name)
   if (!service) {
-    throw new Error(
+    throw new SetupError(
+      'ARGUMENT_INVALID',
       `no secret named ${name} (LINK_CREDS, ${ACCESS.keysBinding}, ${BEARER.keysBinding})`,
     )
   }
@@ -509,8 +511,11 @@ async function secretCommand(args: string[], io: Io): Promise<number> {
   try {
     value = secretValueOf(config, name)
   } catch (e) {
-    io.err.write(`portcullis deploy secret: ${(e as Error).message}\n`)
-    return 1
+    const setup = e instanceof SetupError ? e : undefined
+    io.err.write(
+      `portcullis deploy secret: ${setup ? describeSetupError(setup) : (e as Error).message}\n`,
+    )
+    return setup?.code === 'ARGUMENT_INVALID' ? 2 : 1
   }
   io.out.write(value)
   return 0

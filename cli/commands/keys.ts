@@ -22,6 +22,7 @@ import {
 import { configFile } from '../args.js'
 import { ensureJwkKeys } from '../jwk-keys.js'
 import { ensureAuditSigningKey } from '../../audit/store/index.js'
+import { failureReason } from '../../core/index.js'
 
 const USAGE = 'usage: portcullis keys [rotate <identity>] [--config file]\n'
 
@@ -94,7 +95,7 @@ export async function keys(args: string[]): Promise<number> {
     )
     return 0
   } catch (e) {
-    process.stderr.write(`portcullis keys: ${e instanceof Error ? e.message : String(e)}\n`)
+    process.stderr.write(`portcullis keys: ${failureReason(e)}\n`)
     return 1
   }
 }

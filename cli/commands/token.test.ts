@@ -55,7 +55,9 @@ describe('portcullis token', () => {
     const { code, out, err } = await run('--sub', 'alice')
     expect(code).toBe(1)
     expect(out).toBe('')
-    expect(err).toMatch(/no bearer signing key at .*bearer\.jwk \(run `portcullis keys`\)/)
+    expect(err).toMatch(
+      /KEY_MISSING: no bearer signing key at .*bearer\.jwk \(run `portcullis keys`/,
+    )
   })
 
   it('TOKEN-032 prints a bearer token signed with the bearer dev key, shaped as the bearer service mints it', async () => {

@@ -15,6 +15,7 @@ import {
 } from '../../token-services/shared/index.js'
 import { configFile, flag } from '../args.js'
 import { jwkPath, signingKeysSecretOf } from '../jwk-keys.js'
+import { describeSetupError, failureReason, SetupError } from '../../core/index.js'
 
 const USAGE = 'usage: portcullis token --sub <subject> [--roles a,b] [--ttl 1h] [--config file]\n'
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
@@ -91,8 +92,8 @@ export async function token(
       ttlSeconds: ttlSeconds ?? config.tokens.bearerTtlSeconds,
     })
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e)
-    io.err.write(`portcullis token: ${message}\n`)
+    const why = e instanceof SetupError ? describeSetupError(e) : failureReason(e)
+    io.err.write(`portcullis token: ${why}\n`)
     return tokenServiceErrorCode(e) === 'MINT_REQUEST_INVALID' ? 2 : 1
   }
   if (ttlSeconds && ttlSeconds > BEARER.maxTtlSeconds) {

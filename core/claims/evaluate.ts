@@ -7,6 +7,7 @@
  * the answer is true only when the expression is true. Total: every input gives a boolean.
  */
 import type { ClaimsExpression, ClaimsNode, CompareOperator, Quantifier } from './ast.js'
+import { isObject } from '../util/index.js'
 import { CLAIMS_LIMITS } from './limits.js'
 import { runPattern } from './pattern/index.js'
 
@@ -23,9 +24,6 @@ type Scalar = string | number | boolean
 /** Strings, booleans and finite numbers; NaN and the infinities never come from JSON. */
 const isScalar = (v: unknown): v is Scalar =>
   typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 const present = (v: unknown): unknown => (v === null || v === undefined ? MISSING : v)
 
@@ -56,7 +54,7 @@ function lookup(claims: Record<string, unknown> | undefined, segments: readonly 
   let current: unknown = claims ?? MISSING
   for (const segment of segments) {
     if (current === MISSING) return MISSING
-    if (!isRecord(current)) return WRONG
+    if (!isObject(current)) return WRONG
     current = Object.hasOwn(current, segment) ? present(current[segment]) : MISSING
   }
   return current
@@ -195,7 +193,7 @@ function test(node: ClaimsNode, claims: Record<string, unknown> | undefined): Tr
  */
 export function judgeClaims(expression: ClaimsExpression, claims: unknown): Truth {
   try {
-    return test(expression.root, isRecord(claims) ? claims : undefined)
+    return test(expression.root, isObject(claims) ? claims : undefined)
   } catch {
     return undefined
   }

@@ -3,19 +3,9 @@
  * (`roles.orders || roles.admin`, `level > 5 && !guest`, `any(groups) == 'ops'`).
  * Parsed into a tree and interpreted; nothing is ever evaluated as code. See README.md.
  */
-import type { ClaimsExpression } from './ast.js'
-import { evaluateClaims, judgeClaims, type Truth } from './evaluate.js'
-import { parseClaims } from './parser.js'
-
 export type { ClaimsExpression, ClaimsNode, CompareOperator, Quantifier } from './ast.js'
 export { CLAIMS_ERROR_CODES, ClaimsSyntaxError, type ClaimsErrorCode } from './errors.js'
 export { CLAIMS_LIMITS } from './limits.js'
-export { evaluateClaims, judgeClaims, parseClaims, type Truth }
-
-export type ClaimsPredicate = (claims: unknown) => boolean
-
-/** Parses once (throws ClaimsSyntaxError), then answers per actor without throwing. */
-export function compileClaims(source: string): ClaimsPredicate {
-  const expression: ClaimsExpression = parseClaims(source)
-  return (claims) => evaluateClaims(expression, claims)
-}
+export { evaluateClaims, judgeClaims, type Truth } from './evaluate.js'
+export { parseClaims } from './parser.js'
+export { compileClaims, type ClaimsPredicate } from './compile.js'

@@ -59,6 +59,14 @@ export const SETUP_ERROR_TABLE = {
     title: 'A bus did not become ready in time',
     action: 'check the named nats-server is running and reachable',
   },
+  PORT_IN_USE: {
+    title: 'A port the gateway listens on is taken',
+    action: 'stop what listens on it (`portcullis status` shows a running stack) or change its key',
+  },
+  PROCESS_START_FAILED: {
+    title: 'A process of the stack did not start',
+    action: 'read its start-failed line above: it names the code and what to do',
+  },
   ENV_INVALID: {
     title: 'An environment variable or binding is missing or invalid',
     action: 'set the named variable (docs/deploy.md lists each one)',

@@ -3,6 +3,7 @@
  * route table. Compiled on-prem from the one config file and handed to the worker as a
  * binding; the worker checks its shape once per isolate and refuses to serve without it.
  */
+import { SetupError } from '../errors/index.js'
 import { DEPLOYMENT_MODES, type DeploymentMode } from './ports.js'
 import type { RouteTable } from './routes.js'
 import { readTokenEndpointRateLimit, type RateLimitRule } from './rate-limit.js'
@@ -61,7 +62,7 @@ export interface EdgePolicy {
 }
 
 function fail(what: string): never {
-  throw new TypeError(`edge policy: ${what}`)
+  throw new SetupError('CONFIG_INVALID', `edge policy: ${what}`)
 }
 
 function positiveInt(value: unknown, what: string): number {

@@ -117,7 +117,7 @@ describe('unknown extensions', () => {
     d.paths['/orders'].post['x-portcullis-scna'] = ['sql']
     const e = refused(d)
     expect(e.pointer).toBe('/paths/~1orders/post/x-portcullis-scna')
-    expect(e.code).toBe('INTERNAL_ERROR')
+    expect(e.code).toBe('POLICY_INVALID')
     expect(e.message).toContain('/paths/~1orders/post/x-portcullis-scna')
     expect(e.message).toContain('POST /orders')
     expect(e.message).toContain('is not an extension Portcullis knows')

@@ -15,7 +15,7 @@
  * Pure and plain (no ajv): it runs in Node and in workerd alike.
  */
 import { parseClaims } from '../claims/index.js'
-import { GatewayError } from '../errors/index.js'
+import { SetupError } from '../errors/index.js'
 import { readRateLimit } from './rate-limit.js'
 import { UNDECLARED_FIELDS_POLICIES } from './response-validation.js'
 import { LIST, MAP, ONE, isSchemaObject } from './schema-keywords.js'
@@ -26,6 +26,7 @@ import {
   type OpenApiChild as Child,
   type OpenApiKind as Kind,
 } from './openapi-structure.js'
+import { isObject } from '../util/index.js'
 
 export const EXTENSIONS = {
   ports: 'x-portcullis-ports',
@@ -76,10 +77,6 @@ const JSON_LIMIT_KEYS: ReadonlyArray<keyof JsonLimits> = [
   'maxArrayLength',
   'maxObjectKeys',
 ]
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 function nonEmptyNames(value: unknown, what: string): string | undefined {
   if (
@@ -137,7 +134,7 @@ export const EXTENSION_TABLE: { readonly [K in ExtensionKey]: ExtensionSpec } = 
         readRateLimit(v, '')
         return undefined
       } catch (e) {
-        const reason = e instanceof GatewayError ? (e.reason ?? '') : String(e)
+        const reason = e instanceof SetupError ? e.message : String(e)
         return `is not a rate limit: ${reason.replace(/^.*?x-portcullis-rate-limit: /, '')}`
       }
     },
@@ -170,7 +167,7 @@ export const EXTENSION_TABLE: { readonly [K in ExtensionKey]: ExtensionSpec } = 
     readers: ['request validator'],
     shape: '{ maxDepth?, maxStringLength?, maxArrayLength?, maxObjectKeys? } (counts)',
     check: (v) => {
-      if (!isRecord(v)) return 'must be an object'
+      if (!isObject(v)) return 'must be an object'
       for (const [key, n] of Object.entries(v)) {
         if (!(JSON_LIMIT_KEYS as readonly string[]).includes(key))
           return `has an unknown key ${key}`
@@ -235,16 +232,17 @@ export interface ExtensionProblem {
   problem: string
 }
 
-/** A document refused at start; `pointer` names the key. */
-export class ExtensionError extends GatewayError {
+/** A document refused at start (POLICY_INVALID); `pointer` names the key. */
+export class ExtensionError extends SetupError {
   readonly pointer: string
   readonly problems: readonly ExtensionProblem[]
   constructor(host: string, problems: readonly ExtensionProblem[]) {
     const first = problems[0]!
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''
-    super('INTERNAL_ERROR', {
-      reason: `openapi ${host}${first.operation ? ` ${first.operation}` : ''}: ${first.key} ${first.problem} at ${first.pointer}${more}`,
-    })
+    super(
+      'POLICY_INVALID',
+      `openapi ${host}${first.operation ? ` ${first.operation}` : ''}: ${first.key} ${first.problem} at ${first.pointer}${more}`,
+    )
     this.name = 'ExtensionError'
     this.pointer = first.pointer
     this.problems = problems
@@ -286,7 +284,7 @@ export function extensionProblems(doc: unknown): ExtensionProblem[] {
   }
 
   const visit = (node: unknown, kind: Kind, pointer: string, depth: number, op?: string) => {
-    if (!isRecord(node) || problems.length >= MAX_PROBLEMS) return
+    if (!isObject(node) || problems.length >= MAX_PROBLEMS) return
     if (depth > MAX_NESTING) {
       report({ pointer, key: '(document)', problem: `is nested deeper than ${MAX_NESTING}` })
       return
@@ -323,7 +321,7 @@ export function extensionProblems(doc: unknown): ExtensionProblem[] {
       value.forEach((v, i) => visit(v, child.list, `${at}/${i}`, depth + 1, op))
       return
     }
-    if (!isRecord(value)) return
+    if (!isObject(value)) return
     // A map's keys are names (a component may be called `x-anything`), never extensions.
     for (const [name, v] of Object.entries(value)) {
       visit(v, child.map, `${at}/${escapePointer(name)}`, depth + 1, op)

@@ -11,8 +11,9 @@
  * non-empty string or an integer). A route with a quota is refused to a caller without a
  * token; a token without the claim, or with one of another type, is refused too.
  */
-import { GatewayError } from '../errors/index.js'
+import { SetupError } from '../errors/index.js'
 import { EXTENSIONS } from './extensions.js'
+import { isObject } from '../util/index.js'
 
 export const RATE_LIMIT_PERIODS = [10, 60] as const
 export type RateLimitPeriod = (typeof RATE_LIMIT_PERIODS)[number]
@@ -58,14 +59,8 @@ const CLAIM_SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype'])
 const MAX_CLAIM_DEPTH = 8
 
-function bad(where: string, what: string): GatewayError {
-  return new GatewayError('INTERNAL_ERROR', {
-    reason: `openapi: ${where}: ${EXTENSIONS.rateLimit}: ${what}`,
-  })
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
+function bad(where: string, what: string): SetupError {
+  return new SetupError('POLICY_INVALID', `openapi: ${where}: ${EXTENSIONS.rateLimit}: ${what}`)
 }
 
 function count(value: unknown, max: number): value is number {
@@ -74,7 +69,7 @@ function count(value: unknown, max: number): value is number {
 
 /** Reads the extension's value; throws naming the operation (`where`) on anything else. */
 export function readRateLimit(value: unknown, where: string): RouteRateLimit {
-  if (!isRecord(value)) throw bad(where, 'must be an object { limit, period, quota? }')
+  if (!isObject(value)) throw bad(where, 'must be an object { limit, period, quota? }')
   const extra = Object.keys(value).filter((k) => !['limit', 'period', 'quota'].includes(k))
   if (extra.length > 0) throw bad(where, `unknown field ${extra[0]}`)
   if (!count(value.limit, MAX_RATE_LIMIT)) {
@@ -86,7 +81,7 @@ export function readRateLimit(value: unknown, where: string): RouteRateLimit {
   const out: RouteRateLimit = { limit: value.limit, period: value.period as RateLimitPeriod }
   if (value.quota !== undefined) {
     const q = value.quota
-    if (!isRecord(q)) throw bad(where, 'quota must be an object { limit, period }')
+    if (!isObject(q)) throw bad(where, 'quota must be an object { limit, period }')
     const extraQ = Object.keys(q).filter((k) => !['limit', 'period', 'key'].includes(k))
     if (extraQ.length > 0) throw bad(where, `unknown field quota.${extraQ[0]}`)
     if (!count(q.limit, Number.MAX_SAFE_INTEGER)) {
@@ -115,18 +110,21 @@ function readQuotaKey(value: unknown, where: string): QuotaKey {
 }
 
 /**
- * The edge policy's `tokenEndpointRateLimit`, or the default when absent. Throws a TypeError
- * naming the field, as the rest of the edge policy's reader does.
+ * The edge policy's `tokenEndpointRateLimit`, or the default when absent. Throws naming the
+ * field (CONFIG_INVALID), as the rest of the edge policy's reader does.
  */
 export function readTokenEndpointRateLimit(value: unknown): RateLimitRule {
   if (value === undefined) return TOKEN_ENDPOINT_RATE_LIMIT_DEFAULT
-  const what =
-    'edge policy: tokenEndpointRateLimit must be { limit: 1 to 100000, period: 10 or 60 }'
-  if (!isRecord(value) || Object.keys(value).some((k) => k !== 'limit' && k !== 'period')) {
-    throw new TypeError(what)
+  const refused = new SetupError(
+    'CONFIG_INVALID',
+    'edge policy: tokenEndpointRateLimit must be { limit: 1 to 100000, period: 10 or 60 }',
+    { key: 'edge.tokenEndpointRateLimit' },
+  )
+  if (!isObject(value) || Object.keys(value).some((k) => k !== 'limit' && k !== 'period')) {
+    throw refused
   }
-  if (!count(value.limit, MAX_RATE_LIMIT)) throw new TypeError(what)
-  if (!RATE_LIMIT_PERIODS.includes(value.period as RateLimitPeriod)) throw new TypeError(what)
+  if (!count(value.limit, MAX_RATE_LIMIT)) throw refused
+  if (!RATE_LIMIT_PERIODS.includes(value.period as RateLimitPeriod)) throw refused
   return { limit: value.limit, period: value.period as RateLimitPeriod }
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { SetupError } from '../errors/index.js'
 import { compileRoutes, matchRoute, type OpenApiDocument } from './routes.js'
 import { isPortOpen } from './ports.js'
 import { rateLimitTiers } from './rate-limit.js'
@@ -85,6 +86,24 @@ describe('route table', () => {
         paths: { '/a': { get: { 'x-portcullis-ports': ['443'] } } },
       }),
     ).toThrow(/list of ports/)
+  })
+
+  it('names a bad document shape OPENAPI_INVALID and a bad extension POLICY_INVALID', () => {
+    const codeOf = (doc: OpenApiDocument) => {
+      try {
+        compileRoutes('x', doc)
+      } catch (e) {
+        return e instanceof SetupError ? e.code : e
+      }
+      return 'compiled'
+    }
+    expect(codeOf({ openapi: '3.1.0', paths: { nope: { get: {} } } })).toBe('OPENAPI_INVALID')
+    const ports = { openapi: '3.1.0', paths: { '/a': { get: { 'x-portcullis-ports': [0] } } } }
+    expect(codeOf(ports)).toBe('POLICY_INVALID')
+    const rate = { openapi: '3.1.0', paths: { '/a': { get: { 'x-portcullis-rate-limit': 5 } } } }
+    expect(codeOf(rate)).toBe('POLICY_INVALID')
+    const claims = { openapi: '3.1.0', paths: { '/a': { get: { 'x-required-claims': '' } } } }
+    expect(codeOf(claims)).toBe('POLICY_INVALID')
   })
 })
 

@@ -4,7 +4,7 @@
  * its own from the same document.
  */
 import { ClaimsSyntaxError, parseClaims } from '../claims/index.js'
-import { GatewayError } from '../errors/index.js'
+import { GatewayError, SetupError } from '../errors/index.js'
 import { METHODS, type Method } from '../envelope/index.js'
 import { checkExtensions, EXTENSIONS } from './extensions.js'
 import { declaredMediaTypeProblem } from './media-type.js'
@@ -60,8 +60,14 @@ export interface OpenApiDocument {
 const PARAM = /^\{([A-Za-z0-9_.-]+)\}$/
 const OPERATION_ID = /^[A-Za-z0-9_.:-]{1,128}$/
 
-function bad(reason: string): GatewayError {
-  return new GatewayError('INTERNAL_ERROR', { reason: `openapi: ${reason}` })
+/** A document the route table cannot be read from: its shape (OPENAPI_INVALID). */
+function bad(reason: string): SetupError {
+  return new SetupError('OPENAPI_INVALID', `openapi: ${reason}`)
+}
+
+/** An x-portcullis extension (or x-required-claims) of one operation that cannot be read. */
+function badPolicy(reason: string): SetupError {
+  return new SetupError('POLICY_INVALID', `openapi: ${reason}`)
 }
 
 function parseTemplate(template: string): Segment[] {
@@ -85,7 +91,7 @@ function portsOf(op: OpenApiOperation, where: string): number[] {
     value.length === 0 ||
     !value.every((p) => Number.isInteger(p) && p > 0 && p < 65536)
   ) {
-    throw bad(`${where}: ${EXTENSIONS.ports} must be a list of ports`)
+    throw badPolicy(`${where}: ${EXTENSIONS.ports} must be a list of ports`)
   }
   return value as number[]
 }
@@ -94,12 +100,12 @@ function requiredClaimsOf(op: OpenApiOperation, where: string): string | undefin
   const value = op[EXTENSIONS.requiredClaims]
   if (value === undefined) return undefined
   if (typeof value !== 'string')
-    throw bad(`${where}: ${EXTENSIONS.requiredClaims} must be a string`)
+    throw badPolicy(`${where}: ${EXTENSIONS.requiredClaims} must be a string`)
   try {
     parseClaims(value)
   } catch (err) {
     if (err instanceof ClaimsSyntaxError) {
-      throw bad(`${where}: ${EXTENSIONS.requiredClaims}: ${err.code}: ${err.message}`)
+      throw badPolicy(`${where}: ${EXTENSIONS.requiredClaims}: ${err.code}: ${err.message}`)
     }
     throw err
   }
@@ -143,7 +149,7 @@ export function compileRoutes(host: string, doc: OpenApiDocument): RouteTable {
       const max = op[EXTENSIONS.maxBodyBytes]
       if (max !== undefined) {
         if (!Number.isInteger(max) || (max as number) < 0) {
-          throw bad(`${where}: ${EXTENSIONS.maxBodyBytes} must be a byte count`)
+          throw badPolicy(`${where}: ${EXTENSIONS.maxBodyBytes} must be a byte count`)
         }
         route.maxBodyBytes = max as number
       }

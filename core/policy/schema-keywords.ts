@@ -3,6 +3,7 @@
  * converts, the engine limits look through, and the extension check (extensions.ts) visits.
  * One table for all three, here because core's walk runs in workerd too.
  */
+import { isObject } from '../util/index.js'
 
 /** Keywords whose value is one schema. */
 export const ONE = new Set([
@@ -32,9 +33,7 @@ export const MAP = new Set([
 
 export type SchemaObject = Record<string, unknown>
 
-export function isSchemaObject(v: unknown): v is SchemaObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
+export const isSchemaObject: (v: unknown) => v is SchemaObject = isObject
 
 /** The schema objects directly under `schema`, in place (a `$ref` is not followed). */
 export function* childSchemas(schema: SchemaObject): Generator<SchemaObject> {

@@ -6,6 +6,9 @@
  * another host is refused `TOKEN_AUDIENCE_INVALID`.
  */
 
+/** The audience of bearer tokens (and of the token exchange's `audience` parameter). */
+export const GATEWAY_AUDIENCE = 'portcullis'
+
 /** Every access token's audience starts with this; the upstream's host name follows. */
 export const ACCESS_AUDIENCE_PREFIX = 'portcullis:'
 

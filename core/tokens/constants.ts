@@ -26,6 +26,18 @@ export const EXTERNAL_ALGORITHMS = [
 ] as const
 export type TokenAlgorithm = (typeof EXTERNAL_ALGORITHMS)[number]
 
+/**
+ * Claims the token services stamp on every token they mint: a caller's own claims never set
+ * them, and a verified token's extra facts about its caller are the claims beside them.
+ */
+export const RESERVED_CLAIMS = ['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti', 'idp'] as const
+
+/**
+ * A bearer token's reserved claims: the stamped ones and `roles`, which has a field of its
+ * own (and an identity provider's mapping fills it through the role map, never by name).
+ */
+export const BEARER_RESERVED_CLAIMS = [...RESERVED_CLAIMS, 'roles'] as const
+
 /** The claims every kind requires, whatever its config adds. */
 export const ALWAYS_REQUIRED_CLAIMS = ['iss', 'aud', 'exp', 'iat', 'sub'] as const
 

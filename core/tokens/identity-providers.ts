@@ -5,9 +5,15 @@
  * config, the edge policy and the edge's verifier all read providers through
  * `readIdentityProviders`, which throws a `TypeError` naming the provider and field.
  */
-import { ISSUERS, ROLE_NAME_PATTERN, type TokenAlgorithm } from './constants.js'
+import {
+  BEARER_RESERVED_CLAIMS,
+  ISSUERS,
+  ROLE_NAME_PATTERN,
+  type TokenAlgorithm,
+} from './constants.js'
 import { defineTokenKind, type TokenKindConfig } from './kinds.js'
 import { TokenError } from './errors.js'
+import { isObject } from '../util/index.js'
 
 export interface IdentityProviderConfig {
   /** Compared exactly with the token's `iss`. */
@@ -75,16 +81,12 @@ const PROVIDER_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
 const RESERVED_PROVIDER_NAMES = new Set(['bearer', 'access'])
 const PATH_SEGMENT = /^[A-Za-z0-9_:-]{1,64}$/
 /** Claims the gateway stamps itself; a mapping can never set them. */
-const RESERVED_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'idp', 'roles'])
+const RESERVED_CLAIMS: ReadonlySet<string> = new Set(BEARER_RESERVED_CLAIMS)
 const INTERNAL_CLAIM = /^[A-Za-z][A-Za-z0-9_]{0,63}$/
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 
 function fail(name: string, what: string): never {
   throw new TypeError(`identity provider ${name}: ${what}`)
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function pathOf(name: string, field: string, value: unknown): string[] {
@@ -101,12 +103,12 @@ function pathOf(name: string, field: string, value: unknown): string[] {
 
 function rolesOf(name: string, value: unknown): IdentityProvider['roles'] {
   if (value === undefined) return undefined
-  if (!isRecord(value)) fail(name, 'roles must be { claim, map? }')
+  if (!isObject(value)) fail(name, 'roles must be { claim, map? }')
   const unknown = Object.keys(value).find((k) => k !== 'claim' && k !== 'map')
   if (unknown) fail(name, `roles.${unknown} is not a known field`)
   const path = pathOf(name, 'roles.claim', value.claim)
   if (value.map === undefined) return { path }
-  if (!isRecord(value.map)) fail(name, 'roles.map must map provider values to role names')
+  if (!isObject(value.map)) fail(name, 'roles.map must map provider values to role names')
   const map = new Map<string, string>()
   for (const [from, to] of Object.entries(value.map)) {
     if (typeof to !== 'string' || !ROLE_NAME_PATTERN.test(to)) {
@@ -119,7 +121,7 @@ function rolesOf(name: string, value: unknown): IdentityProvider['roles'] {
 
 function claimsOf(name: string, value: unknown): IdentityProvider['claims'] {
   if (value === undefined) return []
-  if (!isRecord(value)) fail(name, 'claims must map internal claim names to claim paths')
+  if (!isObject(value)) fail(name, 'claims must map internal claim names to claim paths')
   const entries = Object.entries(value)
   if (entries.length > IDENTITY_PROVIDER_LIMITS.maxMappedClaims) {
     fail(name, `claims maps at most ${IDENTITY_PROVIDER_LIMITS.maxMappedClaims} names`)
@@ -136,7 +138,7 @@ function readProvider(name: string, value: unknown, clockSkewSeconds: number): I
   if (!PROVIDER_NAME.test(name) || RESERVED_PROVIDER_NAMES.has(name)) {
     fail(name, 'the name must be lowercase letters, digits and dashes, and not bearer or access')
   }
-  if (!isRecord(value)) fail(name, 'must be an object')
+  if (!isObject(value)) fail(name, 'must be an object')
   const c = value as unknown as IdentityProviderConfig
   if (c.issuer === ISSUERS.access || c.issuer === ISSUERS.bearer) {
     fail(name, 'issuer must not be one of the gateway’s own issuers')
@@ -194,7 +196,7 @@ function externalKindConfig(c: IdentityProviderConfig, clockSkewSeconds: number)
 /** Checks providers received as untyped configuration (name -> provider). */
 export function readIdentityProviders(value: unknown, clockSkewSeconds = 30): IdentityProvider[] {
   if (value === undefined) return []
-  if (!isRecord(value)) throw new TypeError('identity providers: must map names to providers')
+  if (!isObject(value)) throw new TypeError('identity providers: must map names to providers')
   const entries = Object.entries(value)
   if (entries.length > IDENTITY_PROVIDER_LIMITS.maxProviders) {
     throw new TypeError(`identity providers: at most ${IDENTITY_PROVIDER_LIMITS.maxProviders}`)
@@ -225,7 +227,7 @@ export function externalKindOf(p: IdentityProvider, clockSkewSeconds: number): T
 function at(claims: Record<string, unknown>, path: readonly string[]): unknown {
   let node: unknown = claims
   for (const segment of path) {
-    if (!isRecord(node) || !Object.hasOwn(node, segment)) return undefined
+    if (!isObject(node) || !Object.hasOwn(node, segment)) return undefined
     node = node[segment]
   }
   return node
@@ -263,7 +265,7 @@ function copyable(value: unknown, depth = 0, budget = { values: 0 }): unknown {
     }
     return out
   }
-  if (!isRecord(value) || !isPlain(value)) return undefined
+  if (!isObject(value) || !isPlain(value)) return undefined
   const keys = Object.keys(value)
   if (keys.length > L.maxObjectKeys) return undefined
   const out: Record<string, unknown> = {}

@@ -1,16 +1,33 @@
 export {
+  BEARER_RESERVED_CLAIMS,
   EXTERNAL_ALGORITHMS,
   INTERNAL_ALGORITHMS,
   ISSUERS,
   KEYSET_DEFAULTS,
   KIND_DEFAULTS,
+  RESERVED_CLAIMS,
   ROLE_NAME_PATTERN,
   TOKEN_KIND_NAMES,
   type TokenAlgorithm,
   type TokenKindName,
 } from './constants.js'
 export { isTokenError, TokenError, type TokenErrorCode } from './errors.js'
-export { ACCESS_AUDIENCE_PREFIX, accessAudienceOf } from './audience.js'
+export { ACCESS_AUDIENCE_PREFIX, accessAudienceOf, GATEWAY_AUDIENCE } from './audience.js'
+export {
+  JTI_PATTERN,
+  readTokenServiceError,
+  TOKEN_SERVICE_ERROR_CODES,
+  tokenServiceMessage,
+  type AccessMintRequest,
+  type AccessTokens,
+  type BearerMintRequest,
+  type BearerTokens,
+  type MintResult,
+  type PublicJwk,
+  type PublicJwks,
+  type TokenServiceErrorCode,
+  type TokenServices,
+} from './rpc.js'
 export {
   defineTokenKind,
   defineTokenKinds,

@@ -12,6 +12,7 @@ import {
   type TokenAlgorithm,
 } from './constants.js'
 import { parseStrictJson } from './json.js'
+import { isObject } from '../util/index.js'
 
 export interface JwksLimits {
   maxKeys: number
@@ -66,10 +67,6 @@ export function keyFitsAlgorithm(key: PublicKeyRecord, alg: string): alg is Toke
   if (!need || need.kty !== key.kty) return false
   if (need.crv !== undefined && need.crv !== key.crv) return false
   return key.alg === undefined || key.alg === alg
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function byteSize(value: unknown): number {

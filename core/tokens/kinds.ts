@@ -15,6 +15,7 @@ import {
   type TokenAlgorithm,
   type TokenKindName,
 } from './constants.js'
+import { failureReason } from '../errors/index.js'
 import { parseJwks, type JwksLimits } from './jwks.js'
 
 /** Where a kind's keys come from: a JWKS handed in, or a pinned URL fetched by the key set. */
@@ -103,7 +104,7 @@ function keysOf(source: KeySource, where: string, limits?: Partial<JwksLimits>):
     try {
       parseJwks(source.jwks, limits)
     } catch (e) {
-      fail(where, `keys.jwks refused: ${(e as Error).message}`)
+      fail(where, `keys.jwks refused: ${failureReason(e)}`)
     }
     return { jwks: source.jwks }
   }

@@ -9,6 +9,8 @@ import {
   REFUSED_HEADER_MEMBERS,
   type TokenAlgorithm,
 } from './constants.js'
+import { failureReason } from '../errors/index.js'
+import { isObject } from '../util/index.js'
 import { TokenError } from './errors.js'
 import { parseStrictJson } from './json.js'
 import { normalizeType, type TokenKind } from './kinds.js'
@@ -63,12 +65,10 @@ function decodeSegment(segment: string, what: string): Record<string, unknown> {
   try {
     value = parseStrictJson(text)
   } catch (e) {
-    throw new TokenError('TOKEN_MALFORMED', `${what} is not strict JSON (${(e as Error).message})`)
+    throw new TokenError('TOKEN_MALFORMED', `${what} is not strict JSON (${failureReason(e)})`)
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TokenError('TOKEN_MALFORMED', `${what} is not a JSON object`)
-  }
-  return value as Record<string, unknown>
+  if (!isObject(value)) throw new TokenError('TOKEN_MALFORMED', `${what} is not a JSON object`)
+  return value
 }
 
 /**

@@ -4,24 +4,32 @@
  * the pod's nats-server entry (`deploy/nats-server.sh`) to run the server on. On any error it
  * prints nothing on stdout, one line on stderr, and exits 1.
  */
-import { configFromArgs, createLogger } from '../../runtime/index.js'
+import { configFromArgs, createLogger, setupFailureFields } from '../../runtime/index.js'
 import {
   describeTopology,
   natsServersOf,
   readTrust,
   writeServerConfig,
 } from '../../topology/index.js'
+import { SetupError } from '../../core/index.js'
 
 const argv = process.argv.slice(2)
 const i = argv.indexOf('--server')
 const name = i >= 0 ? argv[i + 1] : undefined
 
 try {
-  if (!name) throw new Error('usage: nats-config.mjs --server <name> [--config file]')
+  if (!name) {
+    throw new SetupError(
+      'ARGUMENT_INVALID',
+      'usage: nats-config.mjs --server <name> [--config file]',
+    )
+  }
   const config = configFromArgs(argv)
   const topology = describeTopology(config)
   const server = natsServersOf(topology).find((s) => s.name === name)
-  if (!server) throw new Error(`no server ${name} in the ${topology.mode} topology`)
+  if (!server) {
+    throw new SetupError('ARGUMENT_INVALID', `no server ${name} in the ${topology.mode} topology`)
+  }
   const buses = topology.servers.filter((s) => server.buses.includes(s.name))
   const trust = readTrust(config.paths.keys, { servers: buses })
   const { confPath } = writeServerConfig(config, topology, server, trust)
@@ -29,7 +37,7 @@ try {
 } catch (e) {
   createLogger().error('start-failed', {
     component: `nats-${name ?? '?'}`,
-    reason: e instanceof Error ? e.message : String(e),
+    ...setupFailureFields(e),
   })
   process.exit(1)
 }

@@ -8,6 +8,7 @@ import type { NatsConnection } from '@nats-io/nats-core'
 import { connectAs } from '../../bus/index.js'
 import { configFromArgs, createLogger } from '../../runtime/index.js'
 import { ADMIN, describeTopology, provisionStreams } from '../../topology/index.js'
+import { failureReason } from '../../core/index.js'
 
 const TIMEOUT_MS = 60_000
 const log = createLogger()
@@ -36,7 +37,7 @@ try {
     streams: topology.streams.map((s) => `${s.server}/${s.name}`).join(','),
   })
 } catch (e) {
-  log.error('provision-failed', { reason: e instanceof Error ? e.message : String(e) })
+  log.error('provision-failed', { reason: failureReason(e) })
   process.exitCode = 1
 } finally {
   clearTimeout(timer)

@@ -1,7 +1,7 @@
 /**
  * A rolling restart of clustered bus nodes (`bus.nodes: 3`) under load: each node hands over
  * the streams and consumers it leads before it stops, and the next one goes only once it has
- * caught up (topology/handover.ts). Restarting nodes back to back without that leaves two of
+ * caught up (topology/actions/handover.ts). Restarting nodes back to back without that leaves two of
  * three behind at once: no quorum, and every publish waits until the deadline.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'

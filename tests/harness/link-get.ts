@@ -3,7 +3,13 @@
  * for tests that put load on a stack: the answer's status, or 0 and why when none came.
  */
 import type { NatsConnection } from '@nats-io/nats-core'
-import { decodeResponse, encodeRequest, newRequestId, subjects } from '../../core/index.js'
+import {
+  decodeResponse,
+  encodeRequest,
+  failureReason,
+  newRequestId,
+  subjects,
+} from '../../core/index.js'
 
 export interface LinkAnswer {
   requestId: string
@@ -44,6 +50,6 @@ export async function getThroughLink(
       ...(response.error && { code: response.error }),
     }
   } catch (e) {
-    return { requestId, status: 0, error: e instanceof Error ? e.message : String(e) }
+    return { requestId, status: 0, error: failureReason(e) }
   }
 }

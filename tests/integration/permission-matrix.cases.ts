@@ -32,7 +32,7 @@ import {
   type ComponentKind,
   type Identity,
 } from '../../topology/index.js'
-import { idempotencyStoreOf } from '../../topology/idempotency.js'
+import { idempotencyStoreOf } from '../../topology/description/idempotency.js'
 import { connectAs } from '../../bus/index.js'
 import { connectLinkWebsocket, startBuses, type BusHarness } from '../harness/buses.js'
 

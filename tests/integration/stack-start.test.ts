@@ -27,6 +27,7 @@ it('CLI-002 a port already taken stops the start, naming the component', async (
   }).catch((e: unknown) => e)
   expect(err).toBeInstanceOf(StartError)
   expect((err as StartError).component).toBe('creq nats-server')
+  expect((err as StartError).code).toBe('PORT_IN_USE')
   expect((err as Error).message).toContain(String(taken))
 })
 
@@ -38,6 +39,7 @@ it('CLI-003 a bad config stops the start, naming the key', async () => {
   }).catch((e: unknown) => e)
   expect(err).toBeInstanceOf(ConfigError)
   expect((err as ConfigError).key).toBe('edge.deadlineMs')
+  expect((err as ConfigError).code).toBe('CONFIG_INVALID')
 })
 
 it('CLI-004 a topology mode that does not exist stops the start, naming the key', async () => {

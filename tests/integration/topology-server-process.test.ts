@@ -99,7 +99,7 @@ describe('startNatsServer', () => {
     const port = await freePort()
     const confPath = conf('orphan', `listen: "127.0.0.1:${port}"\n`)
     const script = join(dir, 'parent.mts')
-    const module = join(REPO_ROOT, 'topology', 'server-process.ts')
+    const module = join(REPO_ROOT, 'topology', 'actions', 'nats-server-process.ts')
     writeFileSync(
       script,
       `import { startNatsServer } from ${JSON.stringify(module)}\n` +

@@ -8,7 +8,7 @@ import {
   JTI_PATTERN,
   generateSigningJwk,
   signingKeysSecret,
-  type Jwks,
+  type PublicJwks,
 } from '../shared/index.js'
 import { PROBE_METHODS, PROBE_PATHS, refusal } from '../testing/expect.js'
 import { AccessTokenService } from './index.js'
@@ -29,7 +29,7 @@ function serviceWith(keys: string | undefined): AccessTokenService {
 
 const request = { sub: 'alice', aud: 'demo', idp: 'bearer.token.core' }
 
-async function verify(token: string, jwks: Jwks, audience = 'demo'): Promise<JWTPayload> {
+async function verify(token: string, jwks: PublicJwks, audience = 'demo'): Promise<JWTPayload> {
   const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
     algorithms: ['EdDSA'],
     issuer: ACCESS.issuer,

@@ -15,22 +15,10 @@ import {
   nameOf,
   newJti,
   signToken,
+  type AccessMintRequest,
   type MintResult,
   type SigningKeys,
 } from '../shared/index.js'
-
-export interface AccessMintRequest {
-  sub: string
-  /** Who the token is for, e.g. the upstream host. */
-  aud: string
-  /** The issuer the caller's own token came from (`bearer.token.core`, an IdP's `iss`). */
-  idp: string
-  claims?: Record<string, unknown>
-  /** Default 60 s; anything above 15 minutes is clamped to 15 minutes. */
-  ttlSeconds?: number
-  /** The latest `exp` (seconds since the epoch): the caller's own token's `exp`. */
-  notAfter?: number
-}
 
 export function accessClaims(
   request: AccessMintRequest,

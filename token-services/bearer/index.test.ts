@@ -3,7 +3,7 @@ import { env, exports } from 'cloudflare:workers'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { PROBLEM_CONTENT_TYPE } from '../../core/errors/index.js'
-import { BEARER, JTI_PATTERN, type Jwks } from '../shared/index.js'
+import { BEARER, JTI_PATTERN, type PublicJwks } from '../shared/index.js'
 import { PROBE_METHODS, PROBE_PATHS, refusal } from '../testing/expect.js'
 import type { BearerEnv } from './env.js'
 import { BearerTokenService } from './index.js'
@@ -24,7 +24,7 @@ function serviceWith(keys: string | undefined): BearerTokenService {
   })
 }
 
-async function verify(token: string, jwks: Jwks): Promise<JWTPayload> {
+async function verify(token: string, jwks: PublicJwks): Promise<JWTPayload> {
   const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
     algorithms: ['EdDSA'],
     issuer: BEARER.issuer,

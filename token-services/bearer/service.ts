@@ -5,6 +5,7 @@
  * `SIGNING_KEYS_INVALID`, naming the binding.
  */
 import { WorkerEntrypoint } from 'cloudflare:workers'
+import type { BearerTokens } from '../../core/tokens/rpc.js'
 import {
   BEARER,
   epochSeconds,
@@ -12,8 +13,8 @@ import {
   mintBearerToken,
   signingKeysOf,
   type BearerMintRequest,
-  type Jwks,
   type MintResult,
+  type PublicJwks,
 } from '../shared/index.js'
 import type { BearerEnv } from './env.js'
 import { checkJti, keepUntilOf, shardOf } from './revoke.js'
@@ -24,14 +25,14 @@ function shard(env: BearerEnv, jti: string) {
   return env.REVOCATIONS.get(env.REVOCATIONS.idFromName(shardOf(jti)))
 }
 
-export class BearerTokenService extends WorkerEntrypoint<BearerEnv> {
+export class BearerTokenService extends WorkerEntrypoint<BearerEnv> implements BearerTokens {
   async mint(request: BearerMintRequest): Promise<MintResult> {
     const keys = await keysOf(this.env.BEARER_SIGNING_KEYS)
     return mintBearerToken(keys, request, epochSeconds(Date.now()))
   }
 
   /** The public keys (current, then previous while it is kept). */
-  async jwks(): Promise<Jwks> {
+  async jwks(): Promise<PublicJwks> {
     return jwksOf(await keysOf(this.env.BEARER_SIGNING_KEYS))
   }
 

@@ -4,7 +4,8 @@
  * identity provider), roles, iat, exp, jti, plus the caller's
  * extra claims minus the reserved names (and `roles`, which has its own field).
  */
-import { BEARER, RESERVED_CLAIMS } from './constants.js'
+import type { BearerMintRequest, MintResult } from '../../core/tokens/rpc.js'
+import { BEARER, BEARER_RESERVED_CLAIMS } from './constants.js'
 import {
   checkPayloadSize,
   expiryOf,
@@ -17,20 +18,7 @@ import {
   rolesOf,
 } from './claims.js'
 import type { SigningKeys } from './keys.js'
-import { signToken, type MintResult } from './sign.js'
-
-export interface BearerMintRequest {
-  sub: string
-  /** The identity provider the subject came from (the token exchange sets it). */
-  idp?: string
-  roles?: string[]
-  claims?: Record<string, unknown>
-  ttlSeconds?: number
-  /** The latest `exp` (seconds since the epoch): the exchanged token's own `exp`. */
-  notAfter?: number
-}
-
-export const BEARER_RESERVED_CLAIMS: readonly string[] = [...RESERVED_CLAIMS, 'roles']
+import { signToken } from './sign.js'
 
 /** The payload of a bearer token issued at `now` (seconds). */
 export function bearerClaims(

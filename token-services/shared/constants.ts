@@ -10,6 +10,11 @@ import {
   ROLE_NAME_PATTERN,
 } from '../../core/tokens/constants.js'
 
+import { GATEWAY_AUDIENCE } from '../../core/tokens/audience.js'
+
+export { BEARER_RESERVED_CLAIMS, RESERVED_CLAIMS } from '../../core/tokens/constants.js'
+export { JTI_PATTERN } from '../../core/tokens/rpc.js'
+
 export const ACCESS = {
   issuer: ISSUERS.access,
   keysBinding: 'ACCESS_SIGNING_KEYS',
@@ -20,15 +25,12 @@ export const ACCESS = {
 
 export const BEARER = {
   issuer: ISSUERS.bearer,
-  audience: 'portcullis',
+  audience: GATEWAY_AUDIENCE,
   keysBinding: 'BEARER_SIGNING_KEYS',
   defaultTtlSeconds: 30 * 24 * 3600,
   /** 90 days, the longest bearer lifetime the pinned verifier accepts by default. */
   maxTtlSeconds: KIND_DEFAULTS.maxLifetimeSeconds.bearer,
 } as const
-
-/** Claims a caller can never set: the service stamps them. */
-export const RESERVED_CLAIMS = ['iss', 'aud', 'sub', 'iat', 'exp', 'nbf', 'jti', 'idp'] as const
 
 /** The protected header of every token: EdDSA over Ed25519, always with a `kid`. */
 export const ALGORITHM = INTERNAL_ALGORITHMS[0]
@@ -36,9 +38,6 @@ export const TOKEN_TYPE = 'JWT'
 
 /** A key id is an opaque name, never a path: it must pass the verifier's `kid` pattern. */
 export const KID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
-
-/** A `jti` these services mint: 128 random bits, base64url. Revocation accepts this shape. */
-export const JTI_PATTERN = /^[A-Za-z0-9_-]{16,64}$/
 
 /** A role name: a plain word, so a claim rule can name it (`roles.orders`). */
 export const ROLE_PATTERN = ROLE_NAME_PATTERN

@@ -6,3 +6,10 @@ export * from './sign.js'
 export * from './bearer.js'
 export * from './generate.js'
 export * from './not-found.js'
+export type {
+  AccessMintRequest,
+  BearerMintRequest,
+  MintResult,
+  PublicJwk,
+  PublicJwks,
+} from '../../core/tokens/rpc.js'

@@ -4,22 +4,11 @@
  * keys, so tokens signed before a rotation keep verifying until `previous` is dropped.
  */
 import { CompactSign, compactVerify, importJWK, type CryptoKey } from 'jose'
+import { failureReason } from '../../core/errors/index.js'
+import type { PublicJwk, PublicJwks } from '../../core/tokens/rpc.js'
+import { isObject } from '../../core/util/is-object.js'
 import { KID_PATTERN } from './constants.js'
 import { TokenServiceError } from './errors.js'
-
-/** A public Ed25519 key as the JWKS publishes it. */
-export interface PublicJwk {
-  kty: 'OKP'
-  crv: 'Ed25519'
-  x: string
-  kid: string
-  alg: 'EdDSA'
-  use: 'sig'
-}
-
-export interface Jwks {
-  keys: PublicJwk[]
-}
 
 export interface SigningKey {
   readonly kid: string
@@ -40,10 +29,6 @@ function invalid(source: string, what: string): never {
   throw new TokenServiceError('SIGNING_KEYS_INVALID', `${source}: ${what}`)
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
 interface PrivateJwk {
   kid: string
   d: string
@@ -52,7 +37,7 @@ interface PrivateJwk {
 
 // Every message names the member and the rule, never a value: `d` is the private key.
 function privateJwkOf(source: string, member: string, value: unknown): PrivateJwk {
-  if (!isPlainObject(value)) invalid(source, `${member} must be a private JWK object`)
+  if (!isObject(value)) invalid(source, `${member} must be a private JWK object`)
   if (value.kty !== 'OKP' || value.crv !== 'Ed25519') {
     invalid(source, `${member} must be an Ed25519 key (kty OKP, crv Ed25519)`)
   }
@@ -110,7 +95,7 @@ export async function loadSigningKeys(source: string, raw: unknown): Promise<Sig
     // JSON.parse's own message quotes the text it choked on.
     invalid(source, 'is not valid JSON')
   }
-  if (!isPlainObject(parsed)) invalid(source, 'must be a JSON object { current, previous? }')
+  if (!isObject(parsed)) invalid(source, 'must be a JSON object { current, previous? }')
   if (Object.keys(parsed).some((k) => k !== 'current' && k !== 'previous')) {
     invalid(source, 'may hold only current and previous')
   }
@@ -142,7 +127,7 @@ export function signingKeysOf(source: string): (raw: unknown) => Promise<Signing
       const keys = loadSigningKeys(source, raw)
       // Once per value: the operator's log says why every call fails (no key material in it).
       keys.catch((e: unknown) => {
-        const reason = e instanceof Error ? e.message : String(e)
+        const reason = failureReason(e)
         console.error(JSON.stringify({ event: 'signing-keys-refused', reason }))
       })
       last = { raw, keys }
@@ -152,7 +137,7 @@ export function signingKeysOf(source: string): (raw: unknown) => Promise<Signing
 }
 
 /** The public keys verifiers need: current first, then previous while it is kept. */
-export function jwksOf(keys: SigningKeys): Jwks {
+export function jwksOf(keys: SigningKeys): PublicJwks {
   return {
     keys: [keys.current, keys.previous]
       .filter((k): k is SigningKey => k !== undefined)

@@ -1,14 +1,8 @@
 /** Signing: EdDSA with the current key, its `kid` and `typ: JWT` in the protected header. */
 import { SignJWT, type JWTPayload } from 'jose'
 import { ALGORITHM, TOKEN_TYPE } from './constants.js'
+import type { MintResult } from '../../core/tokens/rpc.js'
 import type { SigningKeys } from './keys.js'
-
-export interface MintResult {
-  token: string
-  /** The token's `exp`: seconds since the epoch. */
-  expiresAt: number
-  kid: string
-}
 
 export async function signToken(keys: SigningKeys, payload: JWTPayload): Promise<MintResult> {
   const key = keys.current

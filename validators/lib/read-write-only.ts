@@ -16,6 +16,7 @@
  * has flags (schema-compiler.ts); a document without flags compiles as before.
  */
 import type { KeywordDefinition } from 'ajv'
+import { isObject } from '../../core/index.js'
 
 export type Direction = 'request' | 'response'
 
@@ -48,10 +49,6 @@ export function isForbiddenMember(schema: unknown): boolean {
 export function componentsIdOf(host: string, direction?: Direction): string {
   const id = `urn:portcullis:${host}:components`
   return direction ? `${id}:${direction}` : id
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /** Whether `value` (a schema, the components) sets the direction's flag anywhere. */

@@ -23,6 +23,7 @@ import { markIntegers } from './integer-spelling.js'
 import { childSchemas, isSchemaObject } from './schema-keywords.js'
 import { componentsIdOf, mentionsFlag, type Direction } from './read-write-only.js'
 import { SchemaError, toJsonSchema, type WalkOptions } from './schema-walk.js'
+import { isObject } from '../../core/index.js'
 
 /** `direction`: the schema is a request or a response body's (unset for parameters). */
 export type SchemaCompiler = (
@@ -30,10 +31,6 @@ export type SchemaCompiler = (
   where: string,
   direction?: Direction,
 ) => ValidateFunction
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 export function createSchemaCompiler(host: string, doc: OpenApiDocument): SchemaCompiler {
   const ajv = createAjv()

@@ -21,6 +21,7 @@
  * taken out of that direction (read-write-only.ts); without one, or on a schema that flags
  * nothing, the output is the same.
  */
+import { isObject, SetupError, type SetupErrorCode } from '../../core/index.js'
 import {
   flaggedNames,
   forbiddenSchema,
@@ -51,15 +52,16 @@ export interface WalkOptions {
   view?: { direction: Direction; components: Record<string, unknown> }
 }
 
-export class SchemaError extends Error {
-  constructor(where: string, message: string) {
-    super(`${where}: ${message}`)
+/**
+ * A host's rules that cannot be compiled, naming where: SCHEMA_INVALID for a schema, or the
+ * code the caller gives (OPENAPI_INVALID for the document's shape, POLICY_INVALID for an
+ * extension, CONFIG_INVALID for a config key).
+ */
+export class SchemaError extends SetupError {
+  constructor(where: string, message: string, code: SetupErrorCode = 'SCHEMA_INVALID') {
+    super(code, `${where}: ${message}`)
     this.name = 'SchemaError'
   }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 export function toJsonSchema(schema: unknown, opts: WalkOptions): unknown {

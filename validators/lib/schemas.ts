@@ -7,7 +7,7 @@
  * responses in the response direction (`readOnly` / `writeOnly`, read-write-only.ts).
  */
 import type { ValidateFunction } from 'ajv'
-import { compileRoutes, type OpenApiDocument, type RouteTable } from '../../core/index.js'
+import { compileRoutes, isObject, type OpenApiDocument, type RouteTable } from '../../core/index.js'
 import { isJsonMediaType } from './media.js'
 import type { Direction } from './read-write-only.js'
 import { createSchemaCompiler } from './schema-compiler.js'
@@ -40,17 +40,14 @@ export interface HostSchemas {
   operations: Map<string, OperationSchemas>
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 export function compileHost(host: string, doc: OpenApiDocument): HostSchemas {
   const routes = compileRoutes(host, doc)
   const compile = createSchemaCompiler(host, doc)
   const contentOf = (value: unknown, where: string, direction: Direction): ContentSchemas => {
     const out: ContentSchemas = new Map()
     if (value === undefined) return out
-    if (!isObject(value)) throw new SchemaError(where, 'content must be an object')
+    if (!isObject(value))
+      throw new SchemaError(where, 'content must be an object', 'OPENAPI_INVALID')
     for (const [type, media] of Object.entries(value)) {
       const key = type.toLowerCase()
       const schema = isObject(media) ? media.schema : undefined
@@ -69,18 +66,23 @@ export function compileHost(host: string, doc: OpenApiDocument): HostSchemas {
   for (const route of routes.routes) {
     const where = `openapi ${host} ${route.method} ${route.template}`
     if (operations.has(route.operation)) {
-      throw new SchemaError(where, `operation ${route.operation} is declared twice`)
+      throw new SchemaError(
+        where,
+        `operation ${route.operation} is declared twice`,
+        'OPENAPI_INVALID',
+      )
     }
     const op = doc.paths![route.template]![route.method.toLowerCase()] as Record<string, unknown>
     const body =
       op.requestBody === undefined ? undefined : deref(doc, op.requestBody, `${where} requestBody`)
     const responses = new Map<string, ContentSchemas>()
-    if (!isObject(op.responses)) throw new SchemaError(where, 'responses must be declared')
+    if (!isObject(op.responses))
+      throw new SchemaError(where, 'responses must be declared', 'OPENAPI_INVALID')
     for (const [status, value] of Object.entries(op.responses)) {
       if (status.startsWith('x-')) continue
       const key = status.toUpperCase()
       if (!/^(?:[1-5][0-9][0-9]|[1-5]XX|DEFAULT)$/.test(key)) {
-        throw new SchemaError(where, `response key ${status} is not a status`)
+        throw new SchemaError(where, `response key ${status} is not a status`, 'OPENAPI_INVALID')
       }
       const response = deref(doc, value, `${where} ${status}`)
       responses.set(key, contentOf(response.content, `${where} response ${status}`, 'response'))

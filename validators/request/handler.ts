@@ -6,25 +6,22 @@
  * reject goes to NATS-4 as an error response and never reaches NATS-2.
  */
 import {
+  decodeRequestLeniently,
   encodeRequest,
   encodeResponse,
+  failureReason,
   GatewayError,
   hasExpired,
   parseDirtyRequest,
+  refusalReason,
   subjects,
   type ErrorCode,
+  type LenientRequest,
   type RequestEnvelope,
   type WireMessage,
   type BusMessage,
-  failureReason,
 } from '../../core/index.js'
-import {
-  createRequestChecks,
-  decodeDirtyRequest,
-  rejection,
-  type DirtyRequest,
-  type RequestCheckOptions,
-} from '../lib/index.js'
+import { createRequestChecks, rejection, type RequestCheckOptions } from '../lib/index.js'
 
 export type RequestValidatorOptions = RequestCheckOptions
 
@@ -56,9 +53,9 @@ export function createRequestValidator(options: RequestValidatorOptions): Reques
   const checks = createRequestChecks(options)
   return async (msg, now) => {
     let env: RequestEnvelope
-    let headerFault: DirtyRequest['headerFault']
+    let headerFault: LenientRequest['headerFault']
     try {
-      ;({ env, headerFault } = decodeDirtyRequest(msg))
+      ;({ env, headerFault } = decodeRequestLeniently(msg.headers, msg.data))
     } catch (e) {
       return { kind: 'drop', reason: failureReason(e) }
     }
@@ -87,7 +84,7 @@ export function createRequestValidator(options: RequestValidatorOptions): Reques
       wire: encodeResponse(rejection(env, error)),
       requestId,
       code: error.code,
-      reason: error.reason ?? error.detail ?? error.code,
+      reason: refusalReason(error),
       request: env,
     })
     try {

@@ -13,6 +13,7 @@ import {
   GatewayError,
   hasExpired,
   parseDirtyResponse,
+  refusalReason,
   subjects,
   type ErrorCode,
   type RequestContext,
@@ -78,7 +79,7 @@ export function createResponseValidator(options: ResponseValidatorOptions): Resp
       requestId,
       status: error.status,
       code: error.code,
-      reason: error.reason ?? error.code,
+      reason: refusalReason(error),
       refused: true,
       request,
     })

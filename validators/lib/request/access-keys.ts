@@ -6,7 +6,12 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createTokenVerifier, ISSUERS, type TokenVerifier } from '../../../core/index.js'
+import {
+  createTokenVerifier,
+  ISSUERS,
+  SetupError,
+  type TokenVerifier,
+} from '../../../core/index.js'
 
 function publicJwkOf(path: string, required: boolean): Record<string, unknown> | undefined {
   let text: string
@@ -14,18 +19,30 @@ function publicJwkOf(path: string, required: boolean): Record<string, unknown> |
     text = readFileSync(path, 'utf8')
   } catch (e) {
     if (!required && (e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new Error(`no access signing key at ${path} (run \`portcullis keys\`)`, { cause: e })
+    throw new SetupError('KEY_MISSING', `no access signing key at ${path}`, {
+      key: 'paths.keys',
+      file: path,
+      cause: e,
+    })
   }
   let jwk: Record<string, unknown>
   try {
     jwk = JSON.parse(text) as Record<string, unknown>
   } catch {
     // JSON.parse's message would quote the file, which holds a private key.
-    throw new Error(`access signing key ${path} is not valid JSON`)
+    throw new SetupError('KEY_INVALID', `access signing key ${path} is not valid JSON`, {
+      file: path,
+    })
   }
   const { kty, crv, x, kid } = jwk ?? {}
   if (kty !== 'OKP' || crv !== 'Ed25519' || typeof x !== 'string' || typeof kid !== 'string') {
-    throw new Error(`access signing key ${path} is not an Ed25519 JWK with a kid`)
+    throw new SetupError(
+      'KEY_INVALID',
+      `access signing key ${path} is not an Ed25519 JWK with a kid`,
+      {
+        file: path,
+      },
+    )
   }
   return { kty, crv, x, kid, alg: 'EdDSA', use: 'sig' }
 }

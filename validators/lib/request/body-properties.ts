@@ -8,14 +8,11 @@
  */
 import type { OpenApiDocument } from '../../../core/index.js'
 import { resolvedSchema, scalarOf } from './parameters.js'
+import { isObject } from '../../../core/index.js'
 
 const BRANCHES = ['allOf', 'oneOf', 'anyOf'] as const
 /** Nesting of compositions followed; deeper is refused as unreadable, never guessed. */
 const MAX_DEPTH = 16
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 /** A property's shape as a body reader sees it: its type, and its items' for a list. */
 function shapeOf(doc: OpenApiDocument, property: unknown, where: string): string {

@@ -2,9 +2,14 @@
  * The OpenAPI extensions the request validator reads from an operation, checked at start:
  * a value it cannot read exactly stops the start, naming the operation.
  */
-import { EXTENSIONS, PARANOIA_LEVELS, type JsonLimits } from '../../../core/index.js'
+import { EXTENSIONS, isObject, PARANOIA_LEVELS, type JsonLimits } from '../../../core/index.js'
 import { SchemaError } from '../schema-walk.js'
 import { INJECTION_CLASSES, type InjectionClass } from './injection.js'
+
+/** An extension of the operation at `where` that cannot be read (POLICY_INVALID). */
+function refused(where: string, message: string): SchemaError {
+  return new SchemaError(where, message, 'POLICY_INVALID')
+}
 
 export const REQUEST_EXTENSIONS = {
   /** `[sql, xss, command, ...]`: the injection classes (CRS families) to look for in this route's input. */
@@ -33,7 +38,7 @@ export function readScan(op: Record<string, unknown>, where: string): Set<Inject
     value.length === 0 ||
     !value.every((c) => (INJECTION_CLASSES as readonly unknown[]).includes(c))
   ) {
-    throw new SchemaError(
+    throw refused(
       where,
       `${REQUEST_EXTENSIONS.scan} must list some of ${INJECTION_CLASSES.join(', ')}`,
     )
@@ -49,10 +54,10 @@ export function readParanoia(op: Record<string, unknown>, fallback: number, wher
   const value = op[REQUEST_EXTENSIONS.paranoia]
   if (value === undefined) return fallback
   if (!(PARANOIA_LEVELS as readonly unknown[]).includes(value)) {
-    throw new SchemaError(where, `${REQUEST_EXTENSIONS.paranoia} must be 1, 2, 3 or 4`)
+    throw refused(where, `${REQUEST_EXTENSIONS.paranoia} must be 1, 2, 3 or 4`)
   }
   if (op[REQUEST_EXTENSIONS.scan] === undefined) {
-    throw new SchemaError(
+    throw refused(
       where,
       `${REQUEST_EXTENSIONS.paranoia} needs ${REQUEST_EXTENSIONS.scan}: it sets the level of that scan`,
     )
@@ -64,7 +69,7 @@ export function readAllowUnknownQuery(op: Record<string, unknown>, where: string
   const value = op[REQUEST_EXTENSIONS.allowUnknownQuery]
   if (value === undefined) return false
   if (typeof value !== 'boolean') {
-    throw new SchemaError(where, `${REQUEST_EXTENSIONS.allowUnknownQuery} must be true or false`)
+    throw refused(where, `${REQUEST_EXTENSIONS.allowUnknownQuery} must be true or false`)
   }
   return value
 }
@@ -82,16 +87,16 @@ export function readJsonLimits(
     maxObjectKeys: defaults.maxObjectKeys,
   }
   if (value === undefined) return limits
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SchemaError(where, `${REQUEST_EXTENSIONS.jsonLimits} must be an object`)
+  if (!isObject(value)) {
+    throw refused(where, `${REQUEST_EXTENSIONS.jsonLimits} must be an object`)
   }
   for (const [key, n] of Object.entries(value)) {
     if (!Object.hasOwn(JSON_LIMIT_RANGE, key)) {
-      throw new SchemaError(where, `${REQUEST_EXTENSIONS.jsonLimits} has an unknown key ${key}`)
+      throw refused(where, `${REQUEST_EXTENSIONS.jsonLimits} has an unknown key ${key}`)
     }
     const [min, max] = JSON_LIMIT_RANGE[key as keyof JsonLimits]
     if (!Number.isSafeInteger(n) || (n as number) < min || (n as number) > max) {
-      throw new SchemaError(
+      throw refused(
         where,
         `${REQUEST_EXTENSIONS.jsonLimits}.${key} must be a count from ${min} to ${max}`,
       )

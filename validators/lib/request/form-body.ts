@@ -16,6 +16,7 @@
 import type { ValidateFunction } from 'ajv'
 import {
   GatewayError,
+  isObject,
   type OpenApiDocument,
   type RequestValidationPolicy,
 } from '../../../core/index.js'
@@ -32,10 +33,6 @@ type FieldShape = { kind: 'scalar'; type: Scalar } | { kind: 'array'; items: Sca
 
 export type FormBody =
   { fields: Map<string, FieldShape>; validate: ValidateFunction } | { unreadable: string }
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 /** The reader of one operation's form body; `media` is the OpenAPI media type object. */
 export function compileFormBody(

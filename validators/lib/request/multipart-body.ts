@@ -34,6 +34,7 @@ import type { ValidateFunction } from 'ajv'
 import {
   GatewayError,
   isJsonMediaType,
+  isObject,
   parseMediaType,
   type MediaType,
   type OpenApiDocument,
@@ -60,10 +61,6 @@ interface PartShape {
 
 export type MultipartBody =
   { parts: Map<string, PartShape>; validate: ValidateFunction } | { unreadable: string }
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 function partKind(doc: OpenApiDocument, schema: unknown, where: string): PartKind | 'array' {
   const s = resolvedSchema(doc, schema, where)

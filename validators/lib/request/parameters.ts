@@ -10,6 +10,7 @@ import type { ValidateFunction } from 'ajv'
 import type { OpenApiDocument } from '../../../core/index.js'
 import { deref, resolvePointer, SchemaError } from '../schema-walk.js'
 import type { SchemaCompiler } from '../schema-compiler.js'
+import { isObject } from '../../../core/index.js'
 
 export const PARAMETER_LOCATIONS = ['path', 'query', 'header', 'cookie'] as const
 export type ParameterLocation = (typeof PARAMETER_LOCATIONS)[number]
@@ -28,10 +29,6 @@ export interface CompiledParameter {
 
 /** Headers OpenAPI says a header parameter may not describe (the media step owns them). */
 const IGNORED_HEADER_PARAMETERS = new Set(['accept', 'content-type', 'authorization'])
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 /** The schema behind local `$ref`s, to learn its type (the compiler follows them itself). */
 export function resolvedSchema(
@@ -74,14 +71,15 @@ export function declaredParameters(
   const byKey = new Map<string, Record<string, unknown>>()
   for (const list of [pathItem.parameters, op.parameters]) {
     if (list === undefined) continue
-    if (!Array.isArray(list)) throw new SchemaError(where, 'parameters must be a list')
+    if (!Array.isArray(list))
+      throw new SchemaError(where, 'parameters must be a list', 'OPENAPI_INVALID')
     for (const raw of list) {
       const p = deref(doc, raw, `${where} parameter`)
       if (
         typeof p.name !== 'string' ||
         !(PARAMETER_LOCATIONS as readonly unknown[]).includes(p.in)
       ) {
-        throw new SchemaError(where, 'a parameter needs a name and a location')
+        throw new SchemaError(where, 'a parameter needs a name and a location', 'OPENAPI_INVALID')
       }
       const name = p.in === 'header' ? p.name.toLowerCase() : p.name
       byKey.set(`${String(p.in)}:${name}`, p)

@@ -5,6 +5,7 @@
  */
 import {
   DEFAULT_SCAN_POLICY,
+  isObject,
   type OpenApiDocument,
   type RequestValidationPolicy,
 } from '../../../core/index.js'
@@ -37,10 +38,6 @@ export interface RequestHost extends HostSchemas {
   rules: Map<string, RequestRules>
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 export function compileRequestHost(
   host: string,
   doc: OpenApiDocument,
@@ -54,7 +51,8 @@ export function compileRequestHost(
     const where = `openapi ${host} ${route.method} ${route.template}`
     const pathItem = doc.paths![route.template]!
     const op = pathItem[route.method.toLowerCase()]
-    if (!isObject(op)) throw new SchemaError(where, 'the operation must be an object')
+    if (!isObject(op))
+      throw new SchemaError(where, 'the operation must be an object', 'OPENAPI_INVALID')
     const path = new Map<string, CompiledParameter>()
     const query = new Map<string, CompiledParameter>()
     const headers = new Map<string, CompiledParameter>()
@@ -69,11 +67,16 @@ export function compileRequestHost(
     }
     const templateParams = route.segments.flatMap((s) => ('param' in s ? [s.param] : []))
     for (const name of templateParams) {
-      if (!path.has(name)) throw new SchemaError(where, `path parameter ${name} is not declared`)
+      if (!path.has(name))
+        throw new SchemaError(where, `path parameter ${name} is not declared`, 'OPENAPI_INVALID')
     }
     for (const name of path.keys()) {
       if (!templateParams.includes(name)) {
-        throw new SchemaError(where, `path parameter ${name} is not in the template`)
+        throw new SchemaError(
+          where,
+          `path parameter ${name} is not in the template`,
+          'OPENAPI_INVALID',
+        )
       }
     }
     const scan = readScan(op, where)

@@ -18,6 +18,7 @@ import {
   compileRoutes,
   DEFAULT_RESPONSE_VALIDATION,
   GatewayError,
+  isObject,
   type OpenApiDocument,
   type ResponseValidationPolicy,
 } from '../../../core/index.js'
@@ -49,10 +50,6 @@ export interface UserDataCheck {
 
 /** Per host, per operation id: the check, for operations with a JSON request body. */
 export type UserDataChecks = Record<string, Map<string, UserDataCheck>>
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 /** The JSON schemas under `content` (a request body's or a response's). */
 function jsonSchemas(content: unknown): SchemaNode[] {

@@ -7,6 +7,7 @@
 import type { ValidateFunction } from 'ajv'
 import {
   errorResponse,
+  failureReason,
   GatewayError,
   headerValue,
   isWriteMethod,
@@ -68,7 +69,7 @@ export function mayHaveWritten(method: Method): boolean {
 export function refusedAfterWrite(error: GatewayError): GatewayError {
   return new GatewayError('WRITE_OUTCOME_UNKNOWN', {
     detail: `the upstream answered and its answer was refused (${error.code})`,
-    reason: `${error.code}: ${error.reason ?? error.code}`,
+    reason: failureReason(error),
   })
 }
 

@@ -7,6 +7,7 @@
  * the secret.
  */
 import { RE2JS, RE2Set } from 're2js'
+import { SetupError } from '../../../core/index.js'
 import { LEAK_FAMILIES, LEAK_SIGNATURES, type LeakSignature } from './signatures.js'
 
 export interface LeakFinding {
@@ -53,7 +54,7 @@ function single(sig: LeakSignature): RE2JS {
 export function createLeakScanner(allowed: Iterable<string> = []): LeakScanner {
   const skip = new Set(allowed)
   for (const name of skip) {
-    if (!isLeakKind(name)) throw new Error(`unknown leak signature ${name}`)
+    if (!isLeakKind(name)) throw new SetupError('POLICY_INVALID', `unknown leak signature ${name}`)
   }
   const sigs = LEAK_SIGNATURES.filter((s) => !skip.has(s.family) && !skip.has(s.id))
   const set = new RE2Set(RE2Set.UNANCHORED, 0, SET_MEMORY)

@@ -19,7 +19,7 @@
  * it (`additionalProperties`), and is also listed as write-only so the verdict can say so.
  */
 
-import { EXTENSIONS } from '../../../core/index.js'
+import { EXTENSIONS, isObject } from '../../../core/index.js'
 import { isForbiddenMember } from '../read-write-only.js'
 import { childSchemas } from '../schema-keywords.js'
 import { SchemaError } from '../schema-walk.js'
@@ -51,10 +51,6 @@ const MEMBER_KEYWORDS = [
   'additionalProperties',
   'unevaluatedProperties',
 ] as const
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 const patterns = new Map<string, RegExp>()
 function pattern(source: string): RegExp {
@@ -313,7 +309,7 @@ export function reachesUserData(schema: unknown, resolve: ResolveRef, where: str
     seen.add(s)
     const mark = s[USER_DATA_EXTENSION]
     if (mark !== undefined && typeof mark !== 'boolean') {
-      throw new SchemaError(where, `${USER_DATA_EXTENSION} must be true or false`)
+      throw new SchemaError(where, `${USER_DATA_EXTENSION} must be true or false`, 'POLICY_INVALID')
     }
     if (mark === true) found = true
     if (typeof s.$ref === 'string') stack.push(resolve(s.$ref))

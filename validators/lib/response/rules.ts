@@ -15,6 +15,8 @@ import {
   compileRoutes,
   DEFAULT_RESPONSE_VALIDATION,
   EXTENSIONS,
+  isObject,
+  SetupError,
   UNDECLARED_FIELDS_POLICIES,
   type CookieSameSite,
   type OpenApiDocument,
@@ -66,10 +68,6 @@ export interface ResponseHostRules {
   maxJsonDepth: number
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 /** Scanners are shared by every operation with the same allow list. */
 export function scannerCache(): (allowed: string[]) => LeakScanner {
   const cache = new Map<string, LeakScanner>()
@@ -91,6 +89,7 @@ function readUndeclared(value: unknown, where: string): UndeclaredFieldsPolicy {
   throw new SchemaError(
     where,
     `${RESPONSE_EXTENSIONS.undeclaredFields} must be one of ${UNDECLARED_FIELDS_POLICIES.join(', ')}`,
+    'POLICY_INVALID',
   )
 }
 
@@ -99,6 +98,7 @@ export function readAllowLeaks(value: unknown, where: string): string[] {
     throw new SchemaError(
       where,
       `${RESPONSE_EXTENSIONS.allowLeaks} must list leak families or signature ids`,
+      'POLICY_INVALID',
     )
   }
   return value as string[]
@@ -112,7 +112,8 @@ export function compileResponseRules(
 ): ResponseHostRules {
   for (const name of policy.allowLeaks) {
     if (!isLeakKind(name)) {
-      throw new SchemaError('validation.response.allowLeaks', `unknown leak signature ${name}`)
+      const key = 'validation.response.allowLeaks'
+      throw new SetupError('CONFIG_INVALID', `${key}: unknown leak signature ${name}`, { key })
     }
   }
   const operations = new Map<string, ResponseOperationRules>()

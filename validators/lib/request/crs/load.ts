@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { SetupError } from '../../../../core/index.js'
 import { CRS_FILES, PRODUCT_RULES_FILE } from './families.js'
 import { PRODUCT_RULES } from './portcullis-rules.js'
 import { buildRuleSet, type RuleSet } from './ruleset.js'
@@ -14,7 +15,13 @@ export const CRS_DIRECTORY_KEY = 'validation.scan.crsDirectory'
 
 const loaded = new Map<string, RuleSet>()
 
-export class CrsMissingError extends Error {}
+/** A file of the Core Rule Set is not where the config says (RULES_MISSING). */
+export class CrsMissingError extends SetupError {
+  constructor(message: string, file: string) {
+    super('RULES_MISSING', message, { key: CRS_DIRECTORY_KEY, file })
+    this.name = 'CrsMissingError'
+  }
+}
 
 export function loadRuleSet(directory: string): RuleSet {
   const cached = loaded.get(directory)
@@ -24,6 +31,7 @@ export function loadRuleSet(directory: string): RuleSet {
     if (!existsSync(path)) {
       throw new CrsMissingError(
         `${CRS_DIRECTORY_KEY}: ${path} is missing (install Debian's modsecurity-crs, or point ${CRS_DIRECTORY_KEY} at the Core Rule Set's rules directory)`,
+        path,
       )
     }
     return { name, text: readFileSync(path, 'utf8') }

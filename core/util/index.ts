@@ -1,0 +1,2 @@
+export * from './is-object.js'
+export * from './sha256.js'
