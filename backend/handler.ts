@@ -20,10 +20,9 @@ import {
   failureReason,
 } from '../core/index.js'
 import { stampResponseHeaders } from './headers.js'
-import { guardedCall, type IdempotencyGuard } from './idempotency.js'
-import type { OnceMemory } from './once.js'
-import { toUpstreamRequest, type UpstreamRequest } from './request.js'
-import type { UpstreamResult } from './upstream.js'
+import type { ConnectorParts } from './parts.js'
+import { guardedCall } from './idempotency.js'
+import { toUpstreamRequest } from './request.js'
 
 /** A response for NATS-3 and, for an error answer or a replay, why (log and audit only). */
 export interface Answer {
@@ -31,18 +30,7 @@ export interface Answer {
   reason?: string
 }
 
-export interface BackendOptions {
-  /** The upstream host this connector serves. */
-  host: string
-  upstream: { baseUrl: string; timeoutMs: number }
-  call(req: UpstreamRequest): Promise<UpstreamResult>
-  memory: OnceMemory<Answer>
-  /**
-   * Clients' `Idempotency-Key`s (`createIdempotencyStore`). Without it a keyed non-safe
-   * request is refused (503), never called without its record.
-   */
-  idempotency?: IdempotencyGuard
-}
+export type BackendOptions = ConnectorParts<Answer>
 
 export type BackendVerdict =
   | {

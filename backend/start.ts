@@ -1,60 +1,15 @@
 /**
- * One backend connector at work for one upstream host: NATS-2 (its host's clean requests)
- * in, the operator's HTTP API, NATS-3 (dirty responses) out. Connects as `backend-<host>`,
- * the identity the brokers pin to that host's subjects; `runStage` does the wiring.
- *
- * `connectorOf` is the one place a connector's parts are made (the HTTP client, the
- * redelivery memory): both start files take them from there.
+ * One backend connector at work for one upstream host: the creq bus (its host's clean
+ * requests) in, the operator's HTTP API, the dresp bus (dirty responses) out. Connects as
+ * `backend-<host>`, the identity the brokers pin to that host's subjects; `connectorStage`
+ * (connector.ts) makes its parts and `runLiveStage` does the wiring.
  */
-import { SetupError, subjects } from '../core/index.js'
-import { reloadableUpstreamOf, type LoadedConfig } from '../config/index.js'
-import { backendIdentity } from '../topology/index.js'
-import { runStage, type StageResult } from '../bus/runner.js'
-import { DEFAULT_CONCURRENCY } from '../bus/stage.js'
-import {
-  closingWith,
-  liveOf,
-  type ConfigSource,
-  type Logger,
-  type Running,
-} from '../runtime/index.js'
+import { subjects } from '../core/index.js'
+import type { StageResult } from '../bus/runner.js'
+import { runLiveStage, type StageRunOptions } from '../bus/live-stage.js'
+import type { ConfigSource, Logger, Running } from '../runtime/index.js'
+import { connectorStage } from './connector.js'
 import { createBackendHandler, type Answer, type BackendVerdict } from './handler.js'
-import { createIdempotencyStore } from './idempotency-store.js'
-import { MAX_DELIVERED_IDS, MAX_PENDING_ANSWERS } from './limits.js'
-import { OnceMemory } from './once.js'
-import { tracedCall } from './traced-call.js'
-import { createUpstreamClient, type UpstreamClient } from './upstream.js'
-
-export { MAX_DELIVERED_IDS, MAX_PENDING_ANSWERS } from './limits.js'
-
-export interface BackendRunOptions {
-  concurrency?: number
-}
-
-/** What every connector of `host` is made of, whichever topology it runs in. */
-export function connectorOf<Answer>(config: LoadedConfig, host: string, concurrency: number) {
-  const upstream = Object.hasOwn(config.upstreams, host) ? config.upstreams[host] : undefined
-  if (!upstream) {
-    throw new SetupError(
-      'ARGUMENT_INVALID',
-      `--host ${host}: no upstream host ${host} in the config`,
-      {
-        key: 'upstreams',
-        action: 'name an upstream of the config with --host',
-      },
-    )
-  }
-  const client: UpstreamClient = createUpstreamClient({
-    maxResponseBytes: upstream.maxResponseBytes,
-    maxSockets: concurrency,
-  })
-  const memory = new OnceMemory<Answer>({
-    ttlMs: config.bus.duplicateWindowMs,
-    maxPending: MAX_PENDING_ANSWERS,
-    maxDelivered: MAX_DELIVERED_IDS,
-  })
-  return { host, identity: backendIdentity(host), upstream, client, memory }
-}
 
 /** A verdict as the runner sends, audits and logs it. */
 export function resultOf(verdict: BackendVerdict, startedAt: number): StageResult {
@@ -84,45 +39,24 @@ export async function startBackend(
   source: ConfigSource,
   log: Logger,
   host: string,
-  options: BackendRunOptions = {},
+  options: StageRunOptions = {},
 ): Promise<Running> {
-  const live = liveOf(source)
-  const config = live.current()
-  if (config.topology === 'single-validation') {
-    throw new Error(
-      'unreachable: the single-validation topology runs the validating connector (backend/main.ts picks)',
-    )
-  }
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
-  const { identity, upstream, client, memory } = connectorOf<Answer>(config, host, concurrency)
-  const running = await runStage(config, log, {
-    identity,
-    buses: ['creq', 'dresp'],
-    input: 'creq',
-    concurrency,
-    close: () => client.close(),
-    stage: (buses) => {
-      const idempotency = createIdempotencyStore(buses, upstream)
-      // Where and how long the upstream is called follow a reload; the rest of it needs a restart.
-      const handle = live.derive((c) =>
-        createBackendHandler({
-          host,
-          upstream: { ...upstream, ...reloadableUpstreamOf(c, host) },
-          call: tracedCall(client.call),
-          memory,
-          idempotency,
-        }),
+  return runLiveStage(source, log, (live) => {
+    if (live.current().topology === 'single-validation') {
+      throw new Error(
+        'unreachable: the single-validation topology runs the validating connector (backend/main.ts picks)',
       )
-      return {
-        handle: async (msg, now) => resultOf(await handle.current()(msg, now), now),
-        delivered: (requestId, now) => memory.markDelivered(requestId, now),
-        deadLetter: {
-          reads: 'request',
-          to: () => ({ bus: 'dresp', subject: subjects.dirtyResponse(host) }),
-          audit: { step: 'upstream', stage: 'backend' },
-        },
-      }
-    },
+    }
+    return connectorStage<Answer, BackendVerdict>(live, host, options, {
+      buses: ['creq', 'dresp'],
+      input: 'creq',
+      handler: (_config, parts) => createBackendHandler(parts),
+      resultOf,
+      deadLetter: {
+        reads: 'request',
+        to: () => ({ bus: 'dresp', subject: subjects.dirtyResponse(host) }),
+        audit: { step: 'upstream', stage: 'backend' },
+      },
+    })
   })
-  return closingWith(live, running)
 }

@@ -3,25 +3,16 @@
  * requests) in, NATS-4 (clean responses, as `backend`) out, and between them three steps
  * composed (validating.ts): the request contract, the upstream call, the response contract.
  * The contracts are the validator library's, compiled here for this host only; the upstream
- * call is the connector's own (`connectorOf`). Connects as `backend-<host>`; the brokers let
- * it read only its host's requests and answer only for it. `runStage` does the wiring.
+ * call is the connector's own (`connectorStage`, connector.ts). Connects as `backend-<host>`; the brokers let
+ * it read only its host's requests and answer only for it. `runLiveStage` does the wiring.
  */
 import { subjects } from '../core/index.js'
-import { reloadableUpstreamOf, type LoadedConfig } from '../config/index.js'
 import type { AuditRecord } from '../bus/audit.js'
-import { runStage, type StageResult } from '../bus/runner.js'
-import { DEFAULT_CONCURRENCY } from '../bus/stage.js'
-import {
-  closingWith,
-  liveOf,
-  type ConfigSource,
-  type Logger,
-  type Running,
-} from '../runtime/index.js'
+import type { StageResult } from '../bus/runner.js'
+import { runLiveStage, type StageRunOptions } from '../bus/live-stage.js'
+import type { ConfigSource, Logger, Running } from '../runtime/index.js'
 import { requestContractOf, responseContractOf } from '../validators/lib/index.js'
-import { connectorOf, type BackendRunOptions } from './start.js'
-import { tracedCall } from './traced-call.js'
-import { createIdempotencyStore } from './idempotency-store.js'
+import { connectorStage } from './connector.js'
 import {
   createValidatingBackend,
   type StepVerdict,
@@ -79,43 +70,25 @@ export async function startValidatingBackend(
   source: ConfigSource,
   log: Logger,
   host: string,
-  options: BackendRunOptions = {},
+  options: StageRunOptions = {},
 ): Promise<Running> {
-  const live = liveOf(source)
-  const config = live.current()
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY
-  const connector = connectorOf<ValidatedAnswer>(config, host, concurrency)
-  const { identity, upstream, client, memory } = connector
-  const answerSubject = subjects.cleanResponse('backend', host)
-  const running = await runStage(config, log, {
-    identity,
-    buses: ['dreq', 'cresp'],
-    input: 'dreq',
-    concurrency,
-    close: () => client.close(),
-    stage: (buses) => {
-      const idempotency = createIdempotencyStore(buses, upstream)
-      const handle = live.derive((c) =>
+  return runLiveStage(source, log, (live) =>
+    connectorStage<ValidatedAnswer, ValidatingVerdict>(live, host, options, {
+      buses: ['dreq', 'cresp'],
+      input: 'dreq',
+      handler: (c, parts) =>
         createValidatingBackend({
-          idempotency,
-          host,
+          ...parts,
           requestContract: requestContractOf(c, { [host]: c.openapi[host]! }),
-          upstream: { ...upstream, ...reloadableUpstreamOf(c, host) },
-          call: tracedCall(client.call),
-          memory,
           responseContract: responseContractOf(c, { [host]: c.openapi[host]! }),
         }),
-      )
-      return {
-        handle: async (msg, now) => resultOf(await handle.current()(msg, now), now),
-        delivered: (requestId, now) => memory.markDelivered(requestId, now),
-        deadLetter: {
-          reads: 'request',
-          to: () => ({ bus: 'cresp', subject: answerSubject }),
-          audit: { step: 'request', stage: 'backend' },
-        },
-      }
-    },
-  })
-  return closingWith(live, running)
+      resultOf,
+      // Its own host's subject, never one the dead envelope names: the grant allows no other.
+      deadLetter: {
+        reads: 'request',
+        to: () => ({ bus: 'cresp', subject: subjects.cleanResponse('backend', host) }),
+        audit: { step: 'request', stage: 'backend' },
+      },
+    }),
+  )
 }

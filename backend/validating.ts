@@ -7,13 +7,10 @@
  * Pure but for the upstream call and the redelivery memory, which are handed in.
  */
 import {
-  decodeRequestLeniently,
   encodeResponse,
   errorResponse,
-  failureReason,
   GatewayError,
   hasExpired,
-  parseDirtyRequest,
   refusalReason,
   subjects,
   type BusMessage,
@@ -26,15 +23,15 @@ import {
 import {
   checkResponse,
   createRequestChecks,
+  readFiledRequest,
   rejection,
   type RequestCheckOptions,
   type ResponseContract,
 } from '../validators/lib/index.js'
 import { stampResponseHeaders } from './headers.js'
-import { guardedCall, type IdempotencyGuard } from './idempotency.js'
-import type { OnceMemory } from './once.js'
-import { toUpstreamRequest, type UpstreamRequest } from './request.js'
-import type { UpstreamResult } from './upstream.js'
+import type { ConnectorParts } from './parts.js'
+import { guardedCall } from './idempotency.js'
+import { toUpstreamRequest } from './request.js'
 
 /** What one stage of the three decided, for the audit trail. */
 export interface StepVerdict {
@@ -53,13 +50,7 @@ export interface ValidatedAnswer {
   contract?: StepVerdict
 }
 
-export interface ValidatingBackendOptions {
-  host: string
-  upstream: { baseUrl: string; timeoutMs: number }
-  call(req: UpstreamRequest): Promise<UpstreamResult>
-  memory: OnceMemory<ValidatedAnswer>
-  /** Clients' `Idempotency-Key`s, as in handler.ts (without it a keyed write is refused, 503). */
-  idempotency?: IdempotencyGuard
+export interface ValidatingBackendOptions extends ConnectorParts<ValidatedAnswer> {
   requestContract: RequestCheckOptions
   responseContract: ResponseContract
 }
@@ -169,35 +160,12 @@ export function createValidatingBackend(options: ValidatingBackendOptions): Vali
   }
 
   return async (msg, now) => {
-    let env: RequestEnvelope
-    let headerFault: LenientRequest['headerFault']
-    try {
-      ;({ env, headerFault } = decodeRequestLeniently(msg.headers, msg.data))
-    } catch (e) {
-      return { kind: 'drop', reason: failureReason(e) }
-    }
-    const { requestId } = env
-    if (!env.edgeId || !env.replyTo) {
-      return { kind: 'drop', reason: 'envelope has no edge or reply stamp', requestId }
-    }
     // Only this host's requests reach this connector's consumer; one naming another host
     // is dropped, never answered: its client is no business of this connector.
-    const filed = parseDirtyRequest(msg.subject)
-    if (!filed || filed.host !== host || env.host !== host) {
-      return {
-        kind: 'drop',
-        reason: `request for host ${env.host} filed under ${msg.subject}`,
-        requestId,
-      }
-    }
-    // An envelope naming another edge than its subject carries that edge's reply inbox.
-    if (filed.edgeId !== env.edgeId) {
-      return {
-        kind: 'drop',
-        reason: `envelope names edge ${env.edgeId}, its subject edge ${filed.edgeId}`,
-        requestId,
-      }
-    }
+    const read = readFiledRequest(msg, host)
+    if ('kind' in read) return read
+    const { env, headerFault, filed } = read
+    const { requestId } = env
     if (options.memory.isDelivered(requestId, now)) {
       return { kind: 'drop', reason: 'answer already on cresp', requestId }
     }

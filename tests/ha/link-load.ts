@@ -22,7 +22,7 @@ import {
   type RequestEnvelope,
 } from '../../core/index.js'
 import type { LoadedConfig } from '../../config/index.js'
-import { edgeIdentity, linkWebsocketUrls, readCreds } from '../../topology/index.js'
+import { edgeIdentity, readCreds } from '../../topology/index.js'
 
 export type RequestKind = 'get' | 'post'
 

@@ -301,12 +301,6 @@ describe.each<Backend>(['pglite', 'postgres'])('audit sink on %s', (backend) => 
     return rows.at(-1)?.seq ?? 0
   }
 
-  const countBy = (ids: string[]) => {
-    const counts = new Map<string, number>()
-    for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1)
-    return counts
-  }
-
   /** Events are recorded without awaiting each one (`void ...record(...)`): this waits for them all. */
   async function flushAll(): Promise<void> {
     await Promise.all([...publishers.values()].map((p) => p.flush()))

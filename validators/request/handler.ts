@@ -6,22 +6,23 @@
  * reject goes to NATS-4 as an error response and never reaches NATS-2.
  */
 import {
-  decodeRequestLeniently,
   encodeRequest,
   encodeResponse,
-  failureReason,
   GatewayError,
   hasExpired,
-  parseDirtyRequest,
   refusalReason,
   subjects,
   type ErrorCode,
-  type LenientRequest,
   type RequestEnvelope,
   type WireMessage,
   type BusMessage,
 } from '../../core/index.js'
-import { createRequestChecks, rejection, type RequestCheckOptions } from '../lib/index.js'
+import {
+  createRequestChecks,
+  readFiledRequest,
+  rejection,
+  type RequestCheckOptions,
+} from '../lib/index.js'
 
 export type RequestValidatorOptions = RequestCheckOptions
 
@@ -52,30 +53,12 @@ export type RequestValidator = (msg: BusMessage, now: number) => Promise<Request
 export function createRequestValidator(options: RequestValidatorOptions): RequestValidator {
   const checks = createRequestChecks(options)
   return async (msg, now) => {
-    let env: RequestEnvelope
-    let headerFault: LenientRequest['headerFault']
-    try {
-      ;({ env, headerFault } = decodeRequestLeniently(msg.headers, msg.data))
-    } catch (e) {
-      return { kind: 'drop', reason: failureReason(e) }
-    }
+    // The caller is the edge the subject names: only the relay publishes on the dreq bus, and
+    // it takes the edge id from the link subject the edge's own grant pins.
+    const read = readFiledRequest(msg)
+    if ('kind' in read) return read
+    const { env, headerFault, filed } = read
     const { requestId } = env
-    if (!env.edgeId || !env.replyTo) {
-      return { kind: 'drop', reason: 'envelope has no edge or reply stamp', requestId }
-    }
-    // The caller is the edge the subject names: only the relay publishes on NATS-1, and it
-    // takes the edge id from the link subject the edge's own grant pins. An envelope naming
-    // another edge carries that edge's reply inbox: answering it would reach an edge the
-    // subject does not certify, so it is dropped, never answered.
-    const filed = parseDirtyRequest(msg.subject)
-    if (!filed) return { kind: 'drop', reason: 'not a dirty request subject', requestId }
-    if (filed.edgeId !== env.edgeId) {
-      return {
-        kind: 'drop',
-        reason: `envelope names edge ${env.edgeId}, its subject edge ${filed.edgeId}`,
-        requestId,
-      }
-    }
     if (hasExpired(env, now)) return { kind: 'drop', reason: 'deadline passed', requestId }
 
     const reject = (error: GatewayError): RequestVerdict => ({
@@ -92,7 +75,7 @@ export function createRequestValidator(options: RequestValidatorOptions): Reques
         throw new GatewayError('HEADER_INVALID', headerFault)
       }
       // The relay files each request under the host it names; the edge matched already.
-      if (msg.subject !== subjects.dirtyRequest(env.edgeId, env.host)) {
+      if (msg.subject !== subjects.dirtyRequest(filed.edgeId, env.host)) {
         throw new GatewayError('ENVELOPE_INVALID', {
           reason: `subject ${msg.subject} does not match the envelope`,
         })

@@ -2,24 +2,17 @@
  * The request validator at work: NATS-1 (dirty requests) in, NATS-2 (clean requests) or
  * NATS-4 (rejections) out, as its own identity; `runStage` does the wiring.
  */
-import { subjects } from '../../core/index.js'
-import type { LoadedConfig } from '../../config/index.js'
-import { runStage, type StageResult } from '../../bus/runner.js'
+import type { StageResult } from '../../bus/runner.js'
 import {
-  closingWith,
-  liveOf,
-  type ConfigSource,
-  type Logger,
-  type Running,
-} from '../../runtime/index.js'
+  answeredOnCleanResponses,
+  runLiveStage,
+  type StageRunOptions,
+} from '../../bus/live-stage.js'
+import type { ConfigSource, Logger, Running } from '../../runtime/index.js'
 import { requestContractOf } from '../lib/index.js'
 import { createRequestValidator, type RequestVerdict } from './handler.js'
 
 export const COMPONENT = 'request-validator'
-
-export interface RequestValidatorRunOptions {
-  concurrency?: number
-}
 
 /** A verdict as the runner sends, audits and logs it. */
 export function resultOf(verdict: RequestVerdict, startedAt: number): StageResult {
@@ -58,27 +51,22 @@ export function resultOf(verdict: RequestVerdict, startedAt: number): StageResul
 export async function startRequestValidator(
   source: ConfigSource,
   log: Logger,
-  options: RequestValidatorRunOptions = {},
+  options: StageRunOptions = {},
 ): Promise<Running> {
-  const live = liveOf(source)
-  const config = live.current()
-  const validate = live.derive((c) => createRequestValidator(requestContractOf(c)))
-  const running = await runStage(config, log, {
-    identity: COMPONENT,
-    buses: ['dreq', 'creq', 'cresp'],
-    input: 'dreq',
-    ...options,
-    stage: () => ({
-      handle: async (msg, now) => resultOf(await validate.current()(msg, now), now),
-      deadLetter: {
-        reads: 'request',
-        to: (request) => ({
-          bus: 'cresp',
-          subject: subjects.cleanResponse(COMPONENT, request.host),
+  return runLiveStage(source, log, (live) => {
+    const validate = live.derive((c) => createRequestValidator(requestContractOf(c)))
+    return {
+      identity: COMPONENT,
+      buses: ['dreq', 'creq', 'cresp'],
+      input: 'dreq',
+      ...options,
+      stage: () => ({
+        handle: async (msg, now) => resultOf(await validate.current()(msg, now), now),
+        deadLetter: answeredOnCleanResponses(COMPONENT, 'request', {
+          step: 'request',
+          stage: COMPONENT,
         }),
-        audit: { step: 'request', stage: COMPONENT },
-      },
-    }),
+      }),
+    }
   })
-  return closingWith(live, running)
 }

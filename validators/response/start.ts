@@ -2,24 +2,17 @@
  * The response validator at work: NATS-3 (dirty responses) in, NATS-4 (clean responses) out,
  * as its own identity; `runStage` does the wiring.
  */
-import { subjects } from '../../core/index.js'
-import type { LoadedConfig } from '../../config/index.js'
-import { runStage, type StageResult } from '../../bus/runner.js'
+import type { StageResult } from '../../bus/runner.js'
 import {
-  closingWith,
-  liveOf,
-  type ConfigSource,
-  type Logger,
-  type Running,
-} from '../../runtime/index.js'
+  answeredOnCleanResponses,
+  runLiveStage,
+  type StageRunOptions,
+} from '../../bus/live-stage.js'
+import type { ConfigSource, Logger, Running } from '../../runtime/index.js'
 import { responseContractOf } from '../lib/index.js'
 import { createResponseValidator, type ResponseVerdict } from './handler.js'
 
 export const COMPONENT = 'response-validator'
-
-export interface ResponseValidatorRunOptions {
-  concurrency?: number
-}
 
 /** A verdict as the runner sends, audits and logs it. */
 export function resultOf(verdict: ResponseVerdict, startedAt: number): StageResult {
@@ -54,27 +47,22 @@ export function resultOf(verdict: ResponseVerdict, startedAt: number): StageResu
 export async function startResponseValidator(
   source: ConfigSource,
   log: Logger,
-  options: ResponseValidatorRunOptions = {},
+  options: StageRunOptions = {},
 ): Promise<Running> {
-  const live = liveOf(source)
-  const config = live.current()
-  const validate = live.derive((c) => createResponseValidator(responseContractOf(c)))
-  const running = await runStage(config, log, {
-    identity: COMPONENT,
-    buses: ['dresp', 'cresp'],
-    input: 'dresp',
-    ...options,
-    stage: () => ({
-      handle: (msg, now) => resultOf(validate.current()(msg, now), now),
-      deadLetter: {
-        reads: 'response',
-        to: (request) => ({
-          bus: 'cresp',
-          subject: subjects.cleanResponse(COMPONENT, request.host),
+  return runLiveStage(source, log, (live) => {
+    const validate = live.derive((c) => createResponseValidator(responseContractOf(c)))
+    return {
+      identity: COMPONENT,
+      buses: ['dresp', 'cresp'],
+      input: 'dresp',
+      ...options,
+      stage: () => ({
+        handle: (msg, now) => resultOf(validate.current()(msg, now), now),
+        deadLetter: answeredOnCleanResponses(COMPONENT, 'response', {
+          step: 'response',
+          stage: COMPONENT,
         }),
-        audit: { step: 'response', stage: COMPONENT },
-      },
-    }),
+      }),
+    }
   })
-  return closingWith(live, running)
 }
