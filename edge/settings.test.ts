@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { env } from 'cloudflare:workers'
 import { createExecutionContext } from 'cloudflare:test'
-import { PROBLEM_CONTENT_TYPE } from '../core/index.js'
+import { PROBLEM_CONTENT_TYPE, SetupError } from '../core/index.js'
 import { readSettings } from './settings.js'
 import { createFetchHandler } from './worker.js'
 
@@ -42,6 +42,11 @@ describe('worker settings', () => {
       }
       expect(String(error)).toMatch(message)
       expect(String(error)).not.toContain('SUPERSECRET')
+      // A setup failure with a code, naming the binding as its key (the policy keeps its
+      // reader's code: CONFIG_INVALID or POLICY_INVALID).
+      expect(error).toBeInstanceOf(SetupError)
+      expect((error as SetupError).key).toBe(Object.keys(patch)[0])
+      expect((error as SetupError).code).toMatch(/^(ENV_INVALID|CONFIG_INVALID|POLICY_INVALID)$/)
     }
   })
 

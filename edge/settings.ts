@@ -9,6 +9,7 @@ import {
   isSubjectToken,
   parseUserCreds,
   readEdgePolicy,
+  SetupError,
   type EdgePolicy,
 } from '../core/index.js'
 import { CLIENT_ADDRESS_SOURCES, type ClientAddressSource } from './ingress/index.js'
@@ -28,8 +29,13 @@ export interface EdgeSettings {
   otlpTracesUrl?: string
 }
 
-function fail(binding: string, what: string): never {
-  throw new TypeError(`binding ${binding}: ${what}`)
+/** A binding the worker cannot run with: the policy keeps its reader's own code. */
+function fail(binding: string, what: string, cause?: unknown): never {
+  const code = cause instanceof SetupError ? cause.code : 'ENV_INVALID'
+  throw new SetupError(code, `binding ${binding}: ${what}`, {
+    key: binding,
+    ...(cause === undefined ? {} : { cause }),
+  })
 }
 
 type RateLimitBinding = `RATE_LIMIT_${number}_PER_${number}`
@@ -53,7 +59,7 @@ export function readSettings(env: Env, bundledPolicy?: unknown): EdgeSettings {
   try {
     policy = readEdgePolicy(bundledPolicy ?? env.POLICY)
   } catch (e) {
-    fail('POLICY', failureReason(e))
+    fail('POLICY', e instanceof SetupError ? e.message : failureReason(e), e)
   }
   if (typeof env.EDGE_ID !== 'string' || !isSubjectToken(env.EDGE_ID)) {
     fail('EDGE_ID', 'must be a lowercase name (letters, digits, dashes)')

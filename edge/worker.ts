@@ -4,7 +4,7 @@
  * runs in one edge location, so the first request's location names the pool's shards.
  */
 import type { Hono } from 'hono'
-import { failureReason, GatewayError, newRequestId } from '../core/index.js'
+import { failureReason, GatewayError, newRequestId, SetupError } from '../core/index.js'
 import {
   createIngress,
   problemResponse,
@@ -48,7 +48,9 @@ function build(env: Env, location: string, policy: unknown): Ingress {
     return { app }
   } catch (e) {
     const reason = failureReason(e)
-    console.error(JSON.stringify({ event: 'settings-refused', reason }))
+    const setup =
+      e instanceof SetupError ? { code: e.code, key: e.key, action: e.action } : undefined
+    console.error(JSON.stringify({ event: 'settings-refused', reason, ...setup }))
     return { error: new GatewayError('INTERNAL_ERROR', { reason: `settings: ${reason}` }) }
   }
 }
