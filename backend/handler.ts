@@ -1,6 +1,6 @@
 /**
  * The backend connector's work on one clean request: call the upstream once and turn what
- * came back (or how it failed) into a response envelope for NATS-3. The HTTP call and the
+ * came back (or how it failed) into a response envelope for dresp. The HTTP call and the
  * redelivery memory are handed in; the handler reads no clock of its own.
  */
 import {
@@ -24,7 +24,7 @@ import type { ConnectorParts } from './parts.js'
 import { guardedCall } from './idempotency.js'
 import { toUpstreamRequest } from './request.js'
 
-/** A response for NATS-3 and, for an error answer or a replay, why (log and audit only). */
+/** A response for dresp and, for an error answer or a replay, why (log and audit only). */
 export interface Answer {
   response: ResponseEnvelope
   reason?: string
@@ -83,7 +83,7 @@ export function createBackendHandler(options: BackendOptions): BackendHandler {
     }
     const { requestId } = env
     if (!env.replyTo) return { kind: 'drop', reason: 'request has no reply stamp', requestId }
-    // The host is the subject's (only the request validator publishes on NATS-2, and this
+    // The host is the subject's (only the request validator publishes on creq, and this
     // connector's consumer holds only its own host's subject). A request that names another
     // host is dropped: answering it would publish for a host this connector does not serve.
     const filed = parseCleanRequest(msg.subject)?.host

@@ -82,7 +82,7 @@ export interface IdempotencyScope {
   fingerprint: string
 }
 
-/** The `sub` of an access token (verified by the request validator before NATS-2). */
+/** The `sub` of an access token (verified by the request validator before creq). */
 export function actorSubject(token: string): string | undefined {
   const payload = token.split('.')[1]
   if (payload === undefined) return undefined

@@ -2,15 +2,15 @@
  * What keeps a redelivered request from calling the upstream twice inside one connector.
  *
  * - While a request id's answer is being produced or waits to be published, a second
- *   delivery of it gets the same answer instead of a second upstream call (a failed NATS-3
+ *   delivery of it gets the same answer instead of a second upstream call (a failed dresp
  *   publish is retried this way).
- * - Once its answer was acknowledged by NATS-3, the id is remembered as delivered for the
+ * - Once its answer was acknowledged by dresp, the id is remembered as delivered for the
  *   bus's duplicate window, and a late redelivery (a lost ack) is acked without a call.
  *
  * The window it cannot close: the process dies after the upstream answered and before
- * NATS-3 acknowledged. The redelivery (to this connector restarted, or to a replica) calls
+ * dresp acknowledged. The redelivery (to this connector restarted, or to a replica) calls
  * again with the same `Idempotency-Key`, so an upstream that honours it answers from its
- * own record, and NATS-3 stores the answer once (same message id).
+ * own record, and dresp stores the answer once (same message id).
  */
 export interface OnceOptions {
   /** How long a delivered id is remembered: the duplicate window of the buses. */

@@ -1,6 +1,6 @@
 /**
- * The validating connector at work (`single-validation` topology): NATS-1 (its host's dirty
- * requests) in, NATS-4 (clean responses, as `backend`) out, and between them three steps
+ * The validating connector at work (`single-validation` topology): dreq (its host's dirty
+ * requests) in, cresp (clean responses, as `backend`) out, and between them three steps
  * composed (validating.ts): the request contract, the upstream call, the response contract.
  * The contracts are the validator library's, compiled here for this host only; the upstream
  * call is the connector's own (`connectorStage`, connector.ts). Connects as `backend-<host>`; the brokers let

@@ -1,7 +1,7 @@
 /**
  * The backend connector of the `single-validation` topology: it validates. One dirty request
- * (NATS-1, its host's only) goes through the request contract, the upstream, then the
- * response contract, and one clean response comes out for NATS-4, as `backend`. The
+ * (dreq, its host's only) goes through the request contract, the upstream, then the
+ * response contract, and one clean response comes out for cresp, as `backend`. The
  * contracts are the validator library's (`createRequestChecks`, `checkResponse`): the same
  * code, and so the same verdicts, as the two validator processes of the other topologies.
  * Pure but for the upstream call and the redelivery memory, which are handed in.

@@ -1,7 +1,7 @@
 /**
  * The request validator's own cost, per process: the pure handler (`createRequestValidator`)
  * called in a loop on the demo's OpenAPI document, one message kind at a time, each message
- * decoded from its wire form as it arrives from NATS-1. Messages per second and the p50 and
+ * decoded from its wire form as it arrives from dreq. Messages per second and the p50 and
  * p99 time per message; no bus, no network, one core.
  */
 import { readFileSync } from 'node:fs'

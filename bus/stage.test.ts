@@ -1,4 +1,4 @@
-/** The shared consume loop against a real JetStream bus (NATS-1 of a test topology). */
+/** The shared consume loop against a real JetStream bus (dreq of a test topology). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/nats-core'

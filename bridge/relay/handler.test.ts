@@ -42,7 +42,7 @@ function linkMessage(
 }
 
 describe('relay: link requests', () => {
-  it('stamps the edge id from the subject and the reply from the message, and files it on NATS-1', () => {
+  it('stamps the edge id from the subject and the reply from the message, and files it on dreq', () => {
     const verdict = relay.linkRequest(linkMessage(request()), NOW)
     expect(verdict.kind).toBe('publish')
     if (verdict.kind !== 'publish') return
@@ -105,7 +105,7 @@ describe('relay: link requests', () => {
     expect(verdict.kind === 'publish' && verdict.timeoutMs).toBe(150)
   })
 
-  it('answers BUS_UNAVAILABLE for a request NATS-1 would not take', () => {
+  it('answers BUS_UNAVAILABLE for a request dreq would not take', () => {
     const wire = relay.busUnavailable({ ...request(), edgeId: 'local', replyTo: INBOX }, 'timeout')
     const env = decodeResponse(wire.headers, wire.data)
     expect(env).toMatchObject({ error: 'BUS_UNAVAILABLE', status: 503 })

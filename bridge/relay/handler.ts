@@ -1,9 +1,9 @@
 /**
  * The relay's two decisions, pure (no I/O, the clock passed in):
  * - a request from the link: stamp the broker-certified edge id (from the subject) and the
- *   reply inbox (from the message), then publish it to NATS-1; or answer at once when it
+ *   reply inbox (from the message), then publish it to dreq; or answer at once when it
  *   cannot be read;
- * - a clean response from NATS-4: answer the edge at the inbox the request carried.
+ * - a clean response from cresp: answer the edge at the inbox the request carried.
  * Everything needed to answer travels in the envelope, so the relay keeps no state.
  */
 import type { MsgHdrs } from '@nats-io/nats-core'
@@ -43,7 +43,7 @@ export type LinkVerdict =
       subject: string
       wire: WireMessage
       request: RequestEnvelope
-      /** The longest the relay may wait for NATS-1's ack before answering BUS_UNAVAILABLE. */
+      /** The longest the relay may wait for dreq's ack before answering BUS_UNAVAILABLE. */
       timeoutMs: number
     }
   | {
@@ -72,14 +72,14 @@ export type ResponseVerdict =
   | { kind: 'drop'; reason: string; requestId?: string }
 
 export interface RelayOptions {
-  /** Upper bound for one NATS-1 publish; the request's deadline may shorten it. */
+  /** Upper bound for one dreq publish; the request's deadline may shorten it. */
   publishTimeoutMs: number
 }
 
 export interface RelayHandler {
   linkRequest(msg: LinkMessage, now: number): LinkVerdict
   cleanResponse(msg: BusMessage, now: number): ResponseVerdict
-  /** The answer when NATS-1 would not take a request. */
+  /** The answer when dreq would not take a request. */
   busUnavailable(request: RequestEnvelope, reason: string): WireMessage
 }
 
@@ -121,7 +121,7 @@ export function createRelay(options: RelayOptions): RelayHandler {
         subject: subjects.dirtyRequest(edgeId, request.host),
         wire: encodeRequest(request),
         request,
-        // NATS-1 electing a leader takes seconds on a loaded host: wait for its ack up to half
+        // dreq electing a leader takes seconds on a loaded host: wait for its ack up to half
         // the time left, so the other half still carries the request through the pipeline.
         timeoutMs: Math.max(
           1,

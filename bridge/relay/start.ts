@@ -1,7 +1,7 @@
 /**
- * The relay at work: link requests in -> NATS-1; NATS-4 clean responses in -> link replies.
- * Connects as `relay` to the link server, NATS-1 and NATS-4; `runStage` does the wiring.
- * Replicas share the link requests through a queue group and NATS-4 through the durable
+ * The relay at work: link requests in -> dreq; cresp clean responses in -> link replies.
+ * Connects as `relay` to the link server, dreq and cresp; `runStage` does the wiring.
+ * Replicas share the link requests through a queue group and cresp through the durable
  * consumer.
  */
 import type { Msg } from '@nats-io/nats-core'
@@ -24,7 +24,7 @@ export const QUEUE = 'relay'
 /** The reason an intake event recorded by the answering relay carries. */
 export const INTAKE_RECORDED_AT_ANSWER =
   'recorded at the answer: the relay that took the request in was another process'
-/** Longest the relay waits for NATS-1's ack of a link request (and half its time left). */
+/** Longest the relay waits for dreq's ack of a link request (and half its time left). */
 export const RELAY_PUBLISH_TIMEOUT_MS = 5_000
 /** Link requests in work at once; beyond this the relay answers BUS_UNAVAILABLE at once. */
 export const MAX_IN_FLIGHT = 4_096
@@ -56,7 +56,7 @@ export function linkResultOf(relay: RelayHandler, verdict: LinkVerdict, now: num
       timeoutMs: verdict.timeoutMs,
     },
     audit: { ...event, verdict: 'accept', request, body: request.body },
-    // NATS-1 would not take it, and nothing redelivers a link request: answer it now.
+    // dreq would not take it, and nothing redelivers a link request: answer it now.
     orElse: (e) => {
       const reason = asGatewayError(e).reason ?? 'publish failed'
       return {
@@ -107,7 +107,7 @@ function intakeRecordedAtAnswer(request: RequestContext): AuditRecord {
   }
 }
 
-/** The answer when the relay is full: what it can say at once, without NATS-1. */
+/** The answer when the relay is full: what it can say at once, without dreq. */
 function overloaded(relay: RelayHandler, msg: Msg, now: number): Send | undefined {
   const verdict = relay.linkRequest(msg, now)
   if (verdict.kind === 'publish') {

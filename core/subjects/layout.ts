@@ -1,7 +1,7 @@
 /**
  * The subject layout of every bus. Subjects carry the identities the brokers certify: the
- * edge id on the link and NATS-1, the upstream host on NATS-2 and NATS-3, the publishing
- * stage on NATS-4. Each such segment is pinned by the publisher's grant, so receivers take
+ * edge id on the link and dreq, the upstream host on creq and dresp, the publishing
+ * stage on cresp. Each such segment is pinned by the publisher's grant, so receivers take
  * the caller from the subject (the parsers below), never from a header or envelope field.
  */
 
@@ -34,7 +34,7 @@ export const BUSES = ['link', 'dreq', 'creq', 'dresp', 'cresp'] as const
 export type BusName = (typeof BUSES)[number]
 
 /**
- * Stages that publish onto the clean-response bus (NATS-4): the two validators, or, in the
+ * Stages that publish onto the clean-response bus (cresp): the two validators, or, in the
  * `single-validation` topology, the backend connector that validates.
  */
 export const RESPONSE_STAGES = ['response-validator', 'request-validator', 'backend'] as const
@@ -48,26 +48,26 @@ export const subjects = {
   linkInbox: (edgeId: string) => `${ROOT}.link.inbox.${token('edge id', edgeId)}`,
   linkInboxAll: `${ROOT}.link.inbox.>`,
 
-  /** NATS-1, dirty requests: published by the relay, keyed by the certified edge id. */
+  /** dreq, dirty requests: published by the relay, keyed by the certified edge id. */
   dirtyRequest: (edgeId: string, host: string) =>
     `${ROOT}.dreq.${token('edge id', edgeId)}.${token('host', host)}`,
   dirtyRequestAll: `${ROOT}.dreq.>`,
-  /** NATS-1, one host's dirty requests from every edge (the `single-validation` backend's). */
+  /** dreq, one host's dirty requests from every edge (the `single-validation` backend's). */
   dirtyRequestForHost: (host: string) => `${ROOT}.dreq.*.${token('host', host)}`,
 
-  /** NATS-2, clean requests: one subject per upstream host. */
+  /** creq, clean requests: one subject per upstream host. */
   cleanRequest: (host: string) => `${ROOT}.creq.${token('host', host)}`,
   cleanRequestAll: `${ROOT}.creq.>`,
 
-  /** NATS-3, dirty responses: one subject per upstream host. */
+  /** dresp, dirty responses: one subject per upstream host. */
   dirtyResponse: (host: string) => `${ROOT}.dresp.${token('host', host)}`,
   dirtyResponseAll: `${ROOT}.dresp.>`,
 
-  /** NATS-4, clean responses: the publishing stage is a subject token the broker pins. */
+  /** cresp, clean responses: the publishing stage is a subject token the broker pins. */
   cleanResponse: (stage: ResponseStage, host: string) =>
     `${ROOT}.cresp.${stage}.${token('host', host)}`,
   cleanResponseAll: `${ROOT}.cresp.>`,
-  /** Everything one stage may publish on NATS-4. */
+  /** Everything one stage may publish on cresp. */
   cleanResponseOf: (stage: ResponseStage) => `${ROOT}.cresp.${stage}.*`,
 
   /**

@@ -424,7 +424,7 @@ export function requestPathSuite(
       expect(after - before).toBe(5)
     })
 
-    it('AUTH-207 a bearer token never reaches NATS-1: the raw message waiting on the dirty-request bus carries only the access token', async () => {
+    it('AUTH-207 a bearer token never reaches dreq: the raw message waiting on the dirty-request bus carries only the access token', async () => {
       const token = await bearer(['orders'], 'nats-one')
       await stack.killComponent(validatorOf(mode))
       const nc = await connectAs({

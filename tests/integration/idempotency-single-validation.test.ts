@@ -1,6 +1,6 @@
 /**
  * A client's `Idempotency-Key` in the `single-validation` topology: the validating connector
- * keeps its replay records in the `IDEM` stream on NATS-1 (`dreq`), the bus it reads.
+ * keeps its replay records in the `IDEM` stream on dreq (`dreq`), the bus it reads.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jetstreamManager } from '@nats-io/jetstream'
@@ -82,7 +82,7 @@ afterAll(async () => {
 })
 
 describe("a client's Idempotency-Key, single-validation", () => {
-  it('IDEM-008 the validating connector replays the first answer from its records on NATS-1, and refuses the key reused for another body', async () => {
+  it('IDEM-008 the validating connector replays the first answer from its records on dreq, and refuses the key reused for another body', async () => {
     const first = await send(post('"sv-1"'))
     expect(first.status).toBe(201)
     const again = await send(post('"sv-1"'))

@@ -1,6 +1,6 @@
 /**
  * A client's `Idempotency-Key` on the real request path: five nats-servers, the relay, both
- * validators, the backend connector with its replay records in the `IDEM` stream on NATS-2,
+ * validators, the backend connector with its replay records in the `IDEM` stream on creq,
  * and the demo upstream, which counts the writes it receives per key (`/_demo/executions`).
  * Driven as the edge drives it, over the link's WebSocket listener.
  */

@@ -87,7 +87,7 @@ function rolesFor(mode: TopologyMode): Record<ComponentKind, Role> {
       writes: (who, bus, t) => bus === 'link' && t.cls === 'link-request' && t.edge === who.edgeId,
       reads: (who, bus, t) => bus === 'link' && t.cls === 'link-inbox' && t.edge === who.edgeId,
     }),
-    // Reads link requests and NATS-4; writes NATS-1 and link replies.
+    // Reads link requests and cresp; writes dreq and link replies.
     relay: audit({
       buses: ['link', 'dreq', 'cresp'],
       writes: (_, bus, t) =>
@@ -100,7 +100,7 @@ function rolesFor(mode: TopologyMode): Record<ComponentKind, Role> {
     admin: { buses, writes: nothing, reads: nothing },
   } satisfies Partial<Record<ComponentKind, Role>>
   if (mode === 'single-validation') {
-    // The backend validates: reads NATS-1 for its host only, answers on NATS-4 for it only.
+    // The backend validates: reads dreq for its host only, answers on cresp for it only.
     const absent: Role = { buses: [], writes: nothing, reads: nothing }
     return {
       ...common,
@@ -119,7 +119,7 @@ function rolesFor(mode: TopologyMode): Record<ComponentKind, Role> {
   }
   return {
     ...common,
-    // Reads NATS-1; writes NATS-2, and rejections toward the client on NATS-4 as itself.
+    // Reads dreq; writes creq, and rejections toward the client on cresp as itself.
     'request-validator': audit({
       buses: ['dreq', 'creq', 'cresp'],
       writes: (_, bus, t) =>
@@ -127,13 +127,13 @@ function rolesFor(mode: TopologyMode): Record<ComponentKind, Role> {
         (bus === 'cresp' && t.cls === 'clean-response' && t.stage === 'request-validator'),
       reads: nothing,
     }),
-    // Reads NATS-2 for its host only; writes NATS-3 for its host only.
+    // Reads creq for its host only; writes dresp for its host only.
     backend: audit({
       buses: ['creq', 'dresp'],
       writes: (who, bus, t) => bus === 'dresp' && t.cls === 'dirty-response' && t.host === who.host,
       reads: nothing,
     }),
-    // Reads NATS-3; writes NATS-4 as itself.
+    // Reads dresp; writes cresp as itself.
     'response-validator': audit({
       buses: ['dresp', 'cresp'],
       writes: (_, bus, t) =>
@@ -714,7 +714,7 @@ export function permissionMatrix(current: TopologyMode, options: { nodes?: 1 | 3
           expect(msg?.subject).toBe(subjects.cleanRequest('other'))
           await msg?.ackAck()
 
-          // backend-demo answering for `other` on NATS-3: the broker drops it, the stream never holds it.
+          // backend-demo answering for `other` on dresp: the broker drops it, the stream never holds it.
           const dresp = await h.connect(backendIdentity('demo'), 'dresp').then(watchRefusals)
           expect(await publishOutcome(dresp, subjects.dirtyResponse('other'))).toBe('refused')
           const stored = await (await admin('dresp')).streams.info('DRESP')

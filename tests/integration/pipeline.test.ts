@@ -158,7 +158,7 @@ describe('the on-prem request path', () => {
     expect(Date.now() - started).toBeLessThan(UPSTREAM_TIMEOUT_MS + 600)
   })
 
-  it('PIPE-004 publishing the same request id to NATS-1 twice calls the upstream once', async () => {
+  it('PIPE-004 publishing the same request id to dreq twice calls the upstream once', async () => {
     const relayOnDreq = await h.connect('relay', 'dreq')
     const js = jetstream(relayOnDreq)
     const inbox = `${subjects.linkInbox('local')}.dup${Date.now()}`
@@ -191,7 +191,7 @@ describe('the on-prem request path', () => {
     expect((await received()).filter((r) => r.requestId === env.requestId)).toHaveLength(1)
   })
 
-  it('PIPE-005 NATS-3 down while the upstream answers: the answer arrives later and the upstream is called once', async () => {
+  it('PIPE-005 dresp down while the upstream answers: the answer arrives later and the upstream is called once', async () => {
     await h.stopServer('dresp')
     const env = envelope({ json: { item: 'late', quantity: 1 } })
     const pending = send(env, 9_000)
@@ -203,7 +203,7 @@ describe('the on-prem request path', () => {
     expect((await received()).filter((r) => r.requestId === env.requestId)).toHaveLength(1)
   })
 
-  it('STAGE-002 NATS-1 down: the relay answers the link request 503 BUS_UNAVAILABLE itself, since nothing would redeliver it', async () => {
+  it('STAGE-002 dreq down: the relay answers the link request 503 BUS_UNAVAILABLE itself, since nothing would redeliver it', async () => {
     await h.stopServer('dreq')
     try {
       const started = Date.now()

@@ -1,9 +1,9 @@
 /**
  * The request validator's attack table (validators/request/security.cases.ts), every case,
- * through real nats-servers: published to NATS-1 as the relay publishes, checked by the
+ * through real nats-servers: published to dreq as the relay publishes, checked by the
  * real request validator, with the backend connector, the response validator, the relay
  * and the demo upstream running. Each refusal reaches the edge's inbox with its code and
- * status; the CREQ stream (NATS-2) gets no message and the demo records nothing. The
+ * status; the CREQ stream (creq) gets no message and the demo records nothing. The
  * legitimate look-alikes reach the upstream.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -120,7 +120,7 @@ async function received(): Promise<ReceivedRequest[]> {
   return ((await res.json()) as { requests: ReceivedRequest[] }).requests
 }
 
-/** Publishes a case to NATS-1 as the relay would, and waits for the answer at the edge inbox. */
+/** Publishes a case to dreq as the relay would, and waits for the answer at the edge inbox. */
 async function send(c: CaseRequest, actor?: string): Promise<ResponseEnvelope> {
   const requestId = newRequestId()
   const env = {
@@ -170,7 +170,7 @@ describe('the request validator on real buses', () => {
 describe('access tokens name their upstream host, on real buses', () => {
   const list: CaseRequest = { method: 'GET', path: '/orders', headers: [] }
 
-  it('AUTH-308 an access token minted for host billing presented on host demo is refused TOKEN_AUDIENCE_INVALID; nothing reaches NATS-2 or the upstream', async () => {
+  it('AUTH-308 an access token minted for host billing presented on host demo is refused TOKEN_AUDIENCE_INVALID; nothing reaches creq or the upstream', async () => {
     const before = { creq: await creqSequence(), upstream: (await received()).length }
     const replayed = await accessTokenFor(h.keysDir, ['orders'], 'alice', 'billing')
     const answer = await send(list, replayed)

@@ -133,11 +133,11 @@ function tcpUsers(filter: (s: ServerSpec) => boolean = () => true): Array<[strin
 }
 
 describe('connections', () => {
-  it('BUS-001 relay has no user on NATS-2: its connection is refused', async () => {
+  it('BUS-001 relay has no user on creq: its connection is refused', async () => {
     expect(await connectRefused('relay', 'creq', 'tcp')).toBe(true)
   })
 
-  it("BUS-002 backend-demo has no user on NATS-1, so it cannot reach the request-validator's consumer", async () => {
+  it("BUS-002 backend-demo has no user on dreq, so it cannot reach the request-validator's consumer", async () => {
     expect(await connectRefused('backend-demo', 'dreq', 'tcp')).toBe(true)
   })
 
@@ -181,7 +181,7 @@ describe('anonymous clients', () => {
 })
 
 describe('writing', () => {
-  it('BUS-006 request-validator cannot publish as the response validator on NATS-4', async () => {
+  it('BUS-006 request-validator cannot publish as the response validator on cresp', async () => {
     const nc = await conn('request-validator', 'cresp')
     const subject = subjects.cleanResponse('response-validator', 'demo')
     expect(await publishRefused(nc, subject)).toBe(true)
@@ -190,12 +190,12 @@ describe('writing', () => {
     expect(info.state.subjects?.[subject] ?? 0).toBe(0)
   })
 
-  it('BUS-007 response-validator cannot publish as the request validator on NATS-4', async () => {
+  it('BUS-007 response-validator cannot publish as the request validator on cresp', async () => {
     const nc = await conn('response-validator', 'cresp')
     expect(await publishRefused(nc, subjects.cleanResponse('request-validator', 'demo'))).toBe(true)
   })
 
-  it('BUS-008 a backend cannot publish the responses of another host on NATS-3', async () => {
+  it('BUS-008 a backend cannot publish the responses of another host on dresp', async () => {
     const nc = await conn('backend-other', 'dresp')
     expect(await publishRefused(nc, subjects.dirtyResponse('demo'))).toBe(true)
     expect(await publishRefused(nc, subjects.dirtyResponse('other'))).toBe(false)

@@ -130,7 +130,7 @@ describe('servers, streams and consumers', () => {
 })
 
 describe('allowed moves', () => {
-  it('relay publishes dirty requests to NATS-1 and gets an ack', async () => {
+  it('relay publishes dirty requests to dreq and gets an ack', async () => {
     const js = jetstream(await h.connect('relay', 'dreq'))
     const ack = await js.publish(subjects.dirtyRequest('local', 'demo'), 'req', {
       msgID: 'allowed-relay-01',
@@ -138,7 +138,7 @@ describe('allowed moves', () => {
     expect(ack.stream).toBe('DREQ')
   }, 10_000)
 
-  it('request-validator fetches and acks from NATS-1, publishes to NATS-2 and rejections to NATS-4', async () => {
+  it('request-validator fetches and acks from dreq, publishes to creq and rejections to cresp', async () => {
     await jetstream(await h.connect('relay', 'dreq')).publish(
       subjects.dirtyRequest('local', 'demo'),
       'r1',
@@ -165,7 +165,7 @@ describe('allowed moves', () => {
     expect(rejection.stream).toBe('CRESP')
   }, 10_000)
 
-  it('backend-demo fetches its consumer on NATS-2 and publishes to NATS-3', async () => {
+  it('backend-demo fetches its consumer on creq and publishes to dresp', async () => {
     await jetstream(await h.connect('request-validator', 'creq')).publish(
       subjects.cleanRequest('demo'),
       'c',
@@ -184,7 +184,7 @@ describe('allowed moves', () => {
     expect(ack.stream).toBe('DRESP')
   }, 10_000)
 
-  it('response-validator consumes NATS-3 and publishes its clean responses to NATS-4', async () => {
+  it('response-validator consumes dresp and publishes its clean responses to cresp', async () => {
     await jetstream(await h.connect('backend-demo', 'dresp')).publish(
       subjects.dirtyResponse('demo'),
       'd',
@@ -207,7 +207,7 @@ describe('allowed moves', () => {
     expect(ack.stream).toBe('CRESP')
   }, 10_000)
 
-  it('relay consumes NATS-4 from both publishing stages', async () => {
+  it('relay consumes cresp from both publishing stages', async () => {
     await jetstream(await h.connect('response-validator', 'cresp')).publish(
       subjects.cleanResponse('response-validator', 'demo'),
       'a',

@@ -1,7 +1,7 @@
 /**
  * Generated input against the request validator's pure handler (fast-check): whatever a
  * compromised relay or a hostile client puts in an envelope, or whatever bytes arrive on
- * NATS-1, the answer is a verdict, never a throw; a refusal carries a code of the error table
+ * dreq, the answer is a verdict, never a throw; a refusal carries a code of the error table
  * with its status; and nothing outside the demo's routes is forwarded.
  */
 import fc from 'fast-check'

@@ -61,7 +61,7 @@ function rejected(verdict: RequestVerdict) {
 }
 
 describe('request validator', () => {
-  it('forwards a valid request to NATS-2 with the operation stamped', async () => {
+  it('forwards a valid request to creq with the operation stamped', async () => {
     const verdict = await lab(message(request()), NOW)
     expect(verdict.kind).toBe('forward')
     if (verdict.kind !== 'forward') return

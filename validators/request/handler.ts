@@ -2,8 +2,8 @@
  * The request validator's verdict on one dirty request: envelope shape, the relay's stamps
  * and the certified edge, deadline, then the request contract (`createRequestChecks` in
  * validators/lib: port policy, route, actor, headers, path, query, body, injection). Pure:
- * no I/O, the clock is passed in. A forward goes to NATS-2 with the operation stamped; a
- * reject goes to NATS-4 as an error response and never reaches NATS-2.
+ * no I/O, the clock is passed in. A forward goes to creq with the operation stamped; a
+ * reject goes to cresp as an error response and never reaches creq.
  */
 import {
   encodeRequest,

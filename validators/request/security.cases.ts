@@ -4,7 +4,7 @@
  * runners: `security.test.ts` calls the pure handler (fast, every case), and
  * tests/integration/request-validation.test.ts sends every case through real nats-servers
  * to the real validator, backend connector and demo upstream. Both assert the refusal and
- * that nothing reached NATS-2 or the upstream. `npm run catalog` reads the ids from here.
+ * that nothing reached creq or the upstream. `npm run catalog` reads the ids from here.
  *
  * Routes used (demo/openapi.json): GET /orders (declares the `X-Custom` header),
  * GET /orders/{id} (id `^[0-9]{1,12}$`), POST /orders (claims `roles.orders`),

@@ -1,7 +1,7 @@
 /**
  * The attack table (security.cases.ts) against the pure handler with the demo's real
- * OpenAPI document: each case is a reject with its code and status, answered on NATS-4 and
- * never forwarded to NATS-2. The legitimate look-alikes are forwarded unchanged.
+ * OpenAPI document: each case is a reject with its code and status, answered on cresp and
+ * never forwarded to creq. The legitimate look-alikes are forwarded unchanged.
  */
 import { describe, expect, it } from 'vitest'
 import {
@@ -81,7 +81,7 @@ describe('request validator: the attack table', () => {
 
   it.each(REQUEST_CASES)('%s', async (_name, c, code, status) => {
     const { verdict } = await verdictFor(c)
-    // Never forwarded: a reject goes to NATS-4, never to a clean-request subject.
+    // Never forwarded: a reject goes to cresp, never to a clean-request subject.
     expect(verdict.kind).toBe('reject')
     if (verdict.kind !== 'reject') return
     expect(verdict.subject).toBe(subjects.cleanResponse('request-validator', 'demo'))

@@ -1,6 +1,6 @@
 /**
- * The request validator at work: NATS-1 (dirty requests) in, NATS-2 (clean requests) or
- * NATS-4 (rejections) out, as its own identity; `runStage` does the wiring.
+ * The request validator at work: dreq (dirty requests) in, creq (clean requests) or
+ * cresp (rejections) out, as its own identity; `runStage` does the wiring.
  */
 import type { StageResult } from '../../bus/runner.js'
 import {

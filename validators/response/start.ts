@@ -1,5 +1,5 @@
 /**
- * The response validator at work: NATS-3 (dirty responses) in, NATS-4 (clean responses) out,
+ * The response validator at work: dresp (dirty responses) in, cresp (clean responses) out,
  * as its own identity; `runStage` does the wiring.
  */
 import type { StageResult } from '../../bus/runner.js'

@@ -8,7 +8,7 @@
  * context, not its headers), so the backend connector, which sent the request, says so: it
  * stamps the dirty response with `Portcullis-Conditional: 1` when the request it sent upstream
  * was conditional, after dropping every `Portcullis-*` header the upstream sent. The stamp
- * rides on NATS-3, which only the host's connector may publish to, and the contract strips it
+ * rides on dresp, which only the host's connector may publish to, and the contract strips it
  * with every other internal header before anything goes on.
  */
 import type { HeaderList, Method } from '../../../core/index.js'
