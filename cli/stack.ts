@@ -9,7 +9,6 @@
  */
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
-import type { NatsConnection } from '@nats-io/nats-core'
 import { loadConfig, type LoadedConfig } from '../config/index.js'
 import {
   createLogger,
@@ -25,7 +24,6 @@ import {
   ensureCredentials,
   natsServersOf,
   peerNameOf,
-  provisionStreams,
   readTrust,
   startNatsServer,
   stepDownLeaders,
@@ -35,8 +33,8 @@ import {
   type Topology,
   LAME_DUCK_DURATION_MS,
 } from '../topology/index.js'
-import { connectAs } from '../bus/index.js'
-import { failureReason, type BusName } from '../core/index.js'
+import { connectAs, provisionAsAdmin } from '../bus/index.js'
+import { failureReason } from '../core/index.js'
 import { spawnComponent, StartError } from './processes.js'
 import {
   signalProcess,
@@ -537,24 +535,9 @@ function followConfig(
 }
 
 async function provision(topology: Topology, config: LoadedConfig): Promise<void> {
-  // Every connection asked for, even one still dialing when provisioning fails: a connection
-  // left open would reconnect forever and keep the process alive.
-  const open: Array<Promise<NatsConnection>> = []
   try {
-    await provisionStreams(topology, config.bus, (server: BusName) => {
-      const nc = connectAs({
-        topology,
-        keysDir: config.paths.keys,
-        identity: ADMIN,
-        server,
-        name: 'admin',
-      })
-      open.push(nc)
-      return nc
-    })
+    await provisionAsAdmin(topology, config)
   } catch (e) {
     throw StartError.of('provision', e, 'BUS_NOT_READY')
-  } finally {
-    await Promise.all(open.map((p) => p.then((nc) => nc.close()).catch(() => undefined)))
   }
 }

@@ -4,15 +4,13 @@
  * durable consumers, and exits 0; the stages start only after it succeeded. Gives up with
  * exit 1 when the servers do not answer in time, rather than waiting forever.
  */
-import type { NatsConnection } from '@nats-io/nats-core'
-import { connectAs } from '../../bus/index.js'
+import { provisionAsAdmin } from '../../bus/index.js'
 import { configFromArgs, createLogger } from '../../runtime/index.js'
-import { ADMIN, describeTopology, provisionStreams } from '../../topology/index.js'
+import { describeTopology } from '../../topology/index.js'
 import { failureReason } from '../../core/index.js'
 
 const TIMEOUT_MS = 60_000
 const log = createLogger()
-const open: NatsConnection[] = []
 
 const timer = setTimeout(() => {
   log.error('provision-failed', { reason: `no answer from the buses in ${TIMEOUT_MS / 1000} s` })
@@ -22,17 +20,7 @@ const timer = setTimeout(() => {
 try {
   const config = configFromArgs()
   const topology = describeTopology(config)
-  await provisionStreams(topology, config.bus, async (server) => {
-    const nc = await connectAs({
-      topology,
-      keysDir: config.paths.keys,
-      identity: ADMIN,
-      server,
-      name: 'admin',
-    })
-    open.push(nc)
-    return nc
-  })
+  await provisionAsAdmin(topology, config)
   log.info('provisioned', {
     streams: topology.streams.map((s) => `${s.server}/${s.name}`).join(','),
   })
@@ -41,5 +29,4 @@ try {
   process.exitCode = 1
 } finally {
   clearTimeout(timer)
-  await Promise.all(open.map((nc) => nc.close().catch(() => undefined)))
 }
