@@ -228,9 +228,15 @@ describe('rotation', () => {
     const fetcher = (async () => {
       while (fetching || received.size < published.length) {
         const batch = await consumer.fetch({ max_messages: 64, expires: 1_000 })
-        for await (const m of batch) {
-          received.set(m.string(), (received.get(m.string()) ?? 0) + 1)
-          m.ack()
+        try {
+          for await (const m of batch) {
+            received.set(m.string(), (received.get(m.string()) ?? 0) + 1)
+            m.ack()
+          }
+        } catch (e) {
+          // A pull whose heartbeats a loaded server sent late ends early; the next pull goes
+          // on, as the stage loop's does (bus/stage.ts). Anything else fails the test.
+          if (!(e instanceof Error && e.message === 'heartbeats missed')) throw e
         }
       }
     })().catch((e: unknown) => {
