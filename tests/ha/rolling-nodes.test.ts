@@ -74,6 +74,10 @@ it(
       await stack.rollingRestart({
         include: (p) => nodes.some((n) => `nats-${n.name}` === p.name),
       })
+    } catch (e) {
+      // A node that never caught up (BUS_NOT_READY): what the stack said meanwhile.
+      console.log(lines.slice(-80).join('\n'))
+      throw e
     } finally {
       rolling = false
       await Promise.all(load)

@@ -9,7 +9,7 @@
  * Through a connection as the admin identity, whose grant is the JetStream API.
  */
 import type { NatsConnection } from '@nats-io/nats-core'
-import { SetupError } from '../../core/index.js'
+import { failureReason, SetupError } from '../../core/index.js'
 import {
   jetstreamManager,
   type ClusterInfo,
@@ -18,6 +18,13 @@ import {
 } from '@nats-io/jetstream'
 
 const POLL_MS = 200
+/**
+ * How long every look must find the node caught up before the next node may go. One good
+ * look is not enough: a node still taking a snapshot from its leader can show a small lag
+ * for a moment, and the next node's restart then leaves the bus without quorum (seen as a
+ * stream with no leader for over ten seconds).
+ */
+const STEADY_MS = 1_000
 const REQUEST_TIMEOUT_MS = 2_000
 /**
  * A follower counts as caught up when the leader has heard from it lately and it trails the
@@ -95,7 +102,8 @@ function behind(all: Led[], server: string): string[] {
 
 /**
  * Resolves once every replicated stream and consumer has a leader and counts `server` as a
- * current replica; throws after `timeoutMs`, naming what is still behind.
+ * current replica, on every look for `STEADY_MS`; throws after `timeoutMs`, naming what is
+ * still behind.
  */
 export async function waitCaughtUp(
   nc: NatsConnection,
@@ -104,13 +112,18 @@ export async function waitCaughtUp(
 ): Promise<void> {
   const until = Date.now() + timeoutMs
   let last: string[] = []
+  let steadySince: number | undefined
   for (;;) {
     try {
       const jsm = await jetstreamManager(nc, { checkAPI: false })
       last = behind(await everyReplicated(jsm), server)
-      if (last.length === 0) return
     } catch (e) {
-      last = [`the JetStream API: ${e instanceof Error ? e.message : String(e)}`]
+      last = [`the JetStream API: ${failureReason(e)}`]
+    }
+    if (last.length > 0) steadySince = undefined
+    else {
+      steadySince ??= Date.now()
+      if (Date.now() - steadySince >= STEADY_MS) return
     }
     if (Date.now() > until) {
       throw new SetupError(
