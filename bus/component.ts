@@ -1,6 +1,6 @@
 /**
- * A component's connections: one per server it has a grant on, all as its own identity,
- * with the JetStream publish of an envelope to the stream that server keeps.
+ * A component's connections: one per bus it has a grant on, all as its own identity,
+ * with the JetStream publish of an envelope to the stream that bus keeps.
  *
  * A connection to a bus that keeps no request-path stream (the link: only core subscriptions
  * on it) moves when its node enters lame duck mode (a planned restart): a new connection is
@@ -23,34 +23,34 @@ const NO_LEADER_RETRY_MAX_MS = 400
 
 export interface ComponentBuses {
   topology: Topology
-  /** The connection to one server. */
-  on(server: BusName): NatsConnection
-  /** The name of the stream `server` keeps. */
-  stream(server: BusName): string
-  /** Publishes an envelope to the stream on `server`; resolves on its ack (BUS_UNAVAILABLE else). */
+  /** The connection to one bus. */
+  on(bus: BusName): NatsConnection
+  /** The name of the stream `bus` keeps. */
+  stream(bus: BusName): string
+  /** Publishes an envelope to the stream on `bus`; resolves on its ack (BUS_UNAVAILABLE else). */
   publish(
-    server: BusName,
+    bus: BusName,
     subject: string,
     wire: WireMessage,
     requestId: string,
     timeoutMs?: number,
   ): Promise<PublishAck>
   /**
-   * Lets the connection to `server` move (see above): `resubscribe` is called, and awaited,
-   * once `on(server)` is the new connection. A connection nobody resubscribes on stays.
+   * Lets the connection to `bus` move (see above): `resubscribe` is called, and awaited,
+   * once `on(bus)` is the new connection. A connection nobody resubscribes on stays.
    */
-  onMoved(server: BusName, resubscribe: () => Promise<void>): void
+  onMoved(bus: BusName, resubscribe: () => Promise<void>): void
   close(): Promise<void>
 }
 
 export async function connectComponent(
   config: LoadedConfig,
   identity: string,
-  servers: BusName[],
+  buses: BusName[],
 ): Promise<ComponentBuses> {
   const topology = describeTopology(config)
   const settled = await Promise.allSettled(
-    servers.map((server) => connectAs({ topology, keysDir: config.paths.keys, identity, server })),
+    buses.map((bus) => connectAs({ topology, keysDir: config.paths.keys, identity, bus })),
   )
   const connections = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')
@@ -58,43 +58,43 @@ export async function connectComponent(
     await closeAll(connections)
     throw failed.reason
   }
-  const byServer = new Map(servers.map((server, i) => [server, connections[i]!]))
+  const byBus = new Map(buses.map((bus, i) => [bus, connections[i]!]))
   const publishers = new Map<BusName, EnvelopePublisher & { stream: string }>()
   const resubscribers = new Map<BusName, () => Promise<void>>()
   let closing = false
-  const streamed = new Set(topology.streams.filter((s) => s.kind === 'data').map((s) => s.server))
+  const streamed = new Set(topology.streams.filter((s) => s.kind === 'data').map((s) => s.bus))
 
-  const move = async (server: BusName, old: NatsConnection): Promise<void> => {
-    const resubscribe = resubscribers.get(server)
-    if (!resubscribe || closing || byServer.get(server) !== old) return
-    const fresh = await connectAs({ topology, keysDir: config.paths.keys, identity, server })
+  const move = async (bus: BusName, old: NatsConnection): Promise<void> => {
+    const resubscribe = resubscribers.get(bus)
+    if (!resubscribe || closing || byBus.get(bus) !== old) return
+    const fresh = await connectAs({ topology, keysDir: config.paths.keys, identity, bus })
     if (closing) {
       await fresh.close()
       return
     }
     connections.push(fresh)
-    byServer.set(server, fresh)
-    watch(server, fresh)
+    byBus.set(bus, fresh)
+    watch(bus, fresh)
     await resubscribe()
     await old.drain().catch(() => old.close())
     connections.splice(connections.indexOf(old), 1)
   }
-  const watch = (server: BusName, nc: NatsConnection): void => {
-    if (streamed.has(server)) return
+  const watch = (bus: BusName, nc: NatsConnection): void => {
+    if (streamed.has(bus)) return
     void (async () => {
       for await (const status of nc.status()) {
         if (status.type !== 'ldm') continue
-        await move(server, nc).catch(() => undefined)
+        await move(bus, nc).catch(() => undefined)
         return
       }
     })()
   }
-  for (const [server, nc] of byServer) watch(server, nc)
-  const on = (server: BusName) => {
-    const nc = byServer.get(server)
+  for (const [bus, nc] of byBus) watch(bus, nc)
+  const on = (bus: BusName) => {
+    const nc = byBus.get(bus)
     if (!nc) {
       throw new Error(
-        `unreachable: ${identity} is not connected to the ${server} bus (a stage sends only on the buses it declares)`,
+        `unreachable: ${identity} is not connected to the ${bus} bus (a stage sends only on the buses it declares)`,
       )
     }
     return nc
@@ -102,15 +102,15 @@ export async function connectComponent(
   return {
     topology,
     on,
-    stream: (server) => streamOn(topology, server),
-    async publish(server, subject, wire, requestId, timeoutMs) {
-      let publisher = publishers.get(server)
+    stream: (bus) => streamOn(topology, bus),
+    async publish(bus, subject, wire, requestId, timeoutMs) {
+      let publisher = publishers.get(bus)
       if (!publisher) {
         publisher = {
-          ...createEnvelopePublisher(on(server), inboxPrefixOf(identity)),
-          stream: streamOn(topology, server),
+          ...createEnvelopePublisher(on(bus), inboxPrefixOf(identity)),
+          stream: streamOn(topology, bus),
         }
-        publishers.set(server, publisher)
+        publishers.set(bus, publisher)
       }
       const { stream } = publisher
       // A stream between leaders (a node restarting, an election) has no responder for a
@@ -135,10 +135,10 @@ export async function connectComponent(
         }
       }
     },
-    onMoved(server, resubscribe) {
-      if (streamed.has(server))
-        throw new Error(`unreachable: the ${server} connection carries a stream: it cannot move`)
-      resubscribers.set(server, resubscribe)
+    onMoved(bus, resubscribe) {
+      if (streamed.has(bus))
+        throw new Error(`unreachable: the ${bus} connection carries a stream: it cannot move`)
+      resubscribers.set(bus, resubscribe)
     },
     async close() {
       closing = true

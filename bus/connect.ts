@@ -15,30 +15,27 @@ export interface ConnectAsOptions {
   topology: Topology
   keysDir: string
   identity: string
-  server: BusName
-  /** Connection name shown by the server; defaults to `<identity>@<server>`. */
+  bus: BusName
+  /** Connection name shown by the server; defaults to `<identity>@<bus>`. */
   name?: string
 }
 
 export async function connectAs(opts: ConnectAsOptions): Promise<NatsConnection> {
-  const { topology, identity, server } = opts
-  const spec = topology.servers.find((s) => s.name === server)
+  const { topology, identity, bus } = opts
+  const spec = topology.buses.find((b) => b.name === bus)
   if (!spec?.grants.some((g) => g.identity === identity)) {
     // Fail here with a clear line instead of retrying an authorization error forever.
-    throw new SetupError(
-      'TOPOLOGY_INVALID',
-      `identity ${identity} has no grant on the ${server} bus`,
-    )
+    throw new SetupError('TOPOLOGY_INVALID', `identity ${identity} has no grant on the ${bus} bus`)
   }
   // Read once now, so a missing or unreadable file fails here naming its path; and again on
   // every (re)connect, so credentials renewed or rotated on disk are used without a restart.
-  readCreds(opts.keysDir, identity, server)
+  readCreds(opts.keysDir, identity, bus)
   return connectCoalescing({
     // Every node of the bus (one, or three): the client fails over to a live one by itself.
-    servers: serverUrls(topology, server),
-    name: opts.name ?? `${identity}@${server}`,
+    servers: serverUrls(topology, bus),
+    name: opts.name ?? `${identity}@${bus}`,
     // One read per attempt, so the JWT and the seed always come from the same file.
-    authenticator: (nonce) => credsAuthenticator(readCreds(opts.keysDir, identity, server))(nonce),
+    authenticator: (nonce) => credsAuthenticator(readCreds(opts.keysDir, identity, bus))(nonce),
     inboxPrefix: inboxPrefixOf(identity),
     pingInterval: PING_INTERVAL_MS,
     maxReconnectAttempts: -1,

@@ -11,12 +11,12 @@ import { connectAs } from './connect.js'
 export async function provisionAsAdmin(topology: Topology, config: LoadedConfig): Promise<void> {
   const open: Array<Promise<NatsConnection>> = []
   try {
-    await provisionStreams(topology, config.bus, (server) => {
+    await provisionStreams(topology, config.bus, (bus) => {
       const nc = connectAs({
         topology,
         keysDir: config.paths.keys,
         identity: ADMIN,
-        server,
+        bus,
         name: 'admin',
       })
       open.push(nc)

@@ -203,7 +203,7 @@ export async function runStage(
   const audit = createAuditPublisher({ buses, topology: buses.topology, identity, log })
   // Buses whose request-path stream takes a send (the link keeps only its audit stream).
   const streamed = new Set(
-    buses.topology.streams.filter((s) => s.kind === 'data').map((s) => s.server),
+    buses.topology.streams.filter((s) => s.kind === 'data').map((s) => s.bus),
   )
 
   const metrics = stageMetrics()

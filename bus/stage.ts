@@ -326,13 +326,13 @@ export async function publishEnvelope(
   }
 }
 
-/** The stream a topology keeps on `server` (the stages each consume one and publish to one). */
-export function streamOn(topology: Topology, server: BusName): string {
-  const stream = topology.streams.find((s) => s.server === server && s.kind === 'data')
+/** The stream a topology keeps on `bus` (the stages each consume one and publish to one). */
+export function streamOn(topology: Topology, bus: BusName): string {
+  const stream = topology.streams.find((s) => s.bus === bus && s.kind === 'data')
   if (!stream) {
     throw new SetupError(
       'TOPOLOGY_INVALID',
-      `the ${topology.mode} topology has no stream on ${server}`,
+      `the ${topology.mode} topology has no stream on ${bus}`,
     )
   }
   return stream.name

@@ -420,7 +420,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         topology,
         keysDir: config.paths.keys,
         identity: ADMIN,
-        server: node.buses[0]!,
+        bus: node.buses[0]!,
         name: 'admin',
       })
     const peer = peerNameOf(node)

@@ -25,11 +25,11 @@ export async function startConsole(
   options: ConsoleOptions,
 ): Promise<Running> {
   const authorized = tokenCheck(options.token)
-  const topology = accessTable(describeTopology(config)).servers.map((s) => ({
-    name: s.name,
-    url: s.nodeUrls?.join(', ') ?? s.url,
-    jetstream: s.jetstream,
-    streams: s.streams.map((x) => ({ name: x.name, consumers: x.consumers.map((c) => c.name) })),
+  const topology = accessTable(describeTopology(config)).buses.map((b) => ({
+    name: b.name,
+    url: b.nodeUrls?.join(', ') ?? b.url,
+    jetstream: b.jetstream,
+    streams: b.streams.map((x) => ({ name: x.name, consumers: x.consumers.map((c) => c.name) })),
   }))
   const collector = startCollector(
     options.stateFile,

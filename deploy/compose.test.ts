@@ -33,7 +33,7 @@ const services = Object.entries(compose.services) as Array<
 const members = services.filter(([name]) => name !== POD_SERVICE)
 const config = loadConfig(join(REPO_ROOT, 'portcullis.config.json'), POD_OVERRIDES)
 const topology = describeTopology(config)
-const link = topology.servers.find((s) => s.websocketPort !== undefined)!
+const link = topology.buses.find((b) => b.websocketPort !== undefined)!
 
 interface Instruction {
   stage: number
@@ -86,17 +86,17 @@ describe('the container pod (deploy/compose.yaml, deploy/Dockerfile)', () => {
   it('POD-002 a server or component of the topology left out of the pod, or one it does not describe run in it', () => {
     const expected = [
       POD_SERVICE,
-      ...topology.servers.map((s) => natsService(s.name)),
+      ...topology.buses.map((b) => natsService(b.server)),
       ...topology.identities
         .filter((i) => i.kind !== 'edge')
         .map((i) => (i.kind === 'admin' ? PROVISION_SERVICE : i.id)),
       DEMO_SERVICE,
     ]
     expect(services.map(([name]) => name).sort()).toEqual(expected.sort())
-    for (const server of topology.servers) {
-      const cmd = compose.services[natsService(server.name)]!.command
+    for (const bus of topology.buses) {
+      const cmd = compose.services[natsService(bus.server)]!.command
       expect(cmd.slice(0, 2)).toEqual(['sh', NATS_ENTRY])
-      expect(cmd[cmd.indexOf('--server') + 1]).toBe(server.name)
+      expect(cmd[cmd.indexOf('--server') + 1]).toBe(bus.server)
     }
     for (const backend of topology.identities.filter((i) => i.kind === 'backend')) {
       const cmd = compose.services[backend.id]!.command
@@ -230,16 +230,16 @@ describe('the container pod (deploy/compose.yaml, deploy/Dockerfile)', () => {
     const provision = compose.services[PROVISION_SERVICE]!
     expect(provision.restart).toBe('no')
     expect(Object.keys(provision.depends_on!)).toEqual(
-      topology.servers.filter((s) => s.jetstream).map((s) => natsService(s.name)),
+      topology.buses.filter((b) => b.jetstream).map((b) => natsService(b.server)),
     )
     for (const identity of topology.identities) {
       if (identity.kind === 'edge' || identity.kind === 'admin') continue
       const deps = compose.services[identity.id]!.depends_on!
       expect(deps[PROVISION_SERVICE]).toEqual({ condition: 'service_completed_successfully' })
-      for (const server of topology.servers.filter((s) =>
-        s.grants.some((g) => g.identity === identity.id),
+      for (const bus of topology.buses.filter((b) =>
+        b.grants.some((g) => g.identity === identity.id),
       ))
-        expect(deps[natsService(server.name)]).toEqual({ condition: 'service_started' })
+        expect(deps[natsService(bus.server)]).toEqual({ condition: 'service_started' })
     }
   })
 

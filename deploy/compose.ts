@@ -13,12 +13,12 @@ import { METRICS_ENV, OVERRIDES_ENV } from '../runtime/index.js'
 /** The first metrics port of the pod's processes when the config leaves it to the kernel. */
 export const POD_METRICS_PORT = 9464
 import {
+  busesOf,
   describeTopology,
   LAME_DUCK_DURATION_MS,
   natsNodesOf,
   natsServersOf,
   serverPaths,
-  serversOf,
   type Identity,
 } from '../topology/index.js'
 import {
@@ -274,8 +274,8 @@ export function podCompose(opts: PodOptions): ComposeFile {
   // Every node of every bus the identity uses (a client is given them all).
   const started = (identity: string) =>
     Object.fromEntries(
-      serversOf(topology, identity)
-        .flatMap((s) => natsNodesOf(topology, s.name))
+      busesOf(topology, identity)
+        .flatMap((b) => natsNodesOf(topology, b.name))
         .map((n) => [natsService(n.name), { condition: 'service_started' as const }]),
     )
   const add = (name: string, service: Service) => {

@@ -91,8 +91,8 @@ export async function startAuditSink(
     }
   }
 
-  const buses = topology.servers.filter((s) =>
-    topology.streams.some((st) => st.server === s.name && st.name === AUDIT_STREAM),
+  const buses = topology.buses.filter((b) =>
+    topology.streams.some((st) => st.bus === b.name && st.name === AUDIT_STREAM),
   )
   const connections: NatsConnection[] = []
   try {
@@ -102,7 +102,7 @@ export async function startAuditSink(
           topology,
           keysDir: config.paths.keys,
           identity: AUDIT_SINK,
-          server: bus.name,
+          bus: bus.name,
         }),
       )
     }

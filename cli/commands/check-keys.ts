@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs'
 import { decode, type User } from '@nats-io/jwt'
 import { auditKeyPaths, readAuditSigningKey } from '../../audit/store/index.js'
-import { parseUserCreds, SetupError } from '../../core/index.js'
+import { parseUserCreds, SetupError, type BusName } from '../../core/index.js'
 import {
   accountSeedPath,
   credsPath,
@@ -63,14 +63,14 @@ interface KeyCheck {
 
 const RENEW_WHEN_LEFT = 1 / 3
 
-function credsExpiry(dir: string, identity: string, server: Topology['servers'][number]['name']) {
-  const text = new TextDecoder().decode(readCreds(dir, identity, server))
+function credsExpiry(dir: string, identity: string, bus: BusName) {
+  const text = new TextDecoder().decode(readCreds(dir, identity, bus))
   const jwt = parseUserCreds(text)!.jwt
   let exp: number | undefined
   try {
     exp = decode<User>(jwt).exp
   } catch {
-    const file = credsPath(dir, server, identity)
+    const file = credsPath(dir, bus, identity)
     throw new SetupError('KEY_INVALID', `credentials ${file} hold no readable user JWT`, { file })
   }
   return exp
@@ -85,7 +85,7 @@ function checksOf(dir: string, topology: Topology, ttlSeconds: number): KeyCheck
       read: () => void readSeedFile(operatorSeedPath(dir), 'operator', 'the operator'),
     },
   ]
-  for (const account of [SYSTEM_ACCOUNT, ...topology.servers.map((s) => s.name)]) {
+  for (const account of [SYSTEM_ACCOUNT, ...topology.buses.map((b) => b.name)]) {
     const path = accountSeedPath(dir, account)
     const name = `the ${account} account`
     checks.push({
@@ -104,13 +104,13 @@ function checksOf(dir: string, topology: Topology, ttlSeconds: number): KeyCheck
       read: () => void readSeedFile(path, 'user', id),
     })
   }
-  for (const server of topology.servers) {
-    for (const { identity } of server.grants) {
+  for (const bus of topology.buses) {
+    for (const { identity } of bus.grants) {
       checks.push({
         kind: 'bus credentials',
-        name: `${identity} on ${server.name}`,
-        path: credsPath(dir, server.name, identity),
-        read: () => credsExpiry(dir, identity, server.name),
+        name: `${identity} on ${bus.name}`,
+        path: credsPath(dir, bus.name, identity),
+        read: () => credsExpiry(dir, identity, bus.name),
         lifetimeSeconds: ttlSeconds,
       })
     }

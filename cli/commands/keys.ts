@@ -34,10 +34,10 @@ async function applyToServers(
   topology: Topology,
   result: CredentialsResult,
 ): Promise<void> {
-  for (const { server, state } of await applyAccountChanges(config, topology, result)) {
+  for (const { bus, state } of await applyAccountChanges(config, topology, result)) {
     const said =
       state === 'updated' ? 'account updated' : 'not running: it starts with the new account'
-    process.stdout.write(`nats-${server.padEnd(16)} ${said}\n`)
+    process.stdout.write(`nats-${bus.padEnd(16)} ${said}\n`)
   }
 }
 
@@ -47,11 +47,11 @@ function printCredentials(result: CredentialsResult, topology: Topology): void {
     process.stdout.write(`${identity.id.padEnd(22)} ${creds[0]?.publicKey ?? ''}\n`)
     for (const c of creds) {
       const issued = c.issued ? `  issued: ${c.issued}` : ''
-      process.stdout.write(`  ${c.server.padEnd(20)} expires ${day(c.expiresAt)}${issued}\n`)
+      process.stdout.write(`  ${c.bus.padEnd(20)} expires ${day(c.expiresAt)}${issued}\n`)
     }
   }
   for (const r of result.revoked)
-    process.stdout.write(`revoked on ${r.server}: ${r.identity} ${r.publicKey}\n`)
+    process.stdout.write(`revoked on ${r.bus}: ${r.identity} ${r.publicKey}\n`)
 }
 
 export async function keys(args: string[]): Promise<number> {
@@ -70,7 +70,7 @@ export async function keys(args: string[]): Promise<number> {
       const rotation = await rotateIdentity(keysDir, topology, identity!, opts)
       process.stdout.write(
         `${identity} rotated: ${rotation.previousKey ?? '(no key)'} -> ${rotation.publicKey}\n` +
-          `new credentials on ${rotation.servers.join(', ')}; the old key is revoked there\n`,
+          `new credentials on ${rotation.buses.join(', ')}; the old key is revoked there\n`,
       )
       await applyToServers(config, topology, rotation.result)
       if (topology.identities.some((i) => i.id === identity && i.kind === 'edge')) {

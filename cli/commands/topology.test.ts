@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../config/index.js'
 import {
   accessTable,
+  accessTableJson,
   describeTopology,
   renderAccessMarkdown,
   renderAccessText,
-  type AccessTable,
+  type AccessTableJson,
 } from '../../topology/index.js'
 import { REPO_ROOT } from '../root.js'
 import { topology } from './topology.js'
@@ -57,8 +58,16 @@ describe('portcullis topology', () => {
   it('prints JSON with --json and Markdown with --markdown', async () => {
     const json = await run('--json', '--config', configPath)
     expect(json.code).toBe(0)
-    const parsed = JSON.parse(json.out) as AccessTable
-    expect(parsed).toEqual(expected())
+    const parsed = JSON.parse(json.out) as AccessTableJson
+    expect(parsed).toEqual(accessTableJson(expected()))
+    // The keys scripts read: `servers` and `server` hold bus keys.
+    expect(Object.keys(parsed)).toEqual(['mode', 'servers', 'identities', 'rows'])
+    expect(parsed.servers.map((b) => b.name)).toEqual(['link', 'dreq', 'creq', 'dresp', 'cresp'])
+    expect(parsed.identities.find((i) => i.id === 'relay')?.servers).toEqual([
+      'link',
+      'dreq',
+      'cresp',
+    ])
     expect(parsed.rows.filter((r) => r.identity === 'backend-shop').map((r) => r.server)).toEqual([
       'creq',
       'dresp',

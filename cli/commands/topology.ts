@@ -1,11 +1,12 @@
 /**
  * `portcullis topology [--json | --markdown] [--config file]`: who may publish and subscribe
- * what on each server of the configured topology, the consumers each identity fetches from
+ * what on each bus of the configured topology, the consumers each identity fetches from
  * and the connection type it is pinned to. Plain text for a terminal by default.
  */
 import { loadConfig } from '../../config/index.js'
 import {
   accessTable,
+  accessTableJson,
   describeTopology,
   renderAccessMarkdown,
   renderAccessText,
@@ -33,7 +34,7 @@ export async function topology(
     return 2
   }
   const table = accessTable(describeTopology(loadConfig(configFile(args))))
-  if (json) io.out.write(`${JSON.stringify(table, null, 2)}\n`)
+  if (json) io.out.write(`${JSON.stringify(accessTableJson(table), null, 2)}\n`)
   else if (markdown) io.out.write(renderAccessMarkdown(table))
   else io.out.write(renderAccessText(table))
   return 0

@@ -30,8 +30,8 @@ try {
   if (!server) {
     throw new SetupError('ARGUMENT_INVALID', `no server ${name} in the ${topology.mode} topology`)
   }
-  const buses = topology.servers.filter((s) => server.buses.includes(s.name))
-  const trust = readTrust(config.paths.keys, { servers: buses })
+  const buses = topology.buses.filter((b) => server.buses.includes(b.name))
+  const trust = readTrust(config.paths.keys, { buses })
   const { confPath } = writeServerConfig(config, topology, server, trust)
   process.stdout.write(`${confPath}\n`)
 } catch (e) {

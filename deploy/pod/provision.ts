@@ -22,7 +22,7 @@ try {
   const topology = describeTopology(config)
   await provisionAsAdmin(topology, config)
   log.info('provisioned', {
-    streams: topology.streams.map((s) => `${s.server}/${s.name}`).join(','),
+    streams: topology.streams.map((s) => `${s.bus}/${s.name}`).join(','),
   })
 } catch (e) {
   log.error('provision-failed', { reason: failureReason(e) })

@@ -431,7 +431,7 @@ export function requestPathSuite(
         topology: stack.topology,
         keysDir: stack.config.paths.keys,
         identity: 'admin',
-        server: 'dreq',
+        bus: 'dreq',
       })
       try {
         const pending = order(token)

@@ -96,7 +96,7 @@ it(
       topology: stack.topology,
       keysDir: stack.config.paths.keys,
       identity: ADMIN,
-      server: 'dreq',
+      bus: 'dreq',
     })
     try {
       const jsm = await jetstreamManager(nc, { checkAPI: false })

@@ -22,6 +22,7 @@ import { ensureJwkKeys } from '../../cli/jwk-keys.js'
 import {
   ADMIN,
   applyAccountChanges,
+  busesOf,
   describeTopology,
   ensureCredentials,
   inboxPrefixOf,
@@ -32,7 +33,6 @@ import {
   provisionStreams,
   readCreds,
   rotateIdentity,
-  serversOf,
   startNatsServer,
   writeServerConfig,
   type NatsServerProcess,
@@ -55,7 +55,7 @@ export interface BusHarness {
   keysDir: string
   /** A config file written into `dir`, usable with `--config` by child processes. */
   configFile: string
-  connect(identity: string, server: BusName): Promise<NatsConnection>
+  connect(identity: string, bus: BusName): Promise<NatsConnection>
   /** Stops the nats-server that carries `bus` (in single-nats: the one server). */
   stopServer(bus: BusName): Promise<void>
   startServer(bus: BusName): Promise<void>
@@ -179,13 +179,13 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
       process.kill(server.pid, 'SIGUSR2')
       await server.exit
     }
-    const connect = async (identity: string, server: BusName): Promise<NatsConnection> => {
+    const connect = async (identity: string, bus: BusName): Promise<NatsConnection> => {
       const nc = await connectAs({
         topology,
         keysDir,
         identity,
-        server,
-        name: `test:${identity}@${server}`,
+        bus,
+        name: `test:${identity}@${bus}`,
       })
       connections.add(nc)
       void nc.closed().then(() => connections.delete(nc))
@@ -193,7 +193,7 @@ export async function startBuses(overrides?: unknown): Promise<BusHarness> {
     }
 
     await Promise.all(natsServersOf(topology).map((s) => startNode(s.name)))
-    await provisionStreams(topology, config.bus, (server) => connect(ADMIN, server))
+    await provisionStreams(topology, config.bus, (bus) => connect(ADMIN, bus))
 
     return {
       config,
@@ -235,19 +235,19 @@ async function webSocketClass(): Promise<typeof WebSocket> {
 }
 
 /**
- * What `identity` presents to `server`: its credentials for that server, or, where the
+ * What `identity` presents to `bus`: its credentials for that bus, or, where the
  * topology gives it none, the credentials it holds for another bus (the closest thing it
  * could try). Read at each connect, so rotated credentials are used.
  */
 export function authenticatorOf(
   h: Pick<BusHarness, 'topology' | 'keysDir'>,
   identity: string,
-  server: BusName,
+  bus: BusName,
 ): Authenticator {
-  const own = serversOf(h.topology, identity).map((s) => s.name)
-  const bus = own.includes(server) ? server : own[0]
-  if (!bus) throw new Error(`identity ${identity} has no credentials on any bus`)
-  return (nonce) => credsAuthenticator(readCreds(h.keysDir, identity, bus))(nonce)
+  const own = busesOf(h.topology, identity).map((b) => b.name)
+  const from = own.includes(bus) ? bus : own[0]
+  if (!from) throw new Error(`identity ${identity} has no credentials on any bus`)
+  return (nonce) => credsAuthenticator(readCreds(h.keysDir, identity, from))(nonce)
 }
 
 /**

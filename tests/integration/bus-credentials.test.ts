@@ -37,12 +37,12 @@ const ONCE = { maxReconnectAttempts: 0, reconnect: false }
 
 /** One attempt over plain TCP as whoever `authenticator` says, no reconnect. */
 async function dial(
-  server: BusName,
+  bus: BusName,
   authenticator: Authenticator,
   identity = 'relay',
 ): Promise<NatsConnection> {
   const nc = await connect({
-    servers: serverUrl(h.topology, server),
+    servers: serverUrl(h.topology, bus),
     authenticator,
     inboxPrefix: inboxPrefixOf(identity),
     ...ONCE,
@@ -67,8 +67,8 @@ async function refused(attempt: Promise<NatsConnection>): Promise<boolean> {
   }
 }
 
-const creds = (identity: string, server: BusName) =>
-  credsAuthenticator(readCreds(h.keysDir, identity, server))
+const creds = (identity: string, bus: BusName) =>
+  credsAuthenticator(readCreds(h.keysDir, identity, bus))
 
 /** Resolves with the error the connection was closed with, or 'open' after `ms`. */
 function closedWithin(nc: NatsConnection, ms: number): Promise<Error | void | 'open'> {
@@ -106,7 +106,7 @@ describe('revocation', () => {
     expect(await closedWithin(live, 200)).toBe('open')
 
     const rotation = await h.rotate('response-validator')
-    expect(rotation.servers).toEqual(['dresp', 'cresp'])
+    expect(rotation.buses).toEqual(['dresp', 'cresp'])
 
     const closed = await closedWithin(live, 2_000)
     expect(closed).not.toBe('open')
@@ -127,9 +127,9 @@ describe('revocation', () => {
 describe('credentials out of place', () => {
   it('BUS-105 credentials issued for one bus are refused by every other bus', async () => {
     const probes: Array<[string, Promise<boolean>]> = []
-    for (const home of h.topology.servers) {
+    for (const home of h.topology.buses) {
       for (const grant of home.grants.filter((g) => !g.websocketOnly)) {
-        for (const other of h.topology.servers.filter((s) => s.name !== home.name)) {
+        for (const other of h.topology.buses.filter((b) => b.name !== home.name)) {
           probes.push([
             `${grant.identity}@${home.name} -> ${other.name}`,
             refused(dial(other.name, creds(grant.identity, home.name), grant.identity)),
@@ -151,7 +151,7 @@ describe('credentials out of place', () => {
       sub: { allow: ['>'] },
     })
     const auth = credsAuthenticator(fmtCreds(forged, user))
-    const results = await Promise.all(h.topology.servers.map((s) => refused(dial(s.name, auth))))
+    const results = await Promise.all(h.topology.buses.map((b) => refused(dial(b.name, auth))))
     expect(results.every(Boolean)).toBe(true)
   })
 
@@ -178,7 +178,7 @@ describe('credentials out of place', () => {
 
 describe('rotation', () => {
   it('BUS-109 `portcullis keys rotate` replaces one key live: it reconnects, others stay up, no message is lost', async () => {
-    const pids = Object.fromEntries(h.topology.servers.map((s) => [s.name, h.server(s.name)!.pid]))
+    const pids = Object.fromEntries(h.topology.buses.map((b) => [b.name, h.server(b.name)!.pid]))
     const before = readCreds(h.keysDir, 'relay', 'dreq')
     const relay = await h.connect('relay', 'dreq')
     const validator = await h.connect('request-validator', 'dreq')
@@ -289,9 +289,9 @@ describe('rotation', () => {
       expect(other).not.toContain('reconnect')
     }
     // No server was restarted.
-    for (const s of h.topology.servers) {
-      expect(h.server(s.name)?.pid).toBe(pids[s.name])
-      expect(() => process.kill(pids[s.name]!, 0)).not.toThrow()
+    for (const b of h.topology.buses) {
+      expect(h.server(b.name)?.pid).toBe(pids[b.name])
+      expect(() => process.kill(pids[b.name]!, 0)).not.toThrow()
     }
     // The relay's old credentials are refused now; its new ones work on every bus.
     expect(await refused(dial('dreq', credsAuthenticator(before)))).toBe(true)

@@ -15,13 +15,13 @@ import { fromSeed } from '@nats-io/nkeys'
 import { parseUserCreds, subjects } from '../../core/index.js'
 import {
   ADMIN,
+  busesOf,
   clusterNameOf,
   ensureRouteSecrets,
   natsServersOf,
   readCreds,
   readRouteSecret,
   routeSecretPath,
-  serversOf,
   type NatsServerSpec,
 } from '../../topology/index.js'
 import { startBuses, type BusHarness } from '../harness/buses.js'
@@ -103,7 +103,7 @@ describe('route security', () => {
     const tries: Array<() => Promise<string>> = []
     const labels: string[] = []
     for (const identity of h.topology.identities) {
-      for (const bus of serversOf(h.topology, identity.id)) {
+      for (const bus of busesOf(h.topology, identity.id)) {
         for (const node of nodes) {
           labels.push(`${identity.id}(${bus.name})@${node.name}`)
           tries.push(() => handshake(node.cluster!.port, clientConnect(identity.id, bus.name)))
@@ -208,9 +208,9 @@ describe('replicated streams', () => {
 
   it('every stream and consumer of every bus keeps three copies, one on each node', async () => {
     for (const stream of h.topology.streams) {
-      const jsm = await adminOn(stream.server)
+      const jsm = await adminOn(stream.bus)
       const info = await jsm.streams.info(stream.name)
-      expect(info.config.num_replicas, `${stream.server}/${stream.name}`).toBe(3)
+      expect(info.config.num_replicas, `${stream.bus}/${stream.name}`).toBe(3)
       expect(info.cluster?.name).toBe(clusterNameOf('nats'))
       const copies = [info.cluster?.leader, ...(info.cluster?.replicas ?? []).map((r) => r.name)]
       expect(copies.sort()).toEqual(nodes.map((n) => `portcullis-${n.name.replace('.', '-')}`))

@@ -61,11 +61,11 @@ const inboxOfLocal = (name: string) => `${subjects.linkInbox('local')}.${name}`
 /** Publishes `wire` into a stream as `identity` would, acknowledged by JetStream. */
 async function publishAs(
   identity: string,
-  server: 'dreq' | 'dresp',
+  bus: 'dreq' | 'dresp',
   subject: string,
   wire: WireMessage,
 ) {
-  const js = jetstream(await h.connect(identity, server))
+  const js = jetstream(await h.connect(identity, bus))
   await js.publish(subject, wire.data, { headers: wire.headers })
 }
 

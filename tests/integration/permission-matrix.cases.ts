@@ -4,7 +4,7 @@
  * subject of `core/subjects` for every edge, host and stage, every identity's inbox, the
  * trust root, wide wildcards), every JetStream API and ack subject of every stream and
  * consumer, and connecting at all. The cells come from the topology, so a new identity,
- * server, stream, host or edge is covered without a new line here; a new subject in
+ * bus, stream, host or edge is covered without a new line here; a new subject in
  * `core/subjects` does not compile until it has a class below.
  *
  * The expected cell comes from the design's role table (design.md §1 and §4, written out in
@@ -171,28 +171,28 @@ function consumerOwner(mode: TopologyMode, bus: BusName, filter: string): string
 }
 
 /**
- * True when `server` holds the consumer `t` names and the design makes `who` its reader. The
- * same stream name (AUDIT) exists on every bus, so the consumer is looked up on `server`.
+ * True when `bus` holds the consumer `t` names and the design makes `who` its reader. The
+ * same stream name (AUDIT) exists on every bus, so the consumer is looked up on `bus`.
  */
-function ownsConsumerOn(mode: TopologyMode, who: Identity, server: BusName, t: Target): boolean {
+function ownsConsumerOn(mode: TopologyMode, who: Identity, bus: BusName, t: Target): boolean {
   const consumer = h.topology.streams
-    .find((s) => s.server === server && s.name === t.stream)
+    .find((s) => s.bus === bus && s.name === t.stream)
     ?.consumers.find((c) => c.name === t.consumer)
-  return consumer !== undefined && consumerOwner(mode, server, consumer.filter) === who.id
+  return consumer !== undefined && consumerOwner(mode, bus, consumer.filter) === who.id
 }
 
-function allowed(mode: TopologyMode, who: Identity, server: BusName, op: Op, t: Target): boolean {
+function allowed(mode: TopologyMode, who: Identity, bus: BusName, op: Op, t: Target): boolean {
   const role = rolesFor(mode)[who.kind]
   if (op === 'publish') {
     switch (t.cls) {
       case 'management':
         return who.kind === 'admin'
       case 'consumer-api':
-        return who.kind === 'admin' || ownsConsumerOn(mode, who, server, t)
+        return who.kind === 'admin' || ownsConsumerOn(mode, who, bus, t)
       case 'ack':
-        return ownsConsumerOn(mode, who, server, t)
+        return ownsConsumerOn(mode, who, bus, t)
       default:
-        return role.writes(who, server, t)
+        return role.writes(who, bus, t)
     }
   }
   // Replies to a component's JetStream calls come back to its own inbox; an edge has none.
@@ -200,10 +200,10 @@ function allowed(mode: TopologyMode, who: Identity, server: BusName, op: Op, t: 
     return (
       t.identity === who.id &&
       who.kind !== 'edge' &&
-      (server !== 'link' || who.kind === 'admin' || who.kind === 'audit-sink')
+      (bus !== 'link' || who.kind === 'admin' || who.kind === 'audit-sink')
     )
   }
-  return role.reads(who, server, t)
+  return role.reads(who, bus, t)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -305,7 +305,7 @@ function jetstreamTargets(h: BusHarness): Target[] {
   ]
   for (const stream of h.topology.streams) {
     const s = stream.name
-    const bus = stream.server
+    const bus = stream.bus
     for (const api of [
       `STREAM.UPDATE.${s}`,
       `STREAM.DELETE.${s}`,
@@ -374,7 +374,7 @@ type Outcome = 'allowed' | 'refused' | `error: ${string}`
 
 interface Cell {
   identity: Identity
-  server: BusName
+  bus: BusName
   transport: 'tcp' | 'websocket'
   op: Op
   target?: Target
@@ -523,35 +523,35 @@ function dialOutcome(dial: Promise<NatsConnection>): Promise<Outcome> {
  * the topology gives it no user there, it presents the credential of a bus it does have, at
  * this one's address. The broker, not the client, must refuse it.
  */
-function foreignDial(identity: string, server: BusName): Promise<NatsConnection> {
+function foreignDial(identity: string, bus: BusName): Promise<NatsConnection> {
   const topology = structuredClone(h.topology)
-  const target = topology.servers.find((s) => s.name === server)!
+  const target = topology.buses.find((s) => s.name === bus)!
   let as = target
   if (!target.grants.some((g) => g.identity === identity)) {
-    as = topology.servers.find((s) => s.grants.some((g) => g.identity === identity))!
+    as = topology.buses.find((s) => s.grants.some((g) => g.identity === identity))!
     as.port = target.port
     as.ports = target.ports
   }
-  return connectAs({ topology, keysDir: h.keysDir, identity, server: as.name }).then(
+  return connectAs({ topology, keysDir: h.keysDir, identity, bus: as.name }).then(
     async (nc) => (await nc.close(), nc),
   )
 }
 
 function cell(
   identity: Identity,
-  server: BusName,
+  bus: BusName,
   transport: Cell['transport'],
   op: Op,
   t: Target | undefined,
   expected: boolean,
 ): Cell {
-  const c: Cell = { identity, server, transport, op, expected, group: groupOf(identity, op, t) }
+  const c: Cell = { identity, bus, transport, op, expected, group: groupOf(identity, op, t) }
   if (t) c.target = t
   cells.push(c)
   return c
 }
 
-/** Every cell at once, over one connection per (identity, server) the design allows. */
+/** Every cell at once, over one connection per (identity, bus) the design allows. */
 async function runMatrix(): Promise<void> {
   const targets = allTargets(h)
   const runs: Array<Promise<void>> = []
@@ -572,19 +572,19 @@ async function runMatrix(): Promise<void> {
       record(ws, dialOutcome(dial))
     }
 
-    for (const spec of h.topology.servers) {
-      const server = spec.name
-      const onRow = role.buses.includes(server)
-      const tcp = cell(identity, server, 'tcp', 'connect', undefined, onRow && !isEdge)
+    for (const spec of h.topology.buses) {
+      const bus = spec.name
+      const onRow = role.buses.includes(bus)
+      const tcp = cell(identity, bus, 'tcp', 'connect', undefined, onRow && !isEdge)
       if (!onRow || isEdge) {
         if (shared && !isEdge) cells.pop()
-        else record(tcp, dialOutcome(foreignDial(identity.id, server)))
+        else record(tcp, dialOutcome(foreignDial(identity.id, bus)))
       }
       if (!onRow) continue
 
       const dialed = isEdge
         ? connectLinkWebsocket(h, identity.id).then((nc) => (websockets.push(nc), nc))
-        : h.connect(identity.id, server)
+        : h.connect(identity.id, bus)
       record(isEdge ? ws : tcp, dialOutcome(dialed))
       const nc = dialed.then(watchRefusals)
       for (const t of targets) {
@@ -597,11 +597,11 @@ async function runMatrix(): Promise<void> {
           const expected = allowed(
             mode,
             identity,
-            server,
+            bus,
             op === 'publish' ? 'publish' : 'subscribe',
             t,
           )
-          const c = cell(identity, server, isEdge ? 'websocket' : 'tcp', op, t, expected)
+          const c = cell(identity, bus, isEdge ? 'websocket' : 'tcp', op, t, expected)
           record(c, nc.then(probe).catch(describeError))
         }
       }
@@ -611,7 +611,7 @@ async function runMatrix(): Promise<void> {
 }
 
 const label = (c: Cell) =>
-  `${c.identity.id}@${c.server}${c.transport === 'websocket' ? '(ws)' : ''} ${c.op}${c.target ? ` ${c.target.subject}` : ''}: expected ${c.expected ? 'allowed' : 'refused'}, got ${c.outcome}`
+  `${c.identity.id}@${c.bus}${c.transport === 'websocket' ? '(ws)' : ''} ${c.op}${c.target ? ` ${c.target.subject}` : ''}: expected ${c.expected ? 'allowed' : 'refused'}, got ${c.outcome}`
 
 /** The whole matrix, on real servers of one topology mode (one test file per mode). */
 export function permissionMatrix(current: TopologyMode, options: { nodes?: 1 | 3 } = {}): void {
@@ -681,7 +681,7 @@ export function permissionMatrix(current: TopologyMode, options: { nodes?: 1 | 3
     if (current !== 'single-validation')
       describe('per-host scoping at work', () => {
         it("BUS-221 a clean request for one host reaches only that host's connector, and another host's connector cannot answer for it", async () => {
-          const admin = (server: BusName) => h.connect(ADMIN, server).then(jetstreamManager)
+          const admin = (bus: BusName) => h.connect(ADMIN, bus).then(jetstreamManager)
           await Promise.all([
             (await admin('creq')).streams.purge('CREQ'),
             (await admin('dresp')).streams.purge('DRESP'),
@@ -726,23 +726,21 @@ export function permissionMatrix(current: TopologyMode, options: { nodes?: 1 | 3
       it('BUS-225 single-nats: every bus is an account of its own on the one server, sharing no stream', async () => {
         expect(natsServersOf(h.topology)).toHaveLength(nodes)
         for (const stream of h.topology.streams) {
-          const jsm = await jetstreamManager(await h.connect(ADMIN, stream.server))
+          const jsm = await jetstreamManager(await h.connect(ADMIN, stream.bus))
           const names: string[] = []
           for await (const name of jsm.streams.names()) names.push(name)
-          const own = h.topology.streams
-            .filter((s) => s.server === stream.server)
-            .map((s) => s.name)
+          const own = h.topology.streams.filter((s) => s.bus === stream.bus).map((s) => s.name)
           // The backend connectors' replay store lives in its bus's account too.
           const idem = idempotencyStoreOf(h.topology)
-          if (idem.server === stream.server) own.push(idem.name)
-          expect(names.sort(), stream.server).toEqual(own.sort())
+          if (idem.bus === stream.bus) own.push(idem.name)
+          expect(names.sort(), stream.bus).toEqual(own.sort())
         }
         // relay's dreq credential opens the dreq account: what it publishes lands in DREQ alone.
         const counts = async () => {
           const out: Record<string, number> = {}
           for (const stream of h.topology.streams) {
-            const jsm = await jetstreamManager(await h.connect(ADMIN, stream.server))
-            out[`${stream.server}/${stream.name}`] = (
+            const jsm = await jetstreamManager(await h.connect(ADMIN, stream.bus))
+            out[`${stream.bus}/${stream.name}`] = (
               await jsm.streams.info(stream.name)
             ).state.messages
           }

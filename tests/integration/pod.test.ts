@@ -92,15 +92,15 @@ function run(
 }
 
 async function start(service: string): Promise<void> {
-  const server = topology.servers.find((s) => `nats-${s.name}` === service)
+  const bus = topology.buses.find((b) => `nats-${b.server}` === service)
   running.push(
     await spawnComponent({
       name: service,
       ...commandOf(service),
       env,
       onLine: (name, line) => lines.push(`${name}| ${line}`),
-      ...(server
-        ? { readyCheck: () => listening(server.port), readyTimeoutMs: 10_000 }
+      ...(bus
+        ? { readyCheck: () => listening(bus.port), readyTimeoutMs: 10_000 }
         : // As generous as `portcullis up` (its stages share the cores with the other tests).
           { readyLine: READY_LINE, readyTimeoutMs: 90_000 }),
     }),
@@ -164,7 +164,7 @@ describe('the pod, run from its compose file', () => {
     const { code, out } = await run('nats-link', { [OVERRIDES_ENV]: JSON.stringify(overrides) })
     expect(code).not.toBe(0)
     expect(out).toMatch(/start-failed .*run `portcullis keys`/)
-    expect(await listening(topology.servers.find((s) => s.name === 'link')!.port)).toBe(false)
+    expect(await listening(topology.buses.find((b) => b.name === 'link')!.port)).toBe(false)
   })
 
   it('starts every service with its own command in dependency order and answers a request', async () => {

@@ -1,6 +1,6 @@
 /**
  * Forbidden moves, refused by the brokers themselves. Each case names a move a component
- * must not be able to make; the sweeps walk the topology so a new identity, server or
+ * must not be able to make; the sweeps walk the topology so a new identity, bus or
  * stream is covered without a new line here. Expectations come from the design's table
  * (who reads and writes which bus), not from the grants under test.
  */
@@ -14,7 +14,7 @@ import {
   consumerRights,
   inboxPrefixOf,
   serverUrl,
-  type ServerSpec,
+  type BusSpec,
 } from '../../topology/index.js'
 import {
   authenticatorOf,
@@ -62,13 +62,13 @@ async function dialRefused(dial: () => Promise<NatsConnection>): Promise<boolean
 const ONCE = { maxReconnectAttempts: 0, reconnect: false }
 
 /** One connection attempt as `identity`, no retry. */
-function connectRefused(identity: string, server: BusName, transport: Transport): Promise<boolean> {
+function connectRefused(identity: string, bus: BusName, transport: Transport): Promise<boolean> {
   return dialRefused(() =>
     transport === 'websocket'
       ? connectLinkWebsocket(h, identity)
       : connect({
-          servers: serverUrl(h.topology, server),
-          authenticator: authenticatorOf(h, identity, server),
+          servers: serverUrl(h.topology, bus),
+          authenticator: authenticatorOf(h, identity, bus),
           inboxPrefix: inboxPrefixOf(identity),
           ...ONCE,
         }),
@@ -116,19 +116,19 @@ async function notRefused(
 
 const shared = new Map<string, Promise<NatsConnection>>()
 
-/** One connection per identity and server for the whole file. */
-function conn(identity: string, server: BusName): Promise<NatsConnection> {
-  const key = `${identity}@${server}`
-  if (!shared.has(key)) shared.set(key, h.connect(identity, server))
+/** One connection per identity and bus for the whole file. */
+function conn(identity: string, bus: BusName): Promise<NatsConnection> {
+  const key = `${identity}@${bus}`
+  if (!shared.has(key)) shared.set(key, h.connect(identity, bus))
   return shared.get(key)!
 }
 
-/** Every (identity, server) pair the topology gives a user, excluding WebSocket-only ones. */
-function tcpUsers(filter: (s: ServerSpec) => boolean = () => true): Array<[string, ServerSpec]> {
-  return h.topology.servers
+/** Every (identity, bus) pair the topology gives a user, excluding WebSocket-only ones. */
+function tcpUsers(filter: (s: BusSpec) => boolean = () => true): Array<[string, BusSpec]> {
+  return h.topology.buses
     .filter(filter)
     .flatMap((s) =>
-      s.grants.filter((g) => !g.websocketOnly).map((g): [string, ServerSpec] => [g.identity, s]),
+      s.grants.filter((g) => !g.websocketOnly).map((g): [string, BusSpec] => [g.identity, s]),
     )
 }
 
@@ -143,7 +143,7 @@ describe('connections', () => {
 
   it('BUS-003 no identity can connect to a server where the topology gives it no user', async () => {
     const probes = h.topology.identities.flatMap((identity) =>
-      h.topology.servers
+      h.topology.buses
         .filter((s) => !s.grants.some((g) => g.identity === identity.id))
         .map((s): [string, () => Promise<boolean>] => [
           `${identity.id}@${s.name}`,
@@ -171,7 +171,7 @@ describe('connections', () => {
 
 describe('anonymous clients', () => {
   it('BUS-018 a client without a key is refused by every server and the link WebSocket', async () => {
-    const probes = h.topology.servers.map((s): [string, () => Promise<boolean>] => [
+    const probes = h.topology.buses.map((s): [string, () => Promise<boolean>] => [
       s.name,
       () => dialRefused(() => connect({ servers: serverUrl(h.topology, s.name), ...ONCE })),
     ])
@@ -202,17 +202,17 @@ describe('writing', () => {
   })
 
   it('BUS-009 each bus is written only by the stages the design names', async () => {
-    const writers: Array<{ server: BusName; subject: string; writers: string[] }> = [
-      { server: 'dreq', subject: subjects.dirtyRequest('local', 'demo'), writers: ['relay'] },
-      { server: 'creq', subject: subjects.cleanRequest('demo'), writers: ['request-validator'] },
-      { server: 'dresp', subject: subjects.dirtyResponse('demo'), writers: ['backend-demo'] },
+    const writers: Array<{ bus: BusName; subject: string; writers: string[] }> = [
+      { bus: 'dreq', subject: subjects.dirtyRequest('local', 'demo'), writers: ['relay'] },
+      { bus: 'creq', subject: subjects.cleanRequest('demo'), writers: ['request-validator'] },
+      { bus: 'dresp', subject: subjects.dirtyResponse('demo'), writers: ['backend-demo'] },
       {
-        server: 'cresp',
+        bus: 'cresp',
         subject: subjects.cleanResponse('request-validator', 'demo'),
         writers: ['request-validator'],
       },
       {
-        server: 'cresp',
+        bus: 'cresp',
         subject: subjects.cleanResponse('response-validator', 'demo'),
         writers: ['response-validator'],
       },
@@ -220,11 +220,11 @@ describe('writing', () => {
     const refused: string[] = []
     const expected: string[] = []
     for (const w of writers) {
-      const spec = h.topology.servers.find((s) => s.name === w.server)!
+      const spec = h.topology.buses.find((s) => s.name === w.bus)!
       for (const g of spec.grants) {
-        const label = `${g.identity}@${w.server} ${w.subject}`
+        const label = `${g.identity}@${w.bus} ${w.subject}`
         if (!w.writers.includes(g.identity)) expected.push(label)
-        if (await publishRefused(await conn(g.identity, w.server), w.subject)) refused.push(label)
+        if (await publishRefused(await conn(g.identity, w.bus), w.subject)) refused.push(label)
       }
     }
     expect(refused.sort()).toEqual(expected.sort())
@@ -249,8 +249,8 @@ describe('writing', () => {
       stream.subjects.map((pattern): [string, () => Promise<boolean>] => {
         const subject = pattern.replace('>', 'x.y')
         return [
-          `${stream.server} ${subject}`,
-          async () => publishRefused(await conn(ADMIN, stream.server), subject),
+          `${stream.bus} ${subject}`,
+          async () => publishRefused(await conn(ADMIN, stream.bus), subject),
         ]
       }),
     )
@@ -275,7 +275,7 @@ describe('reading', () => {
   it('BUS-013 no identity can fetch, ack or inspect a consumer that is not its own', async () => {
     const probes: Array<[string, () => Promise<boolean>]> = []
     for (const stream of h.topology.streams) {
-      const spec = h.topology.servers.find((s) => s.name === stream.server)!
+      const spec = h.topology.buses.find((s) => s.name === stream.bus)!
       for (const consumer of stream.consumers) {
         for (const g of spec.grants) {
           if (g.identity === consumer.identity || g.identity === ADMIN) continue
@@ -284,8 +284,8 @@ describe('reading', () => {
           for (const right of consumerRights(stream.name, consumer.name)) {
             const subject = right.replace('>', '1.1.1.1.1.1')
             probes.push([
-              `${g.identity}@${stream.server} ${subject}`,
-              async () => publishRefused(await conn(g.identity, stream.server), subject),
+              `${g.identity}@${stream.bus} ${subject}`,
+              async () => publishRefused(await conn(g.identity, stream.bus), subject),
             ])
           }
         }
@@ -298,7 +298,7 @@ describe('reading', () => {
   it('BUS-014 no identity can subscribe to stream subjects directly, bypassing its consumer', async () => {
     const probes: Array<[string, () => Promise<boolean>]> = []
     for (const [identity, spec] of tcpUsers((s) => s.jetstream)) {
-      for (const stream of h.topology.streams.filter((s) => s.server === spec.name)) {
+      for (const stream of h.topology.streams.filter((s) => s.bus === spec.name)) {
         for (const subject of stream.subjects) {
           probes.push([
             `${identity}@${spec.name} ${subject}`,
@@ -378,7 +378,7 @@ describe('administration', () => {
     const probes: Array<[string, () => Promise<boolean>]> = []
     for (const [identity, spec] of tcpUsers((s) => s.jetstream)) {
       if (identity === ADMIN) continue
-      for (const stream of h.topology.streams.filter((s) => s.server === spec.name)) {
+      for (const stream of h.topology.streams.filter((s) => s.bus === spec.name)) {
         for (const subject of adminOnly(stream.name, stream.consumers[0]!.name)) {
           probes.push([
             `${identity}@${spec.name} ${subject}`,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { nanos, type NatsConnection } from '@nats-io/nats-core'
 import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream'
 import { subjects, type BusName } from '../../core/index.js'
-import { ADMIN, AUDIT_SINK, provisionStreams, serversOf } from '../../topology/index.js'
+import { ADMIN, AUDIT_SINK, busesOf, provisionStreams } from '../../topology/index.js'
 import { connectLinkWebsocket, startBuses, type BusHarness } from '../harness/buses.js'
 
 // Non-default limits, so the checks below prove the settings come from the config.
@@ -27,7 +27,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await Promise.all(
     h.topology.streams.map(async (s) => {
-      const jsm = await jetstreamManager(await h.connect(ADMIN, s.server))
+      const jsm = await jetstreamManager(await h.connect(ADMIN, s.bus))
       await jsm.streams.purge(s.name)
     }),
   )
@@ -40,18 +40,18 @@ async function next(nc: NatsConnection, stream: string, consumer: string): Promi
   return m
 }
 
-async function storedCount(server: BusName, stream: string): Promise<number> {
-  const jsm = await jetstreamManager(await h.connect(ADMIN, server))
+async function storedCount(bus: BusName, stream: string): Promise<number> {
+  const jsm = await jetstreamManager(await h.connect(ADMIN, bus))
   return (await jsm.streams.info(stream)).state.messages
 }
 
 describe('servers, streams and consumers', () => {
   it('every server runs from its generated config and accepts its identities', async () => {
-    for (const server of h.topology.servers) {
-      const identity = server.grants.find((g) => !g.websocketOnly)!.identity
-      const nc = await h.connect(identity, server.name)
-      expect(nc.info?.server_name).toBe(`portcullis-${server.name}`)
-      expect(nc.info?.jetstream ?? false).toBe(server.jetstream)
+    for (const bus of h.topology.buses) {
+      const identity = bus.grants.find((g) => !g.websocketOnly)!.identity
+      const nc = await h.connect(identity, bus.name)
+      expect(nc.info?.server_name).toBe(`portcullis-${bus.server}`)
+      expect(nc.info?.jetstream ?? false).toBe(bus.jetstream)
       expect(nc.info?.max_payload).toBe(h.config.bus.maxPayloadBytes)
     }
     const edge = await connectLinkWebsocket(h, 'edge-local')
@@ -60,7 +60,7 @@ describe('servers, streams and consumers', () => {
   }, 15_000)
 
   it('every stream and consumer exists with the configured settings', async () => {
-    expect(h.topology.streams.map((s) => `${s.server}/${s.name}`)).toEqual([
+    expect(h.topology.streams.map((s) => `${s.bus}/${s.name}`)).toEqual([
       'link/AUDIT',
       'dreq/DREQ',
       'dreq/AUDIT',
@@ -72,7 +72,7 @@ describe('servers, streams and consumers', () => {
       'cresp/AUDIT',
     ])
     for (const stream of h.topology.streams) {
-      const jsm = await jetstreamManager(await h.connect(ADMIN, stream.server))
+      const jsm = await jetstreamManager(await h.connect(ADMIN, stream.bus))
       const info = await jsm.streams.info(stream.name)
       expect(info.config).toMatchObject({
         subjects: stream.subjects,
@@ -102,7 +102,7 @@ describe('servers, streams and consumers', () => {
   }, 15_000)
 
   it('provisioning again updates settings in place instead of failing', async () => {
-    const connectAdmin = (server: BusName) => h.connect(ADMIN, server)
+    const connectAdmin = (bus: BusName) => h.connect(ADMIN, bus)
     const changed = { ...h.config.bus, maxDeliver: 4, ackWaitMs: 2_500, duplicateWindowMs: 30_000 }
     await provisionStreams(h.topology, changed, connectAdmin)
     const jsm = await jetstreamManager(await h.connect(ADMIN, 'dreq'))
@@ -251,8 +251,8 @@ describe('allowed moves', () => {
     }
   }, 10_000)
 
-  it('every identity reaches exactly the servers of its row', () => {
-    const row = (id: string) => serversOf(h.topology, id).map((s) => s.name)
+  it('every identity reaches exactly the buses of its row', () => {
+    const row = (id: string) => busesOf(h.topology, id).map((b) => b.name)
     expect(row('edge-local')).toEqual(['link'])
     expect(row('relay')).toEqual(['link', 'dreq', 'cresp'])
     expect(row('request-validator')).toEqual(['dreq', 'creq', 'cresp'])

@@ -56,7 +56,7 @@ async function pushUser(keysDir: string): Promise<{ jwt: string; seed: Uint8Arra
   return { jwt, seed: user.getSeed() }
 }
 
-async function pushOne(nc: NatsConnection, server: BusName, account: AccountTrust): Promise<void> {
+async function pushOne(nc: NatsConnection, bus: BusName, account: AccountTrust): Promise<void> {
   const reply = await nc.request(
     `$SYS.REQ.ACCOUNT.${account.publicKey}.CLAIMS.UPDATE`,
     account.jwt,
@@ -66,25 +66,25 @@ async function pushOne(nc: NatsConnection, server: BusName, account: AccountTrus
   if (answer.data?.code !== 200) {
     throw new SetupError(
       'KEY_INVALID',
-      `nats-${server} refused the ${account.name} account JWT: ` +
+      `nats-${bus} refused the ${account.name} account JWT: ` +
         `${answer.error?.description ?? 'no reason given'}`,
     )
   }
 }
 
 /**
- * Pushes account JWTs to every node of `server` (each node's memory resolver holds its own
+ * Pushes account JWTs to every node of the server carrying `bus` (each node's memory resolver holds its own
  * copy); 'not running' when no node listens.
  */
 export async function pushAccounts(
   keysDir: string,
   topology: Topology,
-  server: BusName,
+  bus: BusName,
   accounts: AccountTrust[],
 ): Promise<PushState> {
   let state: PushState = 'not running'
-  for (const url of serverUrls(topology, server)) {
-    if ((await pushToNode(keysDir, url, server, accounts)) === 'updated') state = 'updated'
+  for (const url of serverUrls(topology, bus)) {
+    if ((await pushToNode(keysDir, url, bus, accounts)) === 'updated') state = 'updated'
   }
   return state
 }
@@ -92,7 +92,7 @@ export async function pushAccounts(
 async function pushToNode(
   keysDir: string,
   url: string,
-  server: BusName,
+  bus: BusName,
   accounts: AccountTrust[],
 ): Promise<PushState> {
   const { jwt, seed } = await pushUser(keysDir)
@@ -114,7 +114,7 @@ async function pushToNode(
     seed.fill(0)
   }
   try {
-    for (const account of accounts) await pushOne(nc, server, account)
+    for (const account of accounts) await pushOne(nc, bus, account)
     return 'updated'
   } finally {
     await nc.close()
@@ -130,12 +130,12 @@ export async function applyAccountChanges(
   config: Pick<Config, 'bus' | 'paths'>,
   topology: Topology,
   result: CredentialsResult,
-): Promise<Array<{ server: BusName; state: PushState }>> {
-  const out: Array<{ server: BusName; state: PushState }> = []
+): Promise<Array<{ bus: BusName; state: PushState }>> {
+  const out: Array<{ bus: BusName; state: PushState }> = []
   const written = new Set<string>()
   for (const name of result.changedAccounts) {
     const account = result.trust.accounts[name]
-    if (!account || !topology.servers.some((s) => s.name === name)) continue
+    if (!account || !topology.buses.some((b) => b.name === name)) continue
     for (const server of natsNodesOf(topology, name)) {
       if (
         !written.has(server.name) &&
@@ -146,7 +146,7 @@ export async function applyAccountChanges(
     }
     const accounts = result.systemAccountChanged ? [result.trust.system, account] : [account]
     const state = await pushAccounts(config.paths.keys, topology, name, accounts)
-    out.push({ server: name, state })
+    out.push({ bus: name, state })
   }
   return out
 }

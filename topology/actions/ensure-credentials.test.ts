@@ -78,15 +78,13 @@ function issued(): void {
   cpSync(template, dir, { recursive: true })
 }
 
-function userClaims(server: string, identity: string) {
-  const creds = parseUserCreds(
-    readFileSync(join(dir, 'creds', server, `${identity}.creds`), 'utf8'),
-  )
+function userClaims(bus: string, identity: string) {
+  const creds = parseUserCreds(readFileSync(join(dir, 'creds', bus, `${identity}.creds`), 'utf8'))
   return decode<User>(creds!.jwt)
 }
 
-function accountClaims(server: string) {
-  return decode<Account>(readFileSync(join(dir, 'accounts', `${server}.jwt`), 'utf8').trim())
+function accountClaims(bus: string) {
+  return decode<Account>(readFileSync(join(dir, 'accounts', `${bus}.jwt`), 'utf8').trim())
 }
 
 function publicKeyOf(identity: string): string {
@@ -95,7 +93,7 @@ function publicKeyOf(identity: string): string {
 
 function allCreds(t: Topology = topology): Record<string, string> {
   return Object.fromEntries(
-    t.servers.flatMap((s) =>
+    t.buses.flatMap((s) =>
       s.grants.map((g) => {
         const path = credsPath(dir, s.name, g.identity)
         return [`${g.identity}@${s.name}`, readFileSync(path, 'utf8')]
@@ -110,15 +108,15 @@ describe('ensureCredentials', () => {
     const op = decode<Operator>(readFileSync(join(dir, 'operator', 'operator.jwt'), 'utf8').trim())
     expect(op.iss).toBe(op.sub)
     expect(op.nats.system_account).toBe(result.trust.system.publicKey)
-    for (const server of topology.servers) {
-      const account = accountClaims(server.name)
+    for (const bus of topology.buses) {
+      const account = accountClaims(bus.name)
       expect(account.iss).toBe(op.sub)
-      expect(account.sub).toBe(result.trust.accounts[server.name]!.publicKey)
-      for (const grant of server.grants) {
-        const path = credsPath(dir, server.name, grant.identity)
+      expect(account.sub).toBe(result.trust.accounts[bus.name]!.publicKey)
+      for (const grant of bus.grants) {
+        const path = credsPath(dir, bus.name, grant.identity)
         expect(statSync(path).mode & 0o777).toBe(0o600)
         expect(statSync(dirname(path)).mode & 0o777).toBe(0o700)
-        const user = userClaims(server.name, grant.identity)
+        const user = userClaims(bus.name, grant.identity)
         expect(user.iss).toBe(account.sub)
         expect(user.sub).toBe(publicKeyOf(grant.identity))
         expect(user.nats.pub).toEqual({ allow: grant.publish })
@@ -135,19 +133,19 @@ describe('ensureCredentials', () => {
     }
     expect(userClaims('link', 'edge-local').nats.allowed_connection_types).toEqual(['WEBSOCKET'])
     expect(result.creds.every((c) => c.issued === 'new')).toBe(true)
-    expect(result.creds).toHaveLength(topology.servers.flatMap((s) => s.grants).length)
+    expect(result.creds).toHaveLength(topology.buses.flatMap((s) => s.grants).length)
   })
 
   it('is idempotent: a second run issues nothing and changes no file', async () => {
     issued()
     const before = allCreds()
-    const accounts = topology.servers.map((s) => accountClaims(s.name).jti)
+    const accounts = topology.buses.map((s) => accountClaims(s.name).jti)
     const again = await ensureCredentials(dir, topology, TTL)
     expect(again.creds.filter((c) => c.issued)).toEqual([])
     expect(again.changedAccounts).toEqual([])
     expect(again.revoked).toEqual([])
     expect(allCreds()).toEqual(before)
-    expect(topology.servers.map((s) => accountClaims(s.name).jti)).toEqual(accounts)
+    expect(topology.buses.map((s) => accountClaims(s.name).jti)).toEqual(accounts)
   })
 
   it('renews credentials once less than a third of their lifetime is left', async () => {
@@ -173,12 +171,12 @@ describe('ensureCredentials', () => {
     issued()
     const old = userClaims('dreq', 'relay')
     const narrowed = structuredClone(topology)
-    const grant = narrowed.servers.find((s) => s.name === 'dreq')!.grants[0]!
+    const grant = narrowed.buses.find((s) => s.name === 'dreq')!.grants[0]!
     expect(grant.identity).toBe('relay')
     grant.publish = ['pc.dreq.local.>']
     const result = await ensureCredentials(dir, narrowed, TTL)
     expect(result.creds.filter((c) => c.issued)).toMatchObject([
-      { server: 'dreq', identity: 'relay', issued: 'grant changed' },
+      { bus: 'dreq', identity: 'relay', issued: 'grant changed' },
     ])
     expect(result.changedAccounts).toEqual(['dreq'])
     expect(accountClaims('dreq').nats.revocations).toEqual({ [old.sub]: old.iat })
@@ -192,35 +190,35 @@ describe('ensureCredentials', () => {
     issued()
     const relay = publicKeyOf('relay')
     const without = structuredClone(topology)
-    const dreq = without.servers.find((s) => s.name === 'dreq')!
+    const dreq = without.buses.find((s) => s.name === 'dreq')!
     dreq.grants = dreq.grants.filter((g) => g.identity !== 'relay')
     const result = await ensureCredentials(dir, without, TTL)
     expect(existsSync(credsPath(dir, 'dreq', 'relay'))).toBe(false)
-    expect(result.revoked).toEqual([{ server: 'dreq', identity: 'relay', publicKey: relay }])
+    expect(result.revoked).toEqual([{ bus: 'dreq', identity: 'relay', publicKey: relay }])
     expect(Object.keys(accountClaims('dreq').nats.revocations ?? {})).toEqual([relay])
     expect(accountClaims('cresp').nats.revocations).toBeUndefined()
   })
 
   it('refuses grants that cannot be written as a closed allow-list', () => {
-    const dreq = structuredClone(topology.servers.find((s) => s.name === 'dreq')!)
+    const dreq = structuredClone(topology.buses.find((s) => s.name === 'dreq')!)
     const relay = dreq.grants[0]!
     expect(() => userClaimsOf(dreq, { ...relay, subscribe: [] })).toThrow(/empty subscribe list/)
     expect(() => userClaimsOf(dreq, { ...relay, publish: ['pc.dreq.> x'] })).toThrow(/bad subject/)
     expect(() => userClaimsOf(dreq, { ...relay, websocketOnly: true })).toThrow(/WebSocket-only/)
     dreq.grants.push(relay)
-    const twice = { ...topology, servers: [dreq] }
+    const twice = { ...topology, buses: [dreq] }
     return expect(ensureCredentials(dir, twice, TTL)).rejects.toThrow(/granted twice/)
   })
 
   it('a grant given twice is TOPOLOGY_INVALID, and nothing is signed for that bus', async () => {
-    const dreq = structuredClone(topology.servers.find((s) => s.name === 'dreq')!)
+    const dreq = structuredClone(topology.buses.find((s) => s.name === 'dreq')!)
     dreq.grants.push(dreq.grants[0]!)
-    await expect(
-      ensureCredentials(dir, { ...topology, servers: [dreq] }, TTL),
-    ).rejects.toMatchObject({
-      code: 'TOPOLOGY_INVALID',
-      message: 'identity relay granted twice on dreq',
-    })
+    await expect(ensureCredentials(dir, { ...topology, buses: [dreq] }, TTL)).rejects.toMatchObject(
+      {
+        code: 'TOPOLOGY_INVALID',
+        message: 'identity relay granted twice on dreq',
+      },
+    )
     expect(existsSync(join(dir, 'accounts', 'dreq.jwt'))).toBe(false)
   })
 
@@ -247,11 +245,11 @@ describe('rotateIdentity', () => {
     expect(rotation.previousKey).toBe(old)
     expect(rotation.publicKey).toBe(publicKeyOf('relay'))
     expect(rotation.publicKey).not.toBe(old)
-    expect(rotation.servers).toEqual(['link', 'dreq', 'cresp'])
+    expect(rotation.buses).toEqual(['link', 'dreq', 'cresp'])
     expect(rotation.result.changedAccounts.sort()).toEqual(['cresp', 'dreq', 'link'])
-    for (const server of rotation.servers) {
-      expect(userClaims(server, 'relay').sub).toBe(rotation.publicKey)
-      expect(Object.keys(accountClaims(server).nats.revocations ?? {})).toEqual([old])
+    for (const bus of rotation.buses) {
+      expect(userClaims(bus, 'relay').sub).toBe(rotation.publicKey)
+      expect(Object.keys(accountClaims(bus).nats.revocations ?? {})).toEqual([old])
     }
     expect(accountClaims('creq').nats.revocations).toBeUndefined()
     // Every other identity's credentials are exactly as they were.
@@ -287,7 +285,7 @@ describe('readCreds and issueCreds', () => {
     )
     const result = await ensureCredentials(dir, topology, TTL)
     expect(result.creds.filter((c) => c.issued)).toMatchObject([
-      { server: 'dreq', identity: 'relay', issued: 'unreadable' },
+      { bus: 'dreq', identity: 'relay', issued: 'unreadable' },
     ])
     expect(readCreds(dir, 'relay', 'dreq').length).toBeGreaterThan(100)
   })

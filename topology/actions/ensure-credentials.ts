@@ -22,7 +22,7 @@ import { readKeyFolder, type Signers } from './key-folder.js'
 import { signAccount, signOperator, signUser } from './sign-credentials.js'
 
 export interface CredsStatus {
-  server: BusName
+  bus: BusName
   identity: string
   path: string
   publicKey: string
@@ -118,7 +118,7 @@ async function applyPlan(
         ? await signUser(path, user, key.seed, account, lifetime)
         : user.expiresAt!
       result.creds.push({
-        server: bus.bus,
+        bus: bus.bus,
         identity: user.identity,
         path,
         publicKey: key.publicKey,

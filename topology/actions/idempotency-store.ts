@@ -7,16 +7,16 @@ import {
 } from '../description/idempotency.js'
 import type { Topology } from '../description/types.js'
 
-/** Creates or updates the replay store on `server` when the topology keeps it there (admin). */
+/** Creates or updates the replay store on `bus` when the topology keeps it there (admin). */
 export async function ensureIdempotencyStore(
   jsm: JetStreamManager,
   topology: Pick<Topology, 'mode'>,
-  server: BusName,
-  bus: IdempotencyLimits,
+  bus: BusName,
+  limits: IdempotencyLimits,
 ): Promise<void> {
   const spec = idempotencyStoreOf(topology)
-  if (spec.server !== server) return
-  const want = idempotencyStreamConfig(spec, bus)
+  if (spec.bus !== bus) return
+  const want = idempotencyStreamConfig(spec, limits)
   try {
     await jsm.streams.info(spec.name)
   } catch (e) {

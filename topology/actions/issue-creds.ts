@@ -14,21 +14,16 @@ import { readSeed, readSeedFile } from './seeds.js'
 export async function issueCreds(
   dir: string,
   topology: Topology,
-  server: BusName,
+  bus: BusName,
   identity: string,
   opts: CredentialsOptions,
 ): Promise<Uint8Array> {
-  const spec = topology.servers.find((s) => s.name === server)
+  const spec = topology.buses.find((b) => b.name === bus)
   const grant = spec?.grants.find((g) => g.identity === identity)
   if (!spec || !grant) {
-    throw new SetupError(
-      'TOPOLOGY_INVALID',
-      `identity ${identity} has no grant on the ${server} bus`,
-    )
+    throw new SetupError('TOPOLOGY_INVALID', `identity ${identity} has no grant on the ${bus} bus`)
   }
-  const account = fromSeed(
-    readSeedFile(accountSeedPath(dir, server), 'account', `the ${server} account`),
-  )
+  const account = fromSeed(readSeedFile(accountSeedPath(dir, bus), 'account', `the ${bus} account`))
   const kp = fromSeed(readSeed(dir, identity))
   const exp = Math.floor((opts.now ?? Date.now)() / 1000) + opts.ttlSeconds
   const jwt = await encodeUser(identity, kp, account, userClaimsOf(spec, grant), { exp })

@@ -82,7 +82,7 @@ export function readKeyFolder(dir: string, topology: Topology): KeyFolder {
   )
   const signers: Signers = { operator, system, accounts: {}, users }
   const buses: CredentialState['buses'] = {}
-  for (const { name } of topology.servers) {
+  for (const { name } of topology.buses) {
     const account = ensureSeedFile(accountSeedPath(dir, name), 'account', `the ${name} account`)
     signers.accounts[name] = account
     buses[name] = {

@@ -39,8 +39,8 @@ export function credsFolderOf(dir: string, bus: BusName): string {
   return join(dir, 'creds', fileName('bus', bus))
 }
 
-export function credsPath(dir: string, server: BusName, identity: string): string {
-  return join(credsFolderOf(dir, server), `${fileName('identity', identity)}.creds`)
+export function credsPath(dir: string, bus: BusName, identity: string): string {
+  return join(credsFolderOf(dir, bus), `${fileName('identity', identity)}.creds`)
 }
 
 export function routeSecretPath(dir: string, server: string): string {

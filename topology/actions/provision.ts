@@ -74,7 +74,7 @@ async function ensureStream(
     if (have[key] !== want[key]) {
       throw new SetupError(
         'TOPOLOGY_INVALID',
-        `stream ${stream.name} on ${stream.server} has ${key} ${have[key]}, the topology wants ` +
+        `stream ${stream.name} on ${stream.bus} has ${key} ${have[key]}, the topology wants ` +
           `${want[key]}; it must be recreated`,
         RECREATE,
       )
@@ -117,14 +117,14 @@ async function ensureConsumer(
 
 export async function provisionStreams(
   topology: Topology,
-  bus: BusLimits,
-  connectAdmin: (server: BusName) => Promise<NatsConnection>,
+  limits: BusLimits,
+  connectAdmin: (bus: BusName) => Promise<NatsConnection>,
 ): Promise<void> {
-  const servers = [...new Set(topology.streams.map((s) => s.server))]
-  // Servers are independent: provision them side by side.
+  const buses = [...new Set(topology.streams.map((s) => s.bus))]
+  // Buses are independent: provision them side by side.
   await Promise.all(
-    servers.map(async (server) => {
-      const nc = await connectAdmin(server)
+    buses.map(async (bus) => {
+      const nc = await connectAdmin(bus)
       try {
         // Its own API check would fail on a cluster still electing; untilReady asks instead.
         const jsm = await jetstreamManager(nc, { checkAPI: false })
@@ -132,14 +132,14 @@ export async function provisionStreams(
         // one node answers at once. Either way the account must be usable before the streams.
         const deadline = Date.now() + CLUSTER_READY_MS
         await untilReady(deadline, () => jsm.getAccountInfo())
-        for (const stream of topology.streams.filter((s) => s.server === server)) {
-          await untilReady(deadline, () => ensureStream(jsm, stream, bus))
+        for (const stream of topology.streams.filter((s) => s.bus === bus)) {
+          await untilReady(deadline, () => ensureStream(jsm, stream, limits))
           for (const consumer of stream.consumers) {
-            await untilReady(deadline, () => ensureConsumer(jsm, stream, consumer, bus))
+            await untilReady(deadline, () => ensureConsumer(jsm, stream, consumer, limits))
           }
         }
         // The backend connectors' replay store, on the bus they read (description/idempotency.ts).
-        await untilReady(deadline, () => ensureIdempotencyStore(jsm, topology, server, bus))
+        await untilReady(deadline, () => ensureIdempotencyStore(jsm, topology, bus, limits))
       } finally {
         await nc.close()
       }

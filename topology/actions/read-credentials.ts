@@ -12,9 +12,9 @@ import { accountJwtPath, credsPath, operatorJwtPath } from './key-paths.js'
 import { readPrivateFile, readTextIfPresent } from './private-files.js'
 
 /** Reads an identity's credentials for one bus; refuses a file others can read. */
-export function readCreds(dir: string, identity: string, server: BusName): Uint8Array {
-  const path = credsPath(dir, server, identity)
-  const bytes = readPrivateFile(path, 'credentials', `${identity} on ${server}`)
+export function readCreds(dir: string, identity: string, bus: BusName): Uint8Array {
+  const path = credsPath(dir, bus, identity)
+  const bytes = readPrivateFile(path, 'credentials', `${identity} on ${bus}`)
   if (!parseUserCreds(bytes.toString('utf8'))) {
     throw new SetupError(
       'KEY_INVALID',
@@ -36,7 +36,7 @@ function readJwt(path: string, what: string): string {
 }
 
 /** Reads the public trust material of the given buses, as `portcullis keys` left it. */
-export function readTrust(dir: string, topology: Pick<Topology, 'servers'>): BusTrust {
+export function readTrust(dir: string, topology: Pick<Topology, 'buses'>): BusTrust {
   const account = (name: string): AccountTrust => {
     const path = accountJwtPath(dir, name)
     const jwt = readJwt(path, `${name} account JWT`)
@@ -49,6 +49,6 @@ export function readTrust(dir: string, topology: Pick<Topology, 'servers'>): Bus
   return {
     operatorJwt: readJwt(operatorJwtPath(dir), 'operator JWT'),
     system: account(SYSTEM_ACCOUNT),
-    accounts: Object.fromEntries(topology.servers.map((s) => [s.name, account(s.name)])),
+    accounts: Object.fromEntries(topology.buses.map((b) => [b.name, account(b.name)])),
   }
 }

@@ -14,7 +14,7 @@ export interface Rotation {
   previousKey?: string
   publicKey: string
   /** The buses the identity has grants on: their servers need the new account JWTs. */
-  servers: BusName[]
+  buses: BusName[]
   result: CredentialsResult
 }
 
@@ -49,8 +49,8 @@ export async function rotateIdentity(
     opts,
     previousKey ? [{ identity, publicKey: previousKey }] : [],
   )
-  const servers = topology.servers
-    .filter((s) => s.grants.some((g) => g.identity === identity))
-    .map((s) => s.name)
-  return { identity, ...(previousKey ? { previousKey } : {}), publicKey, servers, result }
+  const buses = topology.buses
+    .filter((b) => b.grants.some((g) => g.identity === identity))
+    .map((b) => b.name)
+  return { identity, ...(previousKey ? { previousKey } : {}), publicKey, buses, result }
 }

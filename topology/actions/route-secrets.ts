@@ -19,7 +19,7 @@ const SECRET_BYTES = 32
 const SECRET = /^[A-Za-z0-9_-]{43}$/
 
 /** Creates the route secret of every clustered server that has none yet; never replaces one. */
-export function ensureRouteSecrets(dir: string, topology: Pick<Topology, 'servers'>): void {
+export function ensureRouteSecrets(dir: string, topology: Pick<Topology, 'buses'>): void {
   const clustered = new Set(natsServersOf(topology).flatMap((s) => (s.cluster ? [s.group] : [])))
   for (const server of clustered) {
     const path = routeSecretPath(dir, server)

@@ -6,8 +6,8 @@ import type {
   AccessConnection,
   AccessRow,
   AccessTable,
+  BusSummary,
   ConsumerAccess,
-  ServerSummary,
 } from './access-table.js'
 
 const CONNECTION_LABEL: Record<AccessConnection, string> = {
@@ -19,7 +19,7 @@ function fetchLabel(f: ConsumerAccess): string {
   return `${f.stream}/${f.consumer} (${f.filter})`
 }
 
-function busLine(s: ServerSummary, quote = (text: string) => text): string {
+function busLine(s: BusSummary, quote = (text: string) => text): string {
   const parts = s.nodeUrls
     ? [`${s.nodeUrls.length} nodes ${s.nodeUrls.map(quote).join(' ')}`]
     : [quote(s.url)]
@@ -36,7 +36,7 @@ function busLine(s: ServerSummary, quote = (text: string) => text): string {
 }
 
 function ungranted(table: AccessTable): string[] {
-  return table.identities.filter((i) => i.servers.length === 0).map((i) => i.id)
+  return table.identities.filter((i) => i.buses.length === 0).map((i) => i.id)
 }
 
 const HEADINGS = ['identity', 'connection', 'may publish', 'may subscribe', 'fetches from']
@@ -61,13 +61,13 @@ export function renderAccessText(table: AccessTable): string {
   }
   const line = (cells: string[]) =>
     `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd()
-  const processes = new Set(table.servers.flatMap((s) => s.nodeUrls ?? [s.url])).size
+  const processes = new Set(table.buses.flatMap((b) => b.nodeUrls ?? [b.url])).size
   const out = [
-    `${table.mode} topology: ${table.servers.length} buses on ${processes} nats-server${processes === 1 ? '' : 's'}, ${table.identities.length} identities`,
+    `${table.mode} topology: ${table.buses.length} buses on ${processes} nats-server${processes === 1 ? '' : 's'}, ${table.identities.length} identities`,
   ]
-  for (const bus of table.servers) {
+  for (const bus of table.buses) {
     out.push('', `${bus.name}: ${busLine(bus)}`, line(HEADINGS))
-    for (const row of table.rows.filter((r) => r.server === bus.name)) {
+    for (const row of table.rows.filter((r) => r.bus === bus.name)) {
       const cells = cellsOf(row)
       const height = Math.max(...cells.map((c) => c.length))
       for (let i = 0; i < height; i++) out.push(line(cells.map((c) => c[i] ?? '')))
@@ -98,11 +98,9 @@ export function renderAccessMarkdown(table: AccessTable, note?: string): string 
     '',
     '| identity | kind | buses |',
     '| --- | --- | --- |',
-    ...table.identities.map(
-      (i) => `| \`${i.id}\` | ${i.kind} | ${i.servers.join(', ') || 'none'} |`,
-    ),
+    ...table.identities.map((i) => `| \`${i.id}\` | ${i.kind} | ${i.buses.join(', ') || 'none'} |`),
   )
-  for (const bus of table.servers) {
+  for (const bus of table.buses) {
     out.push(
       '',
       `## ${bus.name}`,
@@ -112,12 +110,12 @@ export function renderAccessMarkdown(table: AccessTable, note?: string): string 
       tableRow(HEADINGS),
       `|${' --- |'.repeat(HEADINGS.length)}`,
     )
-    for (const row of table.rows.filter((r) => r.server === bus.name)) {
+    for (const row of table.rows.filter((r) => r.bus === bus.name)) {
       const [identity, connection, ...lists] = cellsOf(row)
       out.push(tableRow([code(identity!), connection![0]!, ...lists.map(code)]))
     }
   }
-  const streams = table.servers.flatMap((s) => s.streams.map((st) => ({ bus: s.name, ...st })))
+  const streams = table.buses.flatMap((b) => b.streams.map((st) => ({ bus: b.name, ...st })))
   if (streams.length) {
     out.push(
       '',

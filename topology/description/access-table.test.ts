@@ -21,10 +21,10 @@ const table = accessTable(topology)
 
 describe('accessTable', () => {
   it("has one row per grant, with the grant's subjects unchanged", () => {
-    const grants = topology.servers.flatMap((s) => s.grants.map((g) => ({ server: s.name, g })))
+    const grants = topology.buses.flatMap((b) => b.grants.map((g) => ({ bus: b.name, g })))
     expect(table.rows).toHaveLength(grants.length)
-    for (const { server, g } of grants) {
-      const rows = table.rows.filter((r) => r.server === server && r.identity === g.identity)
+    for (const { bus, g } of grants) {
+      const rows = table.rows.filter((r) => r.bus === bus && r.identity === g.identity)
       expect(rows).toHaveLength(1)
       expect(rows[0]).toMatchObject({
         publish: g.publish,
@@ -34,28 +34,28 @@ describe('accessTable', () => {
     }
   })
 
-  it('puts every consumer in the row of the identity that fetches from it, on its server', () => {
+  it('puts every consumer in the row of the identity that fetches from it, on its bus', () => {
     for (const stream of topology.streams) {
       for (const c of stream.consumers) {
         const holders = table.rows.filter((r) =>
           r.fetches.some(
-            (f) => f.stream === stream.name && f.consumer === c.name && r.server === stream.server,
+            (f) => f.stream === stream.name && f.consumer === c.name && r.bus === stream.bus,
           ),
         )
-        expect(holders.map((r) => [r.server, r.identity])).toEqual([[stream.server, c.identity]])
+        expect(holders.map((r) => [r.bus, r.identity])).toEqual([[stream.bus, c.identity]])
       }
     }
-    const backends = table.rows.filter((r) => r.kind === 'backend' && r.server === 'creq')
+    const backends = table.rows.filter((r) => r.kind === 'backend' && r.bus === 'creq')
     expect(backends.map((r) => r.fetches)).toEqual([
       [{ stream: 'CREQ', consumer: 'backend-demo', filter: 'pc.creq.demo' }],
       [{ stream: 'CREQ', consumer: 'backend-shop', filter: 'pc.creq.shop' }],
     ])
   })
 
-  it('lists every identity with the servers it holds a grant on', () => {
+  it('lists every identity with the buses it holds a grant on', () => {
     expect(table.identities.map((i) => i.id)).toEqual(topology.identities.map((i) => i.id))
-    expect(table.identities.find((i) => i.id === 'edge-local')?.servers).toEqual(['link'])
-    expect(table.servers.find((s) => s.name === 'link')?.websocketUrl).toBe('ws://127.0.0.1:7421')
+    expect(table.identities.find((i) => i.id === 'edge-local')?.buses).toEqual(['link'])
+    expect(table.buses.find((s) => s.name === 'link')?.websocketUrl).toBe('ws://127.0.0.1:7421')
   })
 })
 
@@ -72,7 +72,7 @@ describe('renderAccessText', () => {
 
   it('aligns the columns and leaves no trailing space', () => {
     const headers = lines.filter((l) => l.trimStart().startsWith('identity '))
-    expect(headers).toHaveLength(topology.servers.length)
+    expect(headers).toHaveLength(topology.buses.length)
     expect(new Set(headers).size).toBe(1)
     const column = headers[0]!.indexOf('may publish')
     for (const row of table.rows.filter((r) => r.publish.length > 1)) {
@@ -96,8 +96,8 @@ describe('renderAccessText', () => {
 describe('renderAccessMarkdown', () => {
   const markdown = renderAccessMarkdown(table, 'Generated.')
 
-  it('has a table per server with a row per grant, and a row per stream', () => {
-    for (const server of table.servers) expect(markdown).toContain(`\n## ${server.name}\n`)
+  it('has a table per bus with a row per grant, and a row per stream', () => {
+    for (const bus of table.buses) expect(markdown).toContain(`\n## ${bus.name}\n`)
     const rows = markdown
       .split('\n')
       .filter((l) => /^\| `[^`]+` \| (WebSocket|TCP) only \|/.test(l))
@@ -109,9 +109,9 @@ describe('renderAccessMarkdown', () => {
   it('escapes a pipe so a subject cannot break out of its cell', () => {
     const odd = accessTable({
       ...topology,
-      servers: [
+      buses: [
         {
-          ...topology.servers[0]!,
+          ...topology.buses[0]!,
           grants: [{ identity: 'x', publish: ['a|b'], subscribe: ['c'] }],
         },
       ],
@@ -130,10 +130,10 @@ describe('a clustered topology', () => {
   const summary = accessTable(clustered)
 
   it('lists every node of every bus, the link’s WebSocket listeners included', () => {
-    for (const s of summary.servers) expect(s.nodeUrls).toHaveLength(3)
-    expect(summary.servers.find((s) => s.name === 'link')?.nodeWebsocketUrls).toHaveLength(3)
+    for (const s of summary.buses) expect(s.nodeUrls).toHaveLength(3)
+    expect(summary.buses.find((s) => s.name === 'link')?.nodeWebsocketUrls).toHaveLength(3)
     const text = renderAccessText(summary)
     expect(text.split('\n')[0]).toMatch(/5 buses on 15 nats-servers/)
-    for (const url of summary.servers.flatMap((s) => s.nodeUrls ?? [])) expect(text).toContain(url)
+    for (const url of summary.buses.flatMap((s) => s.nodeUrls ?? [])) expect(text).toContain(url)
   })
 })

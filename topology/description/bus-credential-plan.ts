@@ -14,15 +14,15 @@ import {
 } from './credential-plan-types.js'
 import { reissueReason, type StoredCredsState } from './credential-reissue.js'
 import { standingAccount } from './standing-jwts.js'
-import type { ServerSpec } from './types.js'
+import type { BusSpec } from './types.js'
 
-function checkGrants(server: ServerSpec): void {
+function checkGrants(bus: BusSpec): void {
   const seen = new Set<string>()
-  for (const g of server.grants) {
+  for (const g of bus.grants) {
     if (seen.has(g.identity)) {
       throw new SetupError(
         'TOPOLOGY_INVALID',
-        `identity ${g.identity} granted twice on ${server.name}`,
+        `identity ${g.identity} granted twice on ${bus.name}`,
       )
     }
     seen.add(g.identity)
@@ -45,14 +45,14 @@ function prune(revocations: Record<string, number>, nowSeconds: number): Record<
  * servers have the new account JWT. `revoked` collects what this plan revokes.
  */
 export function planBusCredentials(
-  server: ServerSpec,
+  bus: BusSpec,
   input: CredentialsPlanInput,
   revoked: Revocation[],
 ): BusCredentialPlan {
-  checkGrants(server)
-  const state = input.buses[server.name]
+  checkGrants(bus)
+  const state = input.buses[bus.name]
   if (!state) {
-    throw new SetupError('KEY_MISSING', `no account key for the ${server.name} bus was read`)
+    throw new SetupError('KEY_MISSING', `no account key for the ${bus.name} bus was read`)
   }
   const { accountKey } = state
   const stored = new Map(state.creds)
@@ -63,18 +63,18 @@ export function planBusCredentials(
   const revokeKey = (identity: string, publicKey: string, at: number) => {
     if ((revocations[publicKey] ?? -1) >= at) return
     revocations[publicKey] = at
-    revoked.push({ server: server.name, identity, publicKey })
+    revoked.push({ bus: bus.name, identity, publicKey })
   }
   const now = input.revokeAtSeconds
 
   const planned: Array<Omit<UserPlan, 'revokedAt'> & { publicKey: string }> = []
-  for (const grant of server.grants) {
-    const claims = userClaimsOf(server, grant)
+  for (const grant of bus.grants) {
+    const claims = userClaimsOf(bus, grant)
     const user = input.users[grant.identity]
     if (!user) {
       throw new SetupError(
         'TOPOLOGY_INVALID',
-        `grant of ${grant.identity} on ${server.name}: no such identity`,
+        `grant of ${grant.identity} on ${bus.name}: no such identity`,
       )
     }
     const have = stored.get(grant.identity)
@@ -95,22 +95,22 @@ export function planBusCredentials(
     })
   }
   for (const { identity, publicKey } of input.revoke) {
-    if (server.grants.some((g) => g.identity === identity)) revokeKey(identity, publicKey, now)
+    if (bus.grants.some((g) => g.identity === identity)) revokeKey(identity, publicKey, now)
   }
   // Credentials left from an identity that has no grant here any more.
   const remove: string[] = []
   for (const [identity, have] of state.creds) {
-    if (server.grants.some((g) => g.identity === identity)) continue
+    if (bus.grants.some((g) => g.identity === identity)) continue
     if (typeof have === 'object' && have.claims.iss === accountKey)
       revokeKey(identity, have.claims.sub, now)
     remove.push(identity)
   }
 
-  const claims = accountClaimsOf(server.jetstream, prune(revocations, now))
-  const keep = standingAccount(account, server.name, accountKey, input.operatorKey, claims)
+  const claims = accountClaimsOf(bus.jetstream, prune(revocations, now))
+  const keep = standingAccount(account, bus.name, accountKey, input.operatorKey, claims)
   return {
-    bus: server.name,
-    account: { name: server.name, claims, ...(keep && { keep }) },
+    bus: bus.name,
+    account: { name: bus.name, claims, ...(keep && { keep }) },
     users: planned.map(({ publicKey, ...user }) => {
       const revokedAt = user.reason ? revocations[publicKey] : undefined
       return { ...user, ...(revokedAt !== undefined && { revokedAt }) }

@@ -2,15 +2,15 @@
 import { SetupError, type BusName } from '../../core/index.js'
 import type { Topology } from './types.js'
 
-export function serverUrl(topology: Topology, server: BusName): string {
-  return serverUrls(topology, server)[0]!
+export function serverUrl(topology: Topology, bus: BusName): string {
+  return serverUrls(topology, bus)[0]!
 }
 
 /** The client URL of every node of the bus: what a component is given, to fail over. */
-export function serverUrls(topology: Topology, server: BusName): string[] {
-  const spec = topology.servers.find((s) => s.name === server)
+export function serverUrls(topology: Topology, bus: BusName): string[] {
+  const spec = topology.buses.find((b) => b.name === bus)
   if (!spec) {
-    throw new SetupError('TOPOLOGY_INVALID', `no ${server} bus in the ${topology.mode} topology`)
+    throw new SetupError('TOPOLOGY_INVALID', `no ${bus} bus in the ${topology.mode} topology`)
   }
   return spec.ports.map((p) => `nats://${topology.host}:${p}`)
 }
@@ -20,9 +20,9 @@ export function serverUrls(topology: Topology, server: BusName): string[] {
  * the link serves TLS, else `ws://` (on `bus.host` unless `link.publicHost` names another).
  */
 export function linkWebsocketUrls(
-  topology: Pick<Topology, 'servers' | 'host'> & Pick<Partial<Topology>, 'link'>,
+  topology: Pick<Topology, 'buses' | 'host'> & Pick<Partial<Topology>, 'link'>,
 ): string[] {
-  const link = topology.servers.find((s) => s.name === 'link')
+  const link = topology.buses.find((b) => b.name === 'link')
   if (!link?.websocketPorts) {
     throw new SetupError('TOPOLOGY_INVALID', 'the topology has no link WebSocket listener')
   }

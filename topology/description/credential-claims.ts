@@ -5,25 +5,25 @@
  */
 import type { Account, OperatorLimits, User } from '@nats-io/jwt'
 import { SetupError } from '../../core/index.js'
-import type { Grant, ServerSpec } from './types.js'
+import type { BusSpec, Grant } from './types.js'
 
 /** Subjects in grants: NATS tokens plus wildcards, nothing a JWT consumer could misread. */
 const SUBJECT = /^[A-Za-z0-9_$-]+(?:\.(?:[A-Za-z0-9_$-]+|\*|>))*$|^>$/
 
-function allowList(server: ServerSpec, grant: Grant, kind: 'publish' | 'subscribe'): string[] {
+function allowList(bus: BusSpec, grant: Grant, kind: 'publish' | 'subscribe'): string[] {
   const subjects = grant[kind]
   // nats-server reads an empty allow-list as "no restriction": refuse to issue one.
   if (subjects.length === 0) {
     throw new SetupError(
       'TOPOLOGY_INVALID',
-      `grant of ${grant.identity} on ${server.name} has an empty ${kind} list`,
+      `grant of ${grant.identity} on ${bus.name} has an empty ${kind} list`,
     )
   }
   for (const s of subjects) {
     if (!SUBJECT.test(s)) {
       throw new SetupError(
         'TOPOLOGY_INVALID',
-        `grant of ${grant.identity} on ${server.name}: bad subject ${JSON.stringify(s)}`,
+        `grant of ${grant.identity} on ${bus.name}: bad subject ${JSON.stringify(s)}`,
       )
     }
   }
@@ -35,16 +35,16 @@ function allowList(server: ServerSpec, grant: Grant, kind: 'publish' | 'subscrib
  * one connection type it may use. The link's WebSocket listener thereby admits only the edge
  * identity, and a leaked edge credential cannot be used over plain TCP.
  */
-export function userClaimsOf(server: ServerSpec, grant: Grant): Partial<User> {
-  if (grant.websocketOnly && server.websocketPort === undefined) {
+export function userClaimsOf(bus: BusSpec, grant: Grant): Partial<User> {
+  if (grant.websocketOnly && bus.websocketPort === undefined) {
     throw new SetupError(
       'TOPOLOGY_INVALID',
-      `${grant.identity} is WebSocket-only but ${server.name} has no WebSocket listener`,
+      `${grant.identity} is WebSocket-only but ${bus.name} has no WebSocket listener`,
     )
   }
   return {
-    pub: { allow: allowList(server, grant, 'publish') },
-    sub: { allow: allowList(server, grant, 'subscribe') },
+    pub: { allow: allowList(bus, grant, 'publish') },
+    sub: { allow: allowList(bus, grant, 'subscribe') },
     allowed_connection_types: [grant.websocketOnly ? 'WEBSOCKET' : 'STANDARD'],
     // What encodeUser adds by default, written out so a stored JWT compares equal.
     subs: -1,

@@ -36,7 +36,7 @@ export interface CredentialState {
 }
 
 export interface CredentialsPlanInput extends CredentialState {
-  topology: Pick<Topology, 'servers'>
+  topology: Pick<Topology, 'buses'>
   ttlSeconds: number
   /** Unix seconds: when a user JWT is due for renewal is measured from here. */
   nowSeconds: number
@@ -68,7 +68,7 @@ export interface UserPlan {
 }
 
 export interface Revocation {
-  server: BusName
+  bus: BusName
   identity: string
   publicKey: string
 }

@@ -31,7 +31,7 @@ function emptyFolder(): CredentialState {
     systemKey: key(createAccount()),
     system: {},
     buses: Object.fromEntries(
-      topology.servers.map((s) => [
+      topology.buses.map((s) => [
         s.name,
         { accountKey: key(createAccount()), account: {}, creds: [] },
       ]),
@@ -65,7 +65,7 @@ function input(
 
 /** The relay's stored creds on `bus`, as a file signed by that bus's account would hold them. */
 function storedRelay(state: CredentialState, bus: BusName, iat: number, userKey?: string) {
-  const spec = topology.servers.find((s) => s.name === bus)!
+  const spec = topology.buses.find((s) => s.name === bus)!
   const grant = spec.grants.find((g) => g.identity === 'relay')!
   const relay = state.users.relay!
   const claims = {
@@ -86,7 +86,7 @@ describe('planCredentials', () => {
     expect(plan.changedAccounts).toEqual(['link', 'dreq', 'cresp'])
     expect(plan.revoked).toEqual([])
     const users = plan.buses.flatMap((b) => b.users)
-    expect(users).toHaveLength(topology.servers.flatMap((s) => s.grants).length)
+    expect(users).toHaveLength(topology.buses.flatMap((s) => s.grants).length)
     expect(new Set(users.map((u) => u.reason))).toEqual(new Set(['new']))
   })
 
@@ -107,7 +107,7 @@ describe('planCredentials', () => {
     const old = createUser().getPublicKey()
     state.buses.dreq!.creds = [['relay', storedRelay(state, 'dreq', NOW - 10, old)]]
     const plan = planCredentials(input(state, { revokeAtSeconds: NOW + 5 }))
-    expect(plan.revoked).toEqual([{ server: 'dreq', identity: 'relay', publicKey: old }])
+    expect(plan.revoked).toEqual([{ bus: 'dreq', identity: 'relay', publicKey: old }])
     const dreq = plan.buses.find((b) => b.bus === 'dreq')!
     expect(dreq.account.claims.revocations).toEqual({ [old]: NOW + 5 })
     expect(dreq.users.find((u) => u.identity === 'relay')?.reason).toBe('key changed')
@@ -122,13 +122,13 @@ describe('planCredentials', () => {
     const plan = planCredentials(input(state))
     expect(plan.buses.find((b) => b.bus === 'link')!.remove).toEqual(['gone'])
     expect(plan.revoked).toEqual([
-      { server: 'link', identity: 'gone', publicKey: state.users.relay!.publicKey },
+      { bus: 'link', identity: 'gone', publicKey: state.users.relay!.publicKey },
     ])
   })
 
   it('a grant given twice is TOPOLOGY_INVALID', () => {
     const twice = structuredClone(topology)
-    const dreq = twice.servers.find((s) => s.name === 'dreq')!
+    const dreq = twice.buses.find((s) => s.name === 'dreq')!
     dreq.grants.push(dreq.grants[0]!)
     expect(() => planCredentials(input(emptyFolder(), { topology: twice }))).toThrow(
       expect.objectContaining({ code: 'TOPOLOGY_INVALID' }),

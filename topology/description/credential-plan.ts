@@ -38,14 +38,14 @@ export function planCredentials(input: CredentialsPlanInput): CredentialsPlan {
     system: { name: SYSTEM_ACCOUNT, claims: systemClaims, ...(systemJwt && { keep: systemJwt }) },
     buses: [],
     revoked: [],
-    changedAccounts: systemAccountChanged ? input.topology.servers.map((s) => s.name) : [],
+    changedAccounts: systemAccountChanged ? input.topology.buses.map((b) => b.name) : [],
     systemAccountChanged,
   }
-  for (const server of input.topology.servers) {
-    const bus = planBusCredentials(server, input, plan.revoked)
-    plan.buses.push(bus)
-    if (bus.account.keep === undefined && !plan.changedAccounts.includes(server.name))
-      plan.changedAccounts.push(server.name)
+  for (const bus of input.topology.buses) {
+    const busPlan = planBusCredentials(bus, input, plan.revoked)
+    plan.buses.push(busPlan)
+    if (busPlan.account.keep === undefined && !plan.changedAccounts.includes(bus.name))
+      plan.changedAccounts.push(bus.name)
   }
   return plan
 }

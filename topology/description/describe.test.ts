@@ -5,7 +5,7 @@ import { ConfigError, parseConfig } from '../../config/index.js'
 import { linkWebsocketUrls, serverUrls } from './bus-urls.js'
 import { describeTopology } from './describe.js'
 import { assertTrustRootUngranted } from './trust-root-check.js'
-import type { ServerSpec, TopologyConfig } from './types.js'
+import type { BusSpec, TopologyConfig } from './types.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const config: TopologyConfig = parseConfig(
@@ -25,7 +25,7 @@ describe('describeTopology: edges', () => {
       { id: 'edge-paris', kind: 'edge', edgeId: 'paris' },
       { id: 'edge-tokyo', kind: 'edge', edgeId: 'tokyo' },
     ])
-    const link = topology.servers.find((s) => s.name === 'link')!
+    const link = topology.buses.find((s) => s.name === 'link')!
     for (const { id, edgeId } of edges) {
       expect(link.grants.find((g) => g.identity === id)).toEqual({
         identity: id,
@@ -34,7 +34,7 @@ describe('describeTopology: edges', () => {
         websocketOnly: true,
       })
       // An edge is a user of the link only.
-      const elsewhere = topology.servers.filter((s) => s.grants.some((g) => g.identity === id))
+      const elsewhere = topology.buses.filter((s) => s.grants.some((g) => g.identity === id))
       expect(elsewhere.map((s) => s.name)).toEqual(['link'])
     }
   })
@@ -61,11 +61,11 @@ describe('describeTopology: edges', () => {
 describe('describeTopology: the trust root', () => {
   it('BUS-205 no grant reaches the trust root, and a topology with one that does is refused', () => {
     const topology = describeTopology(config)
-    expect(() => assertTrustRootUngranted(topology.servers)).not.toThrow()
+    expect(() => assertTrustRootUngranted(topology.buses)).not.toThrow()
     for (const wide of ['>', '*.>', 'pc-trust.*']) {
-      const servers: ServerSpec[] = structuredClone(topology.servers)
-      servers[1]!.grants[0]!.subscribe.push(wide)
-      expect(() => assertTrustRootUngranted(servers), wide).toThrow(/reaches the trust root/)
+      const buses: BusSpec[] = structuredClone(topology.buses)
+      buses[1]!.grants[0]!.subscribe.push(wide)
+      expect(() => assertTrustRootUngranted(buses), wide).toThrow(/reaches the trust root/)
     }
   })
 })
@@ -96,14 +96,14 @@ describe('describeTopology: three nodes per bus', () => {
     ])
     // Grants do not depend on the node count.
     const one = describeTopology(three({}, 1))
-    expect(topology.servers.map((s) => s.grants)).toEqual(one.servers.map((s) => s.grants))
+    expect(topology.buses.map((s) => s.grants)).toEqual(one.buses.map((s) => s.grants))
   })
 
   it('one node: one copy, one URL per bus, no route port', () => {
     const topology = describeTopology(config)
     expect(topology.streams.every((s) => s.replicas === 1)).toBe(true)
     expect(serverUrls(topology, 'dreq')).toEqual(['nats://127.0.0.1:7422'])
-    expect(topology.servers.every((s) => s.routePorts === undefined)).toBe(true)
+    expect(topology.buses.every((s) => s.routePorts === undefined)).toBe(true)
   })
 
   it('refuses a config whose node or route ports clash, naming the key', () => {

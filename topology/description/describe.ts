@@ -12,7 +12,7 @@ import { ADMIN, AUDIT_SINK } from './names.js'
 import { layoutOf } from './request-paths.js'
 import { streamsOf } from './streams.js'
 import { assertTrustRootUngranted } from './trust-root-check.js'
-import type { Identity, LinkListener, ServerSpec, Topology, TopologyConfig } from './types.js'
+import type { BusSpec, Identity, LinkListener, Topology, TopologyConfig } from './types.js'
 
 export function describeTopology(config: TopologyConfig): Topology {
   const hosts = Object.keys(config.upstreams).sort()
@@ -33,10 +33,10 @@ export function describeTopology(config: TopologyConfig): Topology {
   ]
   const streams = streamsOf(spec.buses, layout.consumers, nodes)
   const sources: GrantSources = { mode, edges, hosts, layout, streams }
-  const servers = busesOf(config, spec.buses, spec.sharedServer, (bus) => grantsOn(bus, sources))
-  assertTrustRootUngranted(servers)
+  const buses = busSpecsOf(config, spec.buses, spec.sharedServer, (bus) => grantsOn(bus, sources))
+  assertTrustRootUngranted(buses)
   const link = linkListenerOf(config)
-  return { mode, host: config.bus.host, ...(link && { link }), nodes, servers, streams, identities }
+  return { mode, host: config.bus.host, ...(link && { link }), nodes, buses, streams, identities }
 }
 
 /**
@@ -44,12 +44,12 @@ export function describeTopology(config: TopologyConfig): Topology {
  * and 3 and the routes on the ports `clusterPortsOf` gives. A shared server (single-nats)
  * carries every bus as an account, on the ports of the bus it names.
  */
-function busesOf(
+function busSpecsOf(
   config: TopologyConfig,
   buses: readonly BusName[],
   shared: { name: string; portsOf: BusName } | undefined,
-  grantsOf: (bus: BusName) => ServerSpec['grants'],
-): ServerSpec[] {
+  grantsOf: (bus: BusName) => BusSpec['grants'],
+): BusSpec[] {
   const ports = config.bus.ports
   const cluster = (config.bus.nodes ?? 1) === 3 ? clusterPortsOf(config.bus) : undefined
   const nodePorts = (key: keyof typeof ports): number[] =>
@@ -57,7 +57,7 @@ function busesOf(
   return buses.map((bus) => {
     const key = shared?.portsOf ?? bus
     const clientPorts = nodePorts(key)
-    const spec: ServerSpec = {
+    const spec: BusSpec = {
       name: bus,
       server: shared?.name ?? bus,
       port: clientPorts[0]!,

@@ -22,7 +22,7 @@ const inbox = (identity: string) => [`${inboxPrefixOf(identity)}.>`]
 
 function consumerGrant(streams: StreamSpec[], bus: BusName, identity: string): string[] {
   return streams
-    .filter((s) => s.server === bus)
+    .filter((s) => s.bus === bus)
     .flatMap((s) =>
       s.consumers
         .filter((c) => c.identity === identity)
@@ -65,7 +65,7 @@ export function grantsOn(bus: BusName, from: GrantSources): Grant[] {
   )) {
     grantOf(identity).publish.push(...publish)
   }
-  for (const stream of from.streams.filter((s) => s.server === bus && s.kind === 'data')) {
+  for (const stream of from.streams.filter((s) => s.bus === bus && s.kind === 'data')) {
     for (const c of stream.consumers)
       grantOf(c.identity).publish.push(...consumerRights(stream.name, c.name))
   }

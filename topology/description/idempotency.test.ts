@@ -18,9 +18,9 @@ const withHosts = {
 function publishOf(mode: 'isolated' | 'single-nats' | 'single-validation', identity: string) {
   const topology = describeTopology({ ...withHosts, topology: mode })
   return Object.fromEntries(
-    topology.servers.map((s) => [
-      s.name,
-      s.grants
+    topology.buses.map((b) => [
+      b.name,
+      b.grants
         .find((g) => g.identity === identity)
         ?.publish.filter((p) => p.includes('IDEM') || p.startsWith('pc.idem')) ?? [],
     ]),
@@ -34,21 +34,21 @@ describe('the replay store in the topology', () => {
       ['single-nats', 'creq'],
       ['single-validation', 'dreq'],
     ] as const) {
-      expect(idempotencyStoreOf({ mode }).server).toBe(bus)
+      expect(idempotencyStoreOf({ mode }).bus).toBe(bus)
       const demo = publishOf(mode, backendIdentity('demo'))
-      for (const [server, grants] of Object.entries(demo)) {
-        expect(grants, `${mode} ${server}`).toEqual(
-          server === bus ? ['pc.idem.demo.*', '$JS.API.DIRECT.GET.IDEM.pc.idem.demo.*'] : [],
+      for (const [on, grants] of Object.entries(demo)) {
+        expect(grants, `${mode} ${on}`).toEqual(
+          on === bus ? ['pc.idem.demo.*', '$JS.API.DIRECT.GET.IDEM.pc.idem.demo.*'] : [],
         )
       }
       const topology = describeTopology({ ...withHosts, topology: mode })
-      for (const server of topology.servers) {
-        for (const grant of server.grants) {
+      for (const spec of topology.buses) {
+        for (const grant of spec.grants) {
           if (grant.identity.startsWith('backend-') || grant.identity === 'admin') continue
           const touches = [...grant.publish, ...grant.subscribe].filter(
             (p) => p.startsWith('pc.idem') || p.includes('.IDEM'),
           )
-          expect(touches, `${mode} ${server.name} ${grant.identity}`).toEqual([])
+          expect(touches, `${mode} ${spec.name} ${grant.identity}`).toEqual([])
         }
       }
     }

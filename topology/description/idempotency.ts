@@ -33,7 +33,7 @@ export const idempotencySubjects = {
 } as const
 
 export interface IdempotencyStoreSpec {
-  server: BusName
+  bus: BusName
   name: string
   subjects: string[]
 }
@@ -45,7 +45,7 @@ export function idempotencyBusOf(mode: TopologyMode): BusName {
 
 export function idempotencyStoreOf(topology: Pick<Topology, 'mode'>): IdempotencyStoreSpec {
   return {
-    server: idempotencyBusOf(topology.mode),
+    bus: idempotencyBusOf(topology.mode),
     name: IDEMPOTENCY_STREAM,
     subjects: [idempotencySubjects.all],
   }

@@ -1,17 +1,17 @@
 /** Which buses an identity uses, read from its grants. */
 import { SetupError, subjects, type BusName } from '../../core/index.js'
-import type { ServerSpec, Topology } from './types.js'
+import type { BusSpec, Topology } from './types.js'
 
 /** The buses an identity connects to, in the order of the request path. */
-export function serversOf(topology: Topology, identity: string): ServerSpec[] {
-  return topology.servers.filter((s) => s.grants.some((g) => g.identity === identity))
+export function busesOf(topology: Topology, identity: string): BusSpec[] {
+  return topology.buses.filter((b) => b.grants.some((g) => g.identity === identity))
 }
 
 /** The one bus on which `identity` may publish its audit events (its grant says which). */
-export function auditBusOf(topology: Pick<Topology, 'servers'>, identity: string): BusName {
+export function auditBusOf(topology: Pick<Topology, 'buses'>, identity: string): BusName {
   const subject = subjects.audit(identity)
-  const spec = topology.servers.find((s) =>
-    s.grants.some((g) => g.identity === identity && g.publish.includes(subject)),
+  const spec = topology.buses.find((b) =>
+    b.grants.some((g) => g.identity === identity && g.publish.includes(subject)),
   )
   if (!spec) {
     throw new SetupError(

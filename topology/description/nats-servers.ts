@@ -5,14 +5,14 @@
  */
 import { SetupError, type BusName } from '../../core/index.js'
 import { clusterNameOf } from './names.js'
-import type { NatsServerSpec, ServerSpec, Topology } from './types.js'
+import type { BusSpec, NatsServerSpec, Topology } from './types.js'
 
-type Buses = Pick<Topology, 'servers'> & { host?: string }
+type Buses = Pick<Topology, 'buses'> & { host?: string }
 
 /** The servers of the topology, each with the buses it carries and its ports. */
-function serversCarrying(topology: Buses): Array<ServerSpec & { buses: BusName[] }> {
-  const byName = new Map<string, ServerSpec & { buses: BusName[] }>()
-  for (const bus of topology.servers) {
+function serversCarrying(topology: Buses): Array<BusSpec & { buses: BusName[] }> {
+  const byName = new Map<string, BusSpec & { buses: BusName[] }>()
+  for (const bus of topology.buses) {
     const have = byName.get(bus.server)
     if (!have) {
       byName.set(bus.server, { ...bus, buses: [bus.name] })

@@ -106,7 +106,7 @@ describe('renderServerConfig', () => {
       expect(text).toContain(`  ${account.publicKey}: "${account.jwt}"\n`)
       expect(text).toContain(`  ${trust.system.publicKey}: "${trust.system.jwt}"\n`)
       // No other bus's account: credentials issued on one bus are unknown to the others.
-      for (const other of topology.servers.filter((o) => o.name !== spec.name))
+      for (const other of topology.buses.filter((o) => o.name !== spec.name))
         expect(text).not.toContain(trust.accounts[other.name]!.publicKey)
     }
   })
@@ -151,7 +151,7 @@ describe('renderServerConfig', () => {
   })
 
   it('enables JetStream in the bus accounts and never in the system account', () => {
-    for (const spec of topology.servers) {
+    for (const spec of topology.buses) {
       const limits = decode<Account>(trust.accounts[spec.name]!.jwt).nats.limits!
       expect(limits.disk_storage).toBe(-1)
       expect(limits.disallow_bearer).toBe(true)

@@ -67,7 +67,7 @@ export function renderServerConfig(
     `lame_duck_duration: "${LAME_DUCK_DURATION_MS / 1000}s"`,
   ]
   if (server.jetstream) {
-    const streams = topology.streams.filter((s) => server.buses.includes(s.server)).length
+    const streams = topology.streams.filter((s) => server.buses.includes(s.bus)).length
     const maxFileStore = streams * (opts.streamMaxBytes ?? GiB) + STORE_HEADROOM
     out.push(
       'jetstream {',

@@ -21,7 +21,7 @@ export function streamsOf(
 ): StreamSpec[] {
   return buses.flatMap((bus): StreamSpec[] => {
     const audit: StreamSpec = {
-      server: bus,
+      bus,
       name: AUDIT_STREAM,
       kind: 'audit',
       replicas,
@@ -32,7 +32,7 @@ export function streamsOf(
     const data = DATA_STREAMS[bus]
     return [
       {
-        server: bus,
+        bus,
         name: data.name,
         kind: 'data',
         replicas,

@@ -1,18 +1,18 @@
 import { patternsOverlap, SetupError, subjects } from '../../core/index.js'
-import type { ServerSpec } from './types.js'
+import type { BusSpec } from './types.js'
 
 /**
  * Refuses a topology in which any grant, however wide its wildcards, could publish or
  * subscribe on a trust-root subject: that traffic is no component's to touch.
  */
-export function assertTrustRootUngranted(servers: ServerSpec[]): void {
-  for (const server of servers) {
-    for (const grant of server.grants) {
+export function assertTrustRootUngranted(buses: BusSpec[]): void {
+  for (const bus of buses) {
+    for (const grant of bus.grants) {
       for (const pattern of [...grant.publish, ...grant.subscribe]) {
         if (patternsOverlap(pattern, subjects.trustRootAll)) {
           throw new SetupError(
             'TOPOLOGY_INVALID',
-            `grant ${pattern} of ${grant.identity} on ${server.name} reaches the trust root`,
+            `grant ${pattern} of ${grant.identity} on ${bus.name} reaches the trust root`,
           )
         }
       }

@@ -29,10 +29,9 @@ export interface Grant {
 /**
  * One bus: an account of its own, on the nats-server `server` names. In the `isolated` and
  * `single-validation` topologies every bus has a server of its own; in `single-nats` all
- * share one server and are isolated by account. (The name is older than the word "bus" here:
- * a `ServerSpec` is a bus, `Topology.servers` the list of buses.)
+ * share one server and are isolated by account.
  */
-export interface ServerSpec {
+export interface BusSpec {
   name: BusName
   /** The nats-server (a process, or a cluster of three with `bus.nodes: 3`) that carries it. */
   server: string
@@ -74,7 +73,7 @@ export interface ConsumerSpec {
 
 export interface StreamSpec {
   /** The bus that holds the stream. */
-  server: BusName
+  bus: BusName
   name: string
   /** `data`: the request path's stream of that bus; `audit`: its audit events. */
   kind: 'data' | 'audit'
@@ -103,7 +102,7 @@ export interface Topology {
   /** nats-servers per bus (`bus.nodes`). */
   nodes: 1 | 3
   /** Every bus of this mode, in the order of the request path. */
-  servers: ServerSpec[]
+  buses: BusSpec[]
   streams: StreamSpec[]
   identities: Identity[]
 }
