@@ -426,8 +426,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const peer = peerNameOf(node)
     const name = `nats-${node.name}`
     const before = await admin()
+    const handing = Date.now()
     try {
-      await stepDownLeaders(before, peer)
+      const moved = await stepDownLeaders(before, peer)
+      onLine(
+        'supervisor',
+        `info handed-over name=${name} leaders=${moved} ms=${Date.now() - handing}`,
+      )
     } finally {
       await before.close().catch(() => undefined)
     }
@@ -441,8 +446,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         : undefined,
     )
     const after = await admin()
+    const restarted = Date.now()
     try {
       await waitCaughtUp(after, peer, NODE_CATCH_UP_MS)
+      onLine('supervisor', `info caught-up name=${name} ms=${Date.now() - restarted}`)
     } finally {
       await after.close().catch(() => undefined)
     }

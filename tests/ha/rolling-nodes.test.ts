@@ -29,7 +29,9 @@ beforeAll(async () => {
       edge: false,
       // Kept for a failure's message: which stage answered what, and why.
       onLine: (component, line) => {
-        if (/^(warn|error)|BUS_UNAVAILABLE|dead.letter|rolling-restart|caught/.test(line))
+        if (
+          /^(warn|error)|BUS_UNAVAILABLE|dead.letter|rolling-restart|handed-over|caught/.test(line)
+        )
           lines.push(`${new Date().toISOString().slice(11, 23)} ${component} | ${line}`)
       },
     },
@@ -86,6 +88,7 @@ it(
       `rolling restart of ${nodes.length} nodes: ${Date.now() - started} ms, ${statuses.length} requests`,
     )
     expect(statuses.length).toBeGreaterThan(0)
+    console.log(lines.filter((l) => /handed-over|caught-up/.test(l)).join('\n'))
     console.log(`first errors: ${[...new Set(errors)].slice(0, 5).join(' | ')}`)
     if (errors.length) console.log(lines.slice(-80).join('\n'))
     const codes: Record<number, number> = {}

@@ -1,8 +1,8 @@
 /**
  * One node of a clustered bus handed over before it stops and taken back after it starts, so
  * a rolling restart never leaves a stream or a consumer without a leader or a quorum:
- * - before: every stream and consumer the node leads steps down, and another node leads at
- *   once, instead of after an election timeout once the node is gone;
+ * - before: every stream and consumer the node leads steps down, and the node stops only once
+ *   another node leads each of them, instead of after an election timeout once it is gone;
  * - after: waits until every stream and consumer on the bus lists the node as a replica that
  *   is caught up again (current, or a few entries behind and answering). Only then may the next node go: two nodes of three behind at
  *   once is no quorum, and every publish waits.
@@ -57,20 +57,51 @@ async function everyReplicated(jsm: JetStreamManager): Promise<Led[]> {
 
 const nameOf = (l: Led) => (l.consumer ? `${l.stream}/${l.consumer}` : l.stream)
 
-/** Asks every stream and consumer that `server` leads to elect another leader; returns how many. */
-export async function stepDownLeaders(nc: NatsConnection, server: string): Promise<number> {
-  const jsm = await jetstreamManager(nc, { checkAPI: false })
-  let moved = 0
-  for (const led of await everyReplicated(jsm)) {
-    if (led.cluster?.leader !== server) continue
-    const subject = led.consumer
-      ? `$JS.API.CONSUMER.LEADER.STEPDOWN.${led.stream}.${led.consumer}`
-      : `$JS.API.STREAM.LEADER.STEPDOWN.${led.stream}`
-    // A step-down that fails leaves the election to the timeout: slower, not wrong.
-    await nc.request(subject, undefined, { timeout: REQUEST_TIMEOUT_MS }).catch(() => undefined)
-    moved++
+/**
+ * Moves every stream and consumer that `server` leads to another node, and resolves once
+ * none is led by it and each has a leader elsewhere. A step-down request can be lost or
+ * refused under load; then the node would stop as a leader and its streams would wait out
+ * an election (4 to 9 s in nats-server 2.9, longer on a loaded machine) before taking a
+ * publish again. So it asks again until the leadership has really moved. Returns how many
+ * it moved; throws BUS_NOT_READY after `timeoutMs`.
+ */
+export async function stepDownLeaders(
+  nc: NatsConnection,
+  server: string,
+  timeoutMs = 10_000,
+): Promise<number> {
+  const until = Date.now() + timeoutMs
+  const moved = new Set<string>()
+  let last: string[] = []
+  for (;;) {
+    try {
+      const jsm = await jetstreamManager(nc, { checkAPI: false })
+      const all = await everyReplicated(jsm)
+      const led = all.filter((l) => l.cluster?.leader === server)
+      const moving = all.filter((l) => moved.has(nameOf(l)) && !l.cluster?.leader)
+      last = [
+        ...led.map((l) => `${nameOf(l)} (still led by it)`),
+        ...moving.map((l) => `${nameOf(l)} (no leader yet)`),
+      ]
+      if (last.length === 0) return moved.size
+      for (const l of led) {
+        moved.add(nameOf(l))
+        const subject = l.consumer
+          ? `$JS.API.CONSUMER.LEADER.STEPDOWN.${l.stream}.${l.consumer}`
+          : `$JS.API.STREAM.LEADER.STEPDOWN.${l.stream}`
+        await nc.request(subject, undefined, { timeout: REQUEST_TIMEOUT_MS }).catch(() => undefined)
+      }
+    } catch (e) {
+      last = [`the JetStream API: ${failureReason(e)}`]
+    }
+    if (Date.now() > until) {
+      throw new SetupError(
+        'BUS_NOT_READY',
+        `${server} did not hand over its leaders in ${timeoutMs} ms: ${last.join(', ')}`,
+      )
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS))
   }
-  return moved
 }
 
 /** Whether a follower may count toward quorum while the next node restarts. */
