@@ -23,7 +23,7 @@ const ROOMS = {
   openapi: { folders: ['core'] },
   config: { folders: ['core', 'openapi'] },
   runtime: { folders: ['core', 'config'] },
-  topology: { folders: ['core', 'config'] },
+  topology: { folders: ['core', 'config', 'runtime'] },
   bus: { folders: ['core', 'topology', 'runtime'], types: ['config'] },
   bridge: { folders: ['core', 'topology', 'bus', 'runtime'], types: ['config'] },
   validators: { folders: ['core', 'topology', 'bus', 'runtime'], types: ['config'] },
@@ -37,7 +37,7 @@ const ROOMS = {
 const INNER_ROOMS = {
   'validators/lib': { forbidden: ['validators/request', 'validators/response'] },
   // The pure half of the topology never acts on disk or processes (topology/README.md).
-  'topology/description': { forbidden: ['topology/actions'] },
+  'topology/description': { forbidden: ['topology/actions', 'runtime'] },
   'audit/mirrors': { forbidden: ['audit/sink', 'audit/store'] },
   'edge/ingress': { forbidden: ['edge/testing'] },
   'edge/link': { forbidden: ['edge/testing'] },
@@ -134,9 +134,13 @@ function innerBlocks() {
             'error',
             {
               patterns: inner.forbidden.map((f) => {
-                const inside = f.slice(top.length + 1)
+                // A sibling inside the same top folder is reached one climb short of the root.
+                const fromRoot = `^${up(depth)}${escape(f)}(?:/|$)`
+                const sibling = f.startsWith(`${top}/`)
+                  ? `^${up(depth - 1)}${escape(f.slice(top.length + 1))}(?:/|$)|`
+                  : ''
                 return {
-                  regex: `^${up(depth - 1)}${escape(inside)}(?:/|$)|^${up(depth)}${escape(f)}(?:/|$)`,
+                  regex: `${sibling}${fromRoot}`,
                   message: `${name}/ never imports ${f}/`,
                 }
               }),

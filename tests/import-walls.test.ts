@@ -86,6 +86,12 @@ const refused: [id: string, file: string, source: string, attack: string][] = [
     "import { ensureCredentials } from '../actions/ensure-credentials.js'",
     'the pure topology description reaches for disk or processes',
   ],
+  [
+    'WALL-014',
+    'topology/description/probe.ts',
+    "import { stopOnExit } from '../../runtime/children.js'",
+    'the pure topology description starts or stops processes',
+  ],
 ]
 
 describe('import walls', () => {

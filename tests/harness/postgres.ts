@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import pg from 'pg'
+import { stopOnExit } from '../../runtime/children.js'
 import { freePort } from './ports.js'
 
 export interface PostgresHarness {
@@ -72,20 +73,11 @@ function postgresUser(): { uid: number; gid: number } {
   return { uid: Number(uid), gid: Number(gid) }
 }
 
-const live = new Map<ChildProcess, string>()
-let exitHookInstalled = false
-
-function killOnExit(child: ChildProcess, dir: string): void {
-  live.set(child, dir)
-  child.once('exit', () => live.delete(child))
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  // SIGQUIT is PostgreSQL's immediate shutdown: the postmaster ends its backends, then itself.
-  process.once('exit', () => {
-    for (const [c, d] of live) {
-      c.kill('SIGQUIT')
-      rmSync(d, { recursive: true, force: true })
-    }
+/** SIGQUIT is PostgreSQL's immediate shutdown: the postmaster ends its backends, then itself. */
+function stopAtExit(child: ChildProcess, dir: string): void {
+  stopOnExit(child, () => {
+    child.kill('SIGQUIT')
+    rmSync(dir, { recursive: true, force: true })
   })
 }
 
@@ -163,7 +155,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       stdio: ['ignore', 'pipe', 'pipe'],
       ...ids,
     })
-    if (child.pid !== undefined) killOnExit(child, dir)
+    if (child.pid !== undefined) stopAtExit(child, dir)
     const tail: string[] = []
     let ready = false
     let ended: string | undefined

@@ -5,12 +5,13 @@
  * rsyslog's own RFC 5424 parser and by mmpstrucdata (its structured-data parser), and written
  * by omfile as one JSON line. `stop()` ends it and removes the dir; a process exit kills it.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { stopOnExit } from '../../runtime/children.js'
 import { freePorts } from './ports.js'
 
 export const RSYSLOGD = process.env.PORTCULLIS_RSYSLOGD ?? '/usr/sbin/rsyslogd'
@@ -53,25 +54,6 @@ export interface StartRsyslogOptions {
 const READY_TIMEOUT_MS = 10_000
 const STOP_GRACE_MS = 5_000
 const PROBE_APP = 'harness-probe'
-
-const live = new Set<ChildProcess>()
-let exitHookInstalled = false
-
-function killOnExit(child: ChildProcess): void {
-  live.add(child)
-  child.once('exit', () => live.delete(child))
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.once('exit', () => {
-    for (const c of live) {
-      try {
-        process.kill(-c.pid!, 'SIGKILL')
-      } catch {
-        // already gone
-      }
-    }
-  })
-}
 
 function config(dir: string, udpPort: number, tcpPort: number): string {
   const file = (name: string) => JSON.stringify(join(dir, name))
@@ -170,7 +152,7 @@ export async function startRsyslog(options: StartRsyslogOptions = {}): Promise<R
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
-  if (child.pid !== undefined) killOnExit(child)
+  if (child.pid !== undefined) stopOnExit(child, () => process.kill(-child.pid!, 'SIGKILL'))
   let output = ''
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-4000)

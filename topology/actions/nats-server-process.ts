@@ -2,11 +2,12 @@
  * Runs one nats-server as a child process: started from its generated config, ready once a
  * client can connect, stopped with SIGTERM (SIGKILL if it lingers), and never outliving us.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { connect as tcpConnect } from 'node:net'
 import { createInterface } from 'node:readline'
 import { SetupError, type SetupErrorCode } from '../../core/index.js'
+import { stopOnExit } from '../../runtime/children.js'
 
 /** Debian installs it in /usr/sbin, which is not on every user's PATH. */
 export const NATS_SERVER_BIN =
@@ -46,20 +47,6 @@ export interface StartNatsServerOptions {
   onLine?: (line: string) => void
 }
 
-const live = new Set<ChildProcess>()
-let exitHookInstalled = false
-
-function killOnExit(child: ChildProcess): void {
-  live.add(child)
-  child.once('exit', () => live.delete(child))
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  // 'exit' handlers must be synchronous, and kill() is.
-  process.once('exit', () => {
-    for (const c of live) c.kill('SIGKILL')
-  })
-}
-
 function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = tcpConnect({ host, port })
@@ -97,7 +84,7 @@ export async function startNatsServer(opts: StartNatsServerOptions): Promise<Nat
       resolve()
     })
   })
-  if (child.pid !== undefined) killOnExit(child)
+  if (child.pid !== undefined) stopOnExit(child)
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   )
