@@ -4,10 +4,18 @@
  * on-prem side (the files under the key folder); it reads the blocks, it checks no signature.
  */
 
-const USER_JWT =
-  /-----BEGIN NATS USER JWT-----\r?\n\s*([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\s*\r?\n\s*------END NATS USER JWT------/
-const USER_SEED =
-  /-----BEGIN USER NKEY SEED-----\r?\n\s*(SU[A-Z2-7]{50,})\s*\r?\n\s*------END USER NKEY SEED------/
+/**
+ * One block of a creds file: its armour line (five dashes), the value, then the end line (six
+ * dashes, as nsc writes it).
+ */
+function block(label: string, value: string): RegExp {
+  return new RegExp(
+    `-{5}BEGIN ${label}-{5}\\r?\\n\\s*(${value})\\s*\\r?\\n\\s*-{6}END ${label}-{6}`,
+  )
+}
+
+const USER_JWT = block('NATS USER JWT', '[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+')
+const USER_SEED = block('USER NKEY SEED', 'SU[A-Z2-7]{50,}')
 
 export interface UserCreds {
   jwt: string
